@@ -1,14 +1,439 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
+//! A faithful in-process fake of Google's OAuth 2.0 / OpenID Connect service.
+//!
+//! The gateway's tests and its demo mode use it in place of `accounts.google.com`,
+//! `oauth2.googleapis.com`, `openidconnect.googleapis.com` and `www.googleapis.com`:
+//! every endpoint lives on one origin, under Google's own paths, and answers
+//! with Google's field names, error shapes and status codes.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use fake_google::{FakeGoogle, FakeUser, OAuthClient};
+//! let google = FakeGoogle::builder()
+//!     .user(FakeUser::workspace("alice@example.com", "example.com"))
+//!     .client(OAuthClient::new("cid", "secret").redirect_uri("http://127.0.0.1:8080/oauth/callback"))
+//!     .start()
+//!     .await?;
+//! google.set_auto_approve(Some("alice@example.com"));
+//! let discovery = google.url("/.well-known/openid-configuration");
+//! # let _ = discovery; Ok(()) }
+//! ```
+//!
+//! # Endpoints
+//!
+//! | path | Google's host | notes |
+//! | --- | --- | --- |
+//! | `GET /o/oauth2/v2/auth` | accounts.google.com | account chooser page, or an immediate redirect with auto-approve |
+//! | `POST /o/oauth2/v2/auth/approve` | (fake only) | form `email` (+ the original parameters; `action=deny` cancels) |
+//! | `POST /token` | oauth2.googleapis.com | `authorization_code` and `refresh_token` grants |
+//! | `POST /revoke` | oauth2.googleapis.com | `token=` in form or query |
+//! | `GET /oauth2/v3/certs` | www.googleapis.com | JWKS with `Cache-Control: public, max-age=…` |
+//! | `GET /v1/userinfo`, `GET /oauth2/v3/userinfo` | openidconnect / www.googleapis.com | Bearer access token |
+//! | `GET /oauth2/v1/tokeninfo`, `GET /oauth2/v3/tokeninfo` | www.googleapis.com | `access_token=` or `id_token=` (v3) |
+//! | `GET /.well-known/openid-configuration` | accounts.google.com | endpoints point at this fake |
+//!
+//! # Behaviour worth knowing
+//!
+//! - A refresh token is issued only with `access_type=offline`, and then only on the
+//!   user's first consent for that client or when `prompt=consent` was sent.
+//! - `email` and `profile` come back in the token response's `scope` as
+//!   `https://www.googleapis.com/auth/userinfo.email` / `.profile`, as at Google.
+//! - A user's `untick_scopes` are dropped from the granted set (never `openid`,
+//!   `email`, `profile`).
+//! - ID tokens carry `email`/`email_verified` only with the email scope and
+//!   `name`/`picture` only with the profile scope; `hd` only for Workspace users.
+//! - Revoking any token of a grant revokes the whole grant (all its tokens), so
+//!   the next sign-in gets a new refresh token.
+//! - Generated RSA keys are shared by all instances in a process (see [`FakeGoogle::rotate_signing_key`]).
+//!
+//! # Test hooks
+//!
+//! See the methods of [`FakeGoogle`]: counters ([`FakeGoogle::requests`]), recorded
+//! requests ([`FakeGoogle::last_request`]), fault injection ([`FakeGoogle::inject`]),
+//! auto-approve ([`FakeGoogle::set_auto_approve`]), revocation and expiry, key rotation.
+#![forbid(unsafe_code)]
+
+mod authorize;
+mod config;
+mod faults;
+mod info;
+mod keys;
+mod pages;
+mod scopes;
+mod server;
+mod token;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::Router;
+use axum::routing::{get, post};
+
+pub use config::{FakeGoogleConfig, FakeUser, Issuer, OAuthClient, demo_users};
+pub use faults::{Fault, RecordedRequest};
+pub use server::FakeGoogleHandle;
+
+use keys::KeySet;
+
+/// Path of the authorization endpoint.
+pub const AUTHORIZE_PATH: &str = "/o/oauth2/v2/auth";
+/// Path of the fake's account-chooser form target.
+pub const APPROVE_PATH: &str = "/o/oauth2/v2/auth/approve";
+pub const TOKEN_PATH: &str = "/token";
+pub const REVOKE_PATH: &str = "/revoke";
+pub const JWKS_PATH: &str = "/oauth2/v3/certs";
+pub const USERINFO_PATH: &str = "/v1/userinfo";
+pub const USERINFO_V3_PATH: &str = "/oauth2/v3/userinfo";
+pub const TOKENINFO_V1_PATH: &str = "/oauth2/v1/tokeninfo";
+pub const TOKENINFO_V3_PATH: &str = "/oauth2/v3/tokeninfo";
+pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
+
+/// How `GET /o/oauth2/v2/auth` picks a user without showing the chooser.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum AutoApprove {
+    /// Show the account chooser page.
+    #[default]
+    Off,
+    /// Approve as this user, unless `login_hint` names another known user.
+    As(String),
+    /// Approve as the user named by `login_hint`; show the chooser without one.
+    FromLoginHint,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+impl From<Option<&str>> for AutoApprove {
+    fn from(email: Option<&str>) -> Self {
+        email.map_or(AutoApprove::Off, |e| AutoApprove::As(e.to_string()))
+    }
+}
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
+impl From<&str> for AutoApprove {
+    fn from(email: &str) -> Self {
+        AutoApprove::As(email.to_string())
+    }
+}
+
+/// A fake Google: cheap to clone, shared state behind it. Serve it with
+/// [`FakeGoogle::start`] or mount [`FakeGoogle::router`] in another server.
+#[derive(Clone)]
+pub struct FakeGoogle {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    base_url: String,
+    issuer: Issuer,
+    code_ttl: Duration,
+    jwks_max_age: Duration,
+    state: Mutex<State>,
+}
+
+pub(crate) struct CodeGrant {
+    client_id: String,
+    redirect_uri: String,
+    sub: String,
+    scopes: Vec<String>,
+    nonce: Option<String>,
+    challenge: Option<(String, String)>,
+    issue_refresh: bool,
+    expires: Instant,
+    used: bool,
+}
+
+pub(crate) struct AccessToken {
+    client_id: String,
+    sub: String,
+    scopes: Vec<String>,
+    expires_at: SystemTime,
+    offline: bool,
+}
+
+pub(crate) struct RefreshToken {
+    client_id: String,
+    sub: String,
+    scopes: Vec<String>,
+}
+
+#[derive(Default)]
+pub(crate) struct Grant {
+    scopes: BTreeSet<String>,
+    offline: bool,
+}
+
+pub(crate) struct State {
+    users: Vec<FakeUser>,
+    clients: Vec<OAuthClient>,
+    access_ttl: Duration,
+    auto: AutoApprove,
+    codes: HashMap<String, CodeGrant>,
+    access: HashMap<String, AccessToken>,
+    refresh: HashMap<String, RefreshToken>,
+    /// Keyed by (sub, client_id).
+    grants: HashMap<(String, String), Grant>,
+    keys: KeySet,
+    counters: HashMap<String, u64>,
+    last: HashMap<String, RecordedRequest>,
+    faults: Vec<Fault>,
+}
+
+impl State {
+    fn user_by_email(&self, email: &str) -> Option<&FakeUser> {
+        self.users
+            .iter()
+            .find(|u| u.email.eq_ignore_ascii_case(email))
+    }
+
+    fn user_by_sub(&self, sub: &str) -> Option<&FakeUser> {
+        self.users.iter().find(|u| u.sub == sub)
+    }
+
+    fn client(&self, client_id: &str) -> Option<&OAuthClient> {
+        self.clients.iter().find(|c| c.client_id == client_id)
+    }
+
+    /// Revokes a user's grant to a client and every token issued under it.
+    fn revoke_grant(&mut self, sub: &str, client_id: &str) {
+        self.grants
+            .remove(&(sub.to_string(), client_id.to_string()));
+        self.refresh
+            .retain(|_, t| !(t.sub == sub && t.client_id == client_id));
+        self.access
+            .retain(|_, t| !(t.sub == sub && t.client_id == client_id));
+    }
+}
+
+impl FakeGoogle {
+    /// A config to fill in and [`start`](FakeGoogleConfig::start).
+    pub fn builder() -> FakeGoogleConfig {
+        FakeGoogleConfig::default()
+    }
+
+    /// Builds the fake for serving at `base_url` (scheme, host, port, no trailing
+    /// slash needed); discovery and redirects use it. [`FakeGoogle::start`] calls
+    /// this with the bound address.
+    pub fn new(config: FakeGoogleConfig, base_url: &str) -> Self {
+        let users = config
+            .users
+            .into_iter()
+            .map(|mut u| {
+                u.fill_defaults();
+                u
+            })
+            .collect();
+        let state = State {
+            users,
+            clients: config.clients,
+            access_ttl: config.access_token_ttl,
+            auto: AutoApprove::Off,
+            codes: HashMap::new(),
+            access: HashMap::new(),
+            refresh: HashMap::new(),
+            grants: HashMap::new(),
+            keys: KeySet::new(),
+            counters: HashMap::new(),
+            last: HashMap::new(),
+            faults: Vec::new(),
+        };
+        FakeGoogle {
+            shared: Arc::new(Shared {
+                base_url: base_url.trim_end_matches('/').to_string(),
+                issuer: config.issuer,
+                code_ttl: config.code_ttl,
+                jwks_max_age: config.jwks_max_age,
+                state: Mutex::new(state),
+            }),
+        }
+    }
+
+    /// Binds `config.bind` and serves until [`FakeGoogleHandle::shutdown`] or drop.
+    pub async fn start(config: FakeGoogleConfig) -> std::io::Result<FakeGoogleHandle> {
+        server::start(config).await
+    }
+
+    /// All endpoints, with counting, recording and fault injection in front.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route(AUTHORIZE_PATH, get(authorize::authorize))
+            .route(APPROVE_PATH, post(authorize::approve))
+            .route(TOKEN_PATH, post(token::token))
+            .route(REVOKE_PATH, post(token::revoke))
+            .route(JWKS_PATH, get(info::jwks))
+            .route(USERINFO_PATH, get(info::userinfo).post(info::userinfo))
+            .route(USERINFO_V3_PATH, get(info::userinfo).post(info::userinfo))
+            .route(
+                TOKENINFO_V1_PATH,
+                get(info::tokeninfo_v1).post(info::tokeninfo_v1),
+            )
+            .route(
+                TOKENINFO_V3_PATH,
+                get(info::tokeninfo_v3).post(info::tokeninfo_v3),
+            )
+            .route(DISCOVERY_PATH, get(info::discovery))
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                faults::observe,
+            ))
+            .with_state(self.clone())
+    }
+
+    pub(crate) fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        let mut state = self
+            .shared
+            .state
+            .lock()
+            .expect("fake google state poisoned");
+        f(&mut state)
+    }
+
+    /// The origin every endpoint lives on, e.g. `http://127.0.0.1:41234` (no trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// `base_url()` joined with `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.shared.base_url)
+    }
+
+    /// The `iss` this fake puts in ID tokens.
+    pub fn issuer(&self) -> &'static str {
+        self.shared.issuer.as_str()
+    }
+
+    /// Number of requests received on `path` (faulted ones included).
+    pub fn requests(&self, path: &str) -> u64 {
+        self.with_state(|s| s.counters.get(path).copied().unwrap_or(0))
+    }
+
+    pub fn reset_counters(&self) {
+        self.with_state(|s| s.counters.clear());
+    }
+
+    /// The last request received on `path`.
+    pub fn last_request(&self, path: &str) -> Option<RecordedRequest> {
+        self.with_state(|s| s.last.get(path).cloned())
+    }
+
+    /// The last request to the authorization endpoint (to check `access_type`, `prompt`, `hd`, PKCE, `nonce`).
+    pub fn last_authorize(&self) -> Option<RecordedRequest> {
+        self.last_request(AUTHORIZE_PATH)
+    }
+
+    /// Adds a fault; faults are matched in the order they were added.
+    pub fn inject(&self, fault: Fault) {
+        self.with_state(|s| s.faults.push(fault));
+    }
+
+    pub fn clear_faults(&self) {
+        self.with_state(|s| s.faults.clear());
+    }
+
+    /// `Some(email)` approves every authorization as that user; `None` shows the chooser.
+    /// Also accepts an [`AutoApprove`].
+    pub fn set_auto_approve(&self, mode: impl Into<AutoApprove>) {
+        let mode = mode.into();
+        self.with_state(|s| s.auto = mode);
+    }
+
+    pub fn add_user(&self, mut user: FakeUser) {
+        user.fill_defaults();
+        self.with_state(|s| {
+            s.users
+                .retain(|u| !u.email.eq_ignore_ascii_case(&user.email));
+            s.users.push(user);
+        });
+    }
+
+    pub fn add_client(&self, client: OAuthClient) {
+        self.with_state(|s| {
+            s.clients.retain(|c| c.client_id != client.client_id);
+            s.clients.push(client);
+        });
+    }
+
+    /// The user as the fake knows it (with derived `sub` and `name`).
+    pub fn user(&self, email: &str) -> Option<FakeUser> {
+        self.with_state(|s| s.user_by_email(email).cloned())
+    }
+
+    /// `expires_in` of access tokens issued from now on.
+    pub fn set_access_token_ttl(&self, ttl: Duration) {
+        self.with_state(|s| s.access_ttl = ttl);
+    }
+
+    /// Revokes every grant and token of the user, as if they removed the app
+    /// from their Google account.
+    pub fn revoke_all_for(&self, email: &str) {
+        self.with_state(|s| {
+            let Some(sub) = s.user_by_email(email).map(|u| u.sub.clone()) else {
+                return;
+            };
+            s.grants.retain(|(g, _), _| *g != sub);
+            s.refresh.retain(|_, t| t.sub != sub);
+            s.access.retain(|_, t| t.sub != sub);
+        });
+    }
+
+    /// Makes the user's refresh tokens fail with `invalid_grant` (as when a
+    /// testing-mode app's tokens expire after 7 days); the next consent issues a
+    /// new refresh token. Access tokens stay valid until they expire.
+    pub fn expire_refresh_tokens_for(&self, email: &str) {
+        self.with_state(|s| {
+            let Some(sub) = s.user_by_email(email).map(|u| u.sub.clone()) else {
+                return;
+            };
+            s.refresh.retain(|_, t| t.sub != sub);
+            for ((g, _), grant) in s.grants.iter_mut() {
+                if *g == sub {
+                    grant.offline = false;
+                }
+            }
+        });
+    }
+
+    /// Makes the user's current access tokens expired (userinfo answers 401).
+    pub fn expire_access_tokens_for(&self, email: &str) {
+        self.with_state(|s| {
+            let Some(sub) = s.user_by_email(email).map(|u| u.sub.clone()) else {
+                return;
+            };
+            for token in s.access.values_mut().filter(|t| t.sub == sub) {
+                token.expires_at = SystemTime::UNIX_EPOCH;
+            }
+        });
+    }
+
+    /// Number of live refresh tokens the user holds.
+    pub fn refresh_token_count(&self, email: &str) -> usize {
+        self.with_state(|s| {
+            let Some(sub) = s.user_by_email(email).map(|u| u.sub.clone()) else {
+                return 0;
+            };
+            s.refresh.values().filter(|t| t.sub == sub).count()
+        })
+    }
+
+    /// Adds a new signing key (returned kid) that signs from now on. The older
+    /// keys stay in the JWKS until [`retire_old_keys`](Self::retire_old_keys).
+    ///
+    /// Keys come from a process-wide pool, so the n-th key is the same in every
+    /// instance of one process; the first use of a pool slot generates an RSA key
+    /// (about a second in debug builds).
+    pub fn rotate_signing_key(&self) -> String {
+        self.with_state(|s| s.keys.rotate())
+    }
+
+    /// Removes every key but the signing one from the JWKS.
+    pub fn retire_old_keys(&self) {
+        self.with_state(|s| s.keys.retire_old());
+    }
+
+    /// The kid of the key that signs ID tokens now.
+    pub fn signing_kid(&self) -> String {
+        self.with_state(|s| s.keys.current().kid.clone())
+    }
+
+    /// The kids the JWKS lists.
+    pub fn published_kids(&self) -> Vec<String> {
+        self.with_state(|s| s.keys.kids())
     }
 }
