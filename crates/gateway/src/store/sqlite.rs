@@ -742,24 +742,91 @@ mod tests {
             }
         }
         assert_eq!(wins, 1);
+    }
 
-        // Read-then-CAS increments from both stores lose nothing.
-        let handles: Vec<_> = (0..8)
-            .map(|i| {
-                let store = Arc::clone(&stores[i % 2]);
-                tokio::spawn(async move {
-                    for _ in 0..25 {
-                        conformance::increment(&*store, Kind::Lease, "counter").await;
-                    }
-                })
-            })
-            .collect();
-        for handle in handles {
-            handle.await.expect("task");
+    const CHILD_DB: &str = "MCP_GATEWAY_TEST_SQLITE_CHILD_DB";
+    const CROSS_KEYS: usize = 50;
+    const CROSS_INCREMENTS: usize = 200;
+
+    /// One side of the cross-process test: creates-if-absent each contended
+    /// key, then increments the shared counter. Returns how many keys it won.
+    async fn cross_process_work(store: &SqliteStore) -> usize {
+        let mut wins = 0;
+        for i in 0..CROSS_KEYS {
+            let key = format!("contended-{i}");
+            match store.put(put(&key, b"", Expect::Absent)).await {
+                Ok(_) => wins += 1,
+                Err(StoreError::Conflict) => {}
+                Err(e) => panic!("create failed: {e}"),
+            }
         }
-        for store in &stores {
-            let record = store.get(Kind::Lease, "counter").await.expect("get");
-            assert_eq!(record.map(|r| r.value), Some(b"200".to_vec()));
+        for _ in 0..CROSS_INCREMENTS {
+            conformance::increment(store, Kind::Lease, "counter").await;
         }
+        wins
+    }
+
+    /// Runs only as the child process of `two_processes_share_one_file`.
+    #[tokio::test]
+    #[ignore = "helper process started by two_processes_share_one_file"]
+    async fn cross_process_child() {
+        let Some(path) = std::env::var_os(CHILD_DB) else {
+            return;
+        };
+        let store = SqliteStore::open(Path::new(&path)).expect("open");
+        store
+            .put(put("child-ready", b"", Expect::Any))
+            .await
+            .expect("put");
+        let wins = cross_process_work(&store).await.to_string();
+        store
+            .put(put("child-wins", wins.as_bytes(), Expect::Any))
+            .await
+            .expect("put");
+    }
+
+    #[tokio::test]
+    async fn two_processes_share_one_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("gateway.db");
+        let store = SqliteStore::open(&path).expect("open");
+        let (_, module) = module_path!().split_once("::").expect("crate prefix");
+        let mut child = tokio::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args([
+                "--exact",
+                &format!("{module}::cross_process_child"),
+                "--ignored",
+                "--quiet",
+            ])
+            .env(CHILD_DB, &path)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start child process");
+        // Start together, so the two processes really contend.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while store
+            .get(Kind::Lease, "child-ready")
+            .await
+            .expect("get")
+            .is_none()
+        {
+            assert!(std::time::Instant::now() < deadline, "child never started");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let wins = cross_process_work(&store).await;
+        assert!(child.wait().await.expect("child").success(), "child failed");
+        let child_wins = store.get(Kind::Lease, "child-wins").await.expect("get");
+        let child_wins: usize = String::from_utf8(child_wins.expect("reported").value)
+            .expect("text")
+            .parse()
+            .expect("number");
+        assert_eq!(
+            wins + child_wins,
+            CROSS_KEYS,
+            "each key has exactly one creator"
+        );
+        let counter = store.get(Kind::Lease, "counter").await.expect("get");
+        let want = (2 * CROSS_INCREMENTS).to_string();
+        assert_eq!(counter.map(|r| r.value), Some(want.into_bytes()));
     }
 }
