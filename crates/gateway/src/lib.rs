@@ -2,5 +2,12 @@
 //! company use their own Google Workspace data from any MCP client.
 #![forbid(unsafe_code)]
 
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod mcp;
 pub mod store;
+pub mod telemetry;
 pub mod vault;

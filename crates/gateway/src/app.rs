@@ -1,0 +1,241 @@
+//! Building and running the gateway: [`Application::build`] wires the
+//! configured backends and binds the listener; [`Application::run_until_stopped`]
+//! serves until SIGTERM/SIGINT (or [`Shutdown::trigger`]) and then drains.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use axum::serve::ListenerExt;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    config::{Config, KeyBackend, StoreBackend},
+    http, mcp,
+    store::{Store, sqlite::SqliteStore},
+    vault::{LocalKeyProvider, Vault},
+};
+
+/// Shared state of every request handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Arc<dyn Store>,
+    pub vault: Arc<Vault>,
+    pub shutdown: Shutdown,
+}
+
+/// The shutdown sequence, shared by the signal handler, readiness and tests.
+#[derive(Clone, Default)]
+pub struct Shutdown {
+    /// Fired when shutdown begins: readiness fails, standalone SSE streams end.
+    draining: CancellationToken,
+    /// Fired when the drain time is over: every remaining MCP stream ends.
+    stopping: CancellationToken,
+}
+
+impl Shutdown {
+    pub fn trigger(&self) {
+        self.draining.cancel();
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.draining.is_cancelled()
+    }
+
+    pub fn draining_token(&self) -> CancellationToken {
+        self.draining.clone()
+    }
+}
+
+pub struct Application {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    router: axum::Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens the store and the vault and binds the listening socket.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let store = open_store(&config).await?;
+        let vault = open_vault(&config).await?;
+        Self::build_with(config, store, vault).await
+    }
+
+    /// Like [`Application::build`], with backends supplied by the caller (tests).
+    pub async fn build_with(
+        config: Config,
+        store: Arc<dyn Store>,
+        vault: Arc<Vault>,
+    ) -> anyhow::Result<Self> {
+        let shutdown = Shutdown::default();
+        let addr = SocketAddr::new(config.host, config.port);
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let local_addr = listener.local_addr()?;
+        let config = Arc::new(config);
+        let mcp_endpoint = mcp::McpEndpoint::new(
+            &config,
+            store.clone(),
+            shutdown.draining.clone(),
+            shutdown.stopping.clone(),
+        );
+        let state = AppState {
+            config,
+            store,
+            vault,
+            shutdown,
+        };
+        let router = http::router(state.clone(), mcp_endpoint);
+        Ok(Self {
+            listener,
+            local_addr,
+            router,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr.port()
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn shutdown(&self) -> Shutdown {
+        self.state.shutdown.clone()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until a signal or [`Shutdown::trigger`], then stops accepting,
+    /// fails readiness, lets in-flight requests finish for up to the drain
+    /// time, and returns.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let shutdown = self.state.shutdown.clone();
+        let drain = self.state.config.shutdown_drain;
+        let signals = {
+            let shutdown = shutdown.clone();
+            tokio::spawn(async move {
+                wait_for_signal().await;
+                shutdown.trigger();
+            })
+        };
+        let housekeeping = spawn_housekeeping(self.state.store.clone(), shutdown.draining.clone());
+
+        // TCP_NODELAY: without it small SSE writes wait for delayed ACKs.
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let draining = shutdown.draining.clone();
+        let server = axum::serve(listener, self.router)
+            .with_graceful_shutdown(async move { draining.cancelled().await });
+        let server = tokio::spawn(async move { server.await });
+
+        shutdown.draining.cancelled().await;
+        tracing::info!(
+            drain_seconds = drain.as_secs(),
+            "shutdown: draining in-flight requests"
+        );
+        let finished = tokio::time::timeout(drain, server).await;
+        shutdown.stopping.cancel();
+        signals.abort();
+        housekeeping.abort();
+        match finished {
+            Ok(Ok(Ok(()))) => tracing::info!("shutdown complete"),
+            Ok(Ok(Err(e))) => return Err(e).context("server failed"),
+            Ok(Err(e)) => return Err(e).context("server task failed"),
+            Err(_) => tracing::warn!("drain time over; closing the remaining connections"),
+        }
+        Ok(())
+    }
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// Removes expired records now and then (DynamoDB's own TTL does this there).
+fn spawn_housekeeping(
+    store: Arc<dyn Store>,
+    stop: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tick.tick() => {
+                    if let Err(e) = store.purge_expired().await {
+                        tracing::warn!(error = %e, "removing expired records failed");
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// Opens the configured store backend.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    match &config.store {
+        StoreBackend::Sqlite { path } => {
+            let store = SqliteStore::open(path)
+                .with_context(|| format!("cannot open the SQLite store at {}", path.display()))?;
+            Ok(Arc::new(store))
+        }
+        StoreBackend::DynamoDb { table } => {
+            anyhow::bail!(
+                "DYNAMODB_TABLE_NAME={table}: the DynamoDB store is not available in this build"
+            )
+        }
+    }
+}
+
+/// Opens the vault with the configured key provider.
+pub async fn open_vault(config: &Config) -> anyhow::Result<Arc<Vault>> {
+    match &config.keys {
+        KeyBackend::Local {
+            master_key,
+            previous_keys,
+        } => {
+            let previous: Vec<String> = previous_keys
+                .iter()
+                .map(|k| k.expose().to_owned())
+                .collect();
+            let provider = LocalKeyProvider::load(
+                &config.data_dir,
+                master_key.as_ref().map(|k| k.expose()),
+                &previous,
+            )
+            .context("cannot load the vault's master key")?;
+            Ok(Arc::new(Vault::new(Arc::new(provider))))
+        }
+        KeyBackend::Kms { key_id } => {
+            anyhow::bail!(
+                "KMS_KEY_ID={key_id}: the KMS key provider is not available in this build"
+            )
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Who is calling: the authenticated principal that request handlers and
+//! MCP tools act for.
+
+/// The user a request acts for, placed in the request's extensions by the
+/// authentication layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// Stable user key (Google `sub`).
+    pub user_id: String,
+}
+
+impl Principal {
+    /// Owner recorded for MCP sessions created without authentication.
+    pub const ANONYMOUS: &'static str = "anonymous";
+
+    /// The session owner key for an optional principal.
+    pub fn owner_key(principal: Option<&Principal>) -> String {
+        principal
+            .map(|p| p.user_id.clone())
+            .unwrap_or_else(|| Self::ANONYMOUS.to_owned())
+    }
+}

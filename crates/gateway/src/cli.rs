@@ -1,0 +1,174 @@
+//! The command line. `main` parses it and calls into the library.
+
+use std::{process::ExitCode, time::Duration};
+
+use clap::{Parser, Subcommand};
+
+use crate::{
+    app::Application,
+    config::{self, Config, RawConfig},
+    telemetry,
+};
+
+/// Exit status for configuration errors.
+pub const EXIT_CONFIG: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mcp-gateway",
+    version,
+    about = "Remote MCP gateway for Google Workspace: sign in once with Google, then use Gmail, Calendar, Drive, Docs and Sheets from any MCP client.",
+    long_about = None
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gateway (the default).
+    Serve,
+    /// Validate the environment and print the effective configuration, secrets redacted.
+    CheckConfig,
+    /// Exit 0 when the local gateway's /health answers 200 (for container health checks).
+    Healthcheck {
+        /// Seconds to wait for the answer.
+        #[arg(long, default_value_t = 3)]
+        timeout: u64,
+    },
+}
+
+/// Loads `.env` (if present) without overriding the real environment.
+fn load_dotenv() -> Result<(), String> {
+    match dotenvy::dotenv() {
+        Ok(_) => Ok(()),
+        Err(e) if e.not_found() => Ok(()),
+        Err(e) => Err(format!("cannot read .env: {e}")),
+    }
+}
+
+fn load_config() -> Result<Config, ExitCode> {
+    if let Err(e) = load_dotenv() {
+        eprintln!("invalid configuration: {e}");
+        return Err(ExitCode::from(EXIT_CONFIG));
+    }
+    Config::from_raw(&RawConfig::from_env()).map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::from(EXIT_CONFIG)
+    })
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(),
+        Command::CheckConfig => check_config(),
+        Command::Healthcheck { timeout } => healthcheck(Duration::from_secs(timeout)),
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the async runtime starts")
+}
+
+fn serve() -> ExitCode {
+    let config = match load_config() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    telemetry::init(config.log_format, &config.log_level);
+    for w in config.warnings() {
+        tracing::warn!("{w}");
+    }
+    runtime().block_on(async move {
+        let app = match Application::build(config).await {
+            Ok(app) => app,
+            Err(e) => {
+                tracing::error!(error = format!("{e:#}"), "the gateway cannot start");
+                eprintln!("error: {e:#}");
+                return ExitCode::FAILURE;
+            }
+        };
+        tracing::info!(
+            address = %app.local_addr(),
+            mcp_url = %app.state().config.mcp_url(),
+            version = env!("CARGO_PKG_VERSION"),
+            "gateway listening"
+        );
+        match app.run_until_stopped().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    "the gateway stopped with an error"
+                );
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+fn check_config() -> ExitCode {
+    let config = match load_config() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let width = config::ALL_VARIABLES
+        .iter()
+        .map(|v| v.len())
+        .max()
+        .unwrap_or(0);
+    for (name, value) in config.describe() {
+        println!("{name:width$} = {value}");
+    }
+    for w in config.warnings() {
+        eprintln!("warning: {w}");
+    }
+    println!("configuration OK");
+    ExitCode::SUCCESS
+}
+
+/// Probes `http://<loopback>:<PORT>/health`. Reads only PORT and HOST, so it
+/// works even where the rest of the configuration is incomplete.
+fn healthcheck(timeout: Duration) -> ExitCode {
+    let _ = load_dotenv();
+    let raw = RawConfig::from_env();
+    let port: u16 = match raw.get(config::PORT).map(str::parse).transpose() {
+        Ok(p) => p.unwrap_or(config::DEFAULT_PORT),
+        Err(_) => {
+            eprintln!("invalid configuration: PORT: must be a whole number");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let host = match raw.get(config::HOST) {
+        None | Some("0.0.0.0") | Some("localhost") => "127.0.0.1".to_owned(),
+        Some("::") | Some("[::]") => "[::1]".to_owned(),
+        Some(h) if h.contains(':') && !h.starts_with('[') => format!("[{h}]"),
+        Some(h) => h.to_owned(),
+    };
+    let url = format!("http://{host}:{port}/health");
+    let result = runtime().block_on(async move {
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .no_proxy()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let response = client.get(&url).send().await.map_err(|e| e.to_string())?;
+        if response.status() == reqwest::StatusCode::OK {
+            Ok(())
+        } else {
+            Err(format!("{url} answered {}", response.status()))
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("unhealthy: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! The `/mcp` endpoint: rmcp's Streamable HTTP service behind our session
+//! guard. One endpoint serves every protocol revision from 2025-03-26 to the
+//! stateless 2026-07-28.
+
+pub mod server;
+pub mod sessions;
+
+use std::sync::Arc;
+
+use axum::{Router, middleware, routing::any_service};
+use rmcp::transport::streamable_http_server::{
+    StreamableHttpServerConfig, StreamableHttpService,
+    session::local::{LocalSessionManager, SessionConfig},
+};
+use tokio_util::sync::CancellationToken;
+
+use crate::{app::AppState, config::Config, store::Store};
+
+pub use server::GatewayServer;
+use sessions::{SessionGuard, StoreSessionStore};
+
+/// How long a session worker stays in a task's memory without traffic. The
+/// session itself lives on in the store and is restored on its next request.
+pub const WORKER_IDLE: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The MCP endpoint and the handles shutdown needs.
+pub struct McpEndpoint {
+    service: StreamableHttpService<GatewayServer, LocalSessionManager>,
+    guard: SessionGuard,
+}
+
+impl McpEndpoint {
+    pub fn new(
+        config: &Config,
+        store: Arc<dyn Store>,
+        draining: CancellationToken,
+        stopping: CancellationToken,
+    ) -> Self {
+        let handler =
+            GatewayServer::new(config.mcp_url().to_string(), config.allowed_domains.clone());
+        let mut session_config = SessionConfig::default();
+        session_config.keep_alive = Some(WORKER_IDLE);
+        let mut manager = LocalSessionManager::default();
+        manager.session_config = session_config;
+        let sessions = Arc::new(manager);
+        let http_config = StreamableHttpServerConfig::default()
+            .with_allowed_hosts(config.allowed_hosts())
+            .with_sse_keep_alive(Some(config.sse_keep_alive))
+            .with_legacy_session_mode(true)
+            .with_json_response(true)
+            .with_max_request_body_bytes(config.max_request_body_bytes)
+            .with_cancellation_token(stopping);
+        let mut http_config = http_config;
+        http_config.session_store = Some(Arc::new(StoreSessionStore::new(
+            store.clone(),
+            config.mcp_session_idle,
+        )));
+        let service =
+            StreamableHttpService::new(move || Ok(handler.clone()), sessions.clone(), http_config);
+        let guard = SessionGuard {
+            store,
+            sessions,
+            idle: config.mcp_session_idle,
+            max_sessions: config.max_mcp_sessions,
+            max_sessions_per_user: config.max_mcp_sessions_per_user,
+            max_body: config.max_request_body_bytes,
+            draining,
+        };
+        Self { service, guard }
+    }
+
+    pub fn router(self) -> Router<AppState> {
+        Router::new().route(
+            "/mcp",
+            any_service(self.service)
+                .layer(middleware::from_fn_with_state(self.guard, sessions::guard)),
+        )
+    }
+}

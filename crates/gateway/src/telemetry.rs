@@ -1,0 +1,28 @@
+//! Logging: one JSON object per line in production, readable text locally.
+
+use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+
+use crate::config::LogFormat;
+
+/// Installs the global subscriber. Safe to call more than once (later calls
+/// are ignored), which tests rely on.
+pub fn init(format: LogFormat, level: &str) {
+    let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let registry = tracing_subscriber::registry().with(filter);
+    let _ = match format {
+        LogFormat::Json => registry
+            .with(
+                fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(false)
+                    .with_span_list(false)
+                    .with_target(true)
+                    .with_writer(std::io::stdout),
+            )
+            .try_init(),
+        LogFormat::Pretty => registry
+            .with(fmt::layer().compact().with_writer(std::io::stderr))
+            .try_init(),
+    };
+}

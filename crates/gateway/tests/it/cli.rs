@@ -1,0 +1,166 @@
+use std::process::{Command, Output};
+
+use crate::helpers::{CLIENT_SECRET, SESSION_SECRET, TestApp};
+
+fn gateway(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"));
+    // A clean environment, run from an empty directory (no stray .env).
+    cmd.env_clear().current_dir(dir.path()).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+const VALID: &[(&str, &str)] = &[
+    ("GOOGLE_CLIENT_ID", "id.apps.googleusercontent.com"),
+    ("GOOGLE_CLIENT_SECRET", CLIENT_SECRET),
+    ("ALLOWED_DOMAIN", "example.com"),
+    ("SESSION_SECRET", SESSION_SECRET),
+];
+
+#[test]
+fn missing_configuration_exits_2_naming_every_variable() {
+    for cmd in [&["serve"][..], &["check-config"][..], &[][..]] {
+        let out = gateway(cmd, &[]);
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}: {}", text(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        for var in [
+            "GOOGLE_CLIENT_ID",
+            "GOOGLE_CLIENT_SECRET",
+            "ALLOWED_DOMAIN",
+            "SESSION_SECRET",
+        ] {
+            assert!(
+                stderr
+                    .lines()
+                    .any(|l| l.contains(&format!("{var}: is required"))),
+                "{var} not named in {stderr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn each_invalid_variable_gets_its_own_line_and_exit_2() {
+    let cases = [
+        ("PORT", "eighty"),
+        ("PUBLIC_URL", "mcp.example.com"),
+        ("ALLOWED_DOMAIN", "not a domain"),
+        ("LOG_FORMAT", "yaml"),
+        ("SHUTDOWN_DRAIN_SECONDS", "forever"),
+        ("DYNAMODB_TABLE_NAME", "x"),
+    ];
+    for (var, value) in cases {
+        let mut env = VALID.to_vec();
+        env.retain(|(k, _)| *k != var);
+        env.push((var, value));
+        let out = gateway(&["check-config"], &env);
+        assert_eq!(out.status.code(), Some(2), "{var}: {}", text(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<_> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{var}: {stderr}");
+        assert!(lines[0].contains(&format!("{var}:")), "{stderr}");
+    }
+}
+
+#[test]
+fn short_session_secret_is_refused_and_never_echoed() {
+    let mut env = VALID.to_vec();
+    env.retain(|(k, _)| *k != "SESSION_SECRET");
+    env.push(("SESSION_SECRET", "short-but-secret-value"));
+    let out = gateway(&["serve"], &env);
+    assert_eq!(out.status.code(), Some(2));
+    let all = text(&out);
+    assert!(all.contains("SESSION_SECRET"));
+    assert!(!all.contains("short-but-secret-value"));
+}
+
+#[test]
+fn check_config_prints_effective_configuration_with_secrets_redacted() {
+    let key = "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=";
+    let mut env = VALID.to_vec();
+    env.push(("VAULT_MASTER_KEY", key));
+    env.push(("PUBLIC_URL", "https://mcp.example.com"));
+    let out = gateway(&["check-config"], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let all = text(&out);
+    for secret in [CLIENT_SECRET, SESSION_SECRET, key] {
+        assert!(!all.contains(secret), "secret printed: {all}");
+    }
+    assert!(all.contains("GOOGLE_CLIENT_SECRET"));
+    assert!(all.contains("<redacted>"));
+    assert!(all.contains("https://mcp.example.com/oauth/callback"));
+    assert!(all.contains("configuration OK"));
+}
+
+#[test]
+fn dotenv_file_is_read_but_does_not_override_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        format!(
+            "GOOGLE_CLIENT_ID=from-dotenv\nGOOGLE_CLIENT_SECRET=x\nALLOWED_DOMAIN=example.com\nSESSION_SECRET={SESSION_SECRET}\nPORT=4321\n"
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
+        .env_clear()
+        .env("PORT", "5555")
+        .current_dir(dir.path())
+        .arg("check-config")
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("from-dotenv"));
+    assert!(
+        all.lines()
+            .any(|l| l.starts_with("PORT") && l.ends_with("5555")),
+        "{all}"
+    );
+}
+
+#[test]
+fn version_and_help() {
+    let out = gateway(&["--version"], &[]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("mcp-gateway {}", env!("CARGO_PKG_VERSION"))
+    );
+    let out = gateway(&["--help"], &[]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for sub in ["serve", "check-config", "healthcheck"] {
+        assert!(help.contains(sub), "{help}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn healthcheck_succeeds_against_a_running_gateway_and_fails_otherwise() {
+    let mut app = TestApp::spawn().await;
+    let port = app.port.to_string();
+    let ok = tokio::task::spawn_blocking(move || gateway(&["healthcheck"], &[("PORT", &port)]))
+        .await
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    let port = app.port.to_string();
+    app.stop().await.unwrap();
+    let down = tokio::task::spawn_blocking(move || {
+        gateway(&["healthcheck", "--timeout", "1"], &[("PORT", &port)])
+    })
+    .await
+    .unwrap();
+    assert_ne!(down.status.code(), Some(0));
+    assert!(text(&down).contains("unhealthy"));
+}

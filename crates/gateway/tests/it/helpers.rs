@@ -1,0 +1,322 @@
+use std::{sync::Arc, time::Duration};
+
+use mcp_gateway::{
+    app::{AppState, Application, Shutdown, open_store, open_vault},
+    config::{self, Config, RawConfig},
+    store::Store,
+};
+use serde_json::{Value, json};
+use tokio::task::JoinHandle;
+
+pub const SESSION_SECRET: &str = "test-session-secret-0123456789-abcdefghijklmnop";
+pub const CLIENT_SECRET: &str = "GOCSPX-test-client-secret";
+
+/// The variables every test gateway gets, plus `extra`.
+pub fn raw_config(data_dir: &std::path::Path, extra: &[(&str, &str)]) -> RawConfig {
+    let mut raw = RawConfig::from_pairs([
+        (
+            config::GOOGLE_CLIENT_ID,
+            "test-client.apps.googleusercontent.com",
+        ),
+        (config::GOOGLE_CLIENT_SECRET, CLIENT_SECRET),
+        (config::ALLOWED_DOMAIN, "example.com"),
+        (config::SESSION_SECRET, SESSION_SECRET),
+        (config::PORT, "0"),
+        (config::LOG_LEVEL, "warn"),
+    ]);
+    raw.set(config::DATA_DIR, data_dir.display().to_string());
+    for (k, v) in extra {
+        raw.set(k, *v);
+    }
+    raw
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub port: u16,
+    pub shutdown: Shutdown,
+    pub store: Arc<dyn Store>,
+    pub state: AppState,
+    pub handle: Option<JoinHandle<anyhow::Result<()>>>,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(&[]).await
+    }
+
+    pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut app = Self::spawn_in(tmp.path(), extra).await;
+        app._tmp = Some(tmp);
+        app
+    }
+
+    /// A gateway on `data_dir`, which other gateways may share (as separate
+    /// processes sharing one SQLite file would).
+    pub async fn spawn_in(data_dir: &std::path::Path, extra: &[(&str, &str)]) -> TestApp {
+        if std::env::var_os("TEST_LOG").is_some() {
+            mcp_gateway::telemetry::init(config::LogFormat::Pretty, "debug");
+        }
+        let config = Config::from_raw(&raw_config(data_dir, extra)).expect("valid test config");
+        let store = open_store(&config).await.unwrap();
+        Self::spawn_with_store(data_dir, extra, store).await
+    }
+
+    /// A gateway using `store` (for example a store that fails on demand).
+    pub async fn spawn_with_store(
+        data_dir: &std::path::Path,
+        extra: &[(&str, &str)],
+        store: Arc<dyn Store>,
+    ) -> TestApp {
+        let config = Config::from_raw(&raw_config(data_dir, extra)).expect("valid test config");
+        let vault = open_vault(&config).await.unwrap();
+        let app = Application::build_with(config, store.clone(), vault)
+            .await
+            .unwrap();
+        let state = app.state().clone();
+        let port = app.port();
+        let shutdown = app.shutdown();
+        let handle = tokio::spawn(app.run_until_stopped());
+        TestApp {
+            base: format!("http://127.0.0.1:{port}"),
+            port,
+            shutdown,
+            store,
+            state,
+            handle: Some(handle),
+            _tmp: None,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Triggers shutdown and waits for the application to return.
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        self.shutdown.trigger();
+        let handle = self.handle.take().expect("running");
+        tokio::time::timeout(Duration::from_secs(30), handle)
+            .await
+            .expect("stops within 30 s")
+            .expect("task not panicked")
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .no_proxy()
+        .build()
+        .unwrap()
+}
+
+/// A minimal Streamable HTTP client for precise protocol tests.
+pub struct Mcp {
+    pub url: String,
+    pub http: reqwest::Client,
+    pub session: Option<String>,
+    pub protocol: Option<String>,
+}
+
+pub struct Reply {
+    pub status: reqwest::StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    /// The JSON-RPC message in a JSON or SSE body (the last `data:` event).
+    pub fn message(&self) -> Value {
+        if let Ok(v) = serde_json::from_str::<Value>(&self.body) {
+            return v;
+        }
+        let data = self
+            .body
+            .lines()
+            .rev()
+            .filter_map(|l| l.strip_prefix("data:"))
+            .map(str::trim)
+            .find(|d| !d.is_empty())
+            .unwrap_or_else(|| panic!("no JSON-RPC message in {:?}", self.body));
+        serde_json::from_str(data).unwrap()
+    }
+}
+
+pub const LEGACY: &str = "2025-06-18";
+pub const STATELESS: &str = "2026-07-28";
+
+impl Mcp {
+    pub fn new(app: &TestApp) -> Mcp {
+        Mcp {
+            url: app.url("/mcp"),
+            http: client(),
+            session: None,
+            protocol: None,
+        }
+    }
+
+    pub async fn post(&self, body: Value) -> Reply {
+        let mut req = self
+            .http
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .body(body.to_string());
+        if let Some(s) = &self.session {
+            req = req.header("mcp-session-id", s);
+        }
+        if let Some(p) = &self.protocol {
+            req = req.header("mcp-protocol-version", p);
+            // 2026-07-28 routes on standard headers mirroring the body.
+            if p.as_str() >= STATELESS {
+                if let Some(m) = body["method"].as_str() {
+                    req = req.header("mcp-method", m);
+                }
+                if let Some(n) = body["params"]["name"].as_str() {
+                    req = req.header("mcp-name", n);
+                }
+            }
+        }
+        let r = req.send().await.unwrap();
+        Reply {
+            status: r.status(),
+            headers: r.headers().clone(),
+            body: r.text().await.unwrap(),
+        }
+    }
+
+    /// Runs the legacy handshake and remembers the session id.
+    pub async fn initialize(&mut self) -> Value {
+        let reply = self
+            .post(json!({
+                "jsonrpc": "2.0", "id": 1, "method": "initialize",
+                "params": {"protocolVersion": LEGACY, "capabilities": {}, "clientInfo": {"name": "it", "version": "1"}}
+            }))
+            .await;
+        assert_eq!(reply.status, 200, "initialize failed: {}", reply.body);
+        self.session = Some(reply.headers["mcp-session-id"].to_str().unwrap().to_owned());
+        self.protocol = Some(LEGACY.to_owned());
+        let ack = self
+            .post(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+            .await;
+        assert_eq!(ack.status, 202, "initialized notification: {}", ack.body);
+        reply.message()
+    }
+
+    pub async fn request(&self, id: u64, method: &str, params: Value) -> Reply {
+        self.post(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await
+    }
+
+    pub async fn delete(&self) -> reqwest::StatusCode {
+        let mut req = self.http.delete(&self.url);
+        if let Some(s) = &self.session {
+            req = req.header("mcp-session-id", s);
+        }
+        if let Some(p) = &self.protocol {
+            req = req.header("mcp-protocol-version", p);
+        }
+        req.send().await.unwrap().status()
+    }
+}
+
+/// `_meta` a 2026-07-28 request carries instead of a handshake.
+pub fn stateless_meta() -> Value {
+    json!({
+        "io.modelcontextprotocol/protocolVersion": STATELESS,
+        "io.modelcontextprotocol/clientInfo": {"name": "it", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": {}
+    })
+}
+
+pub fn tool_names(list_result: &Value) -> Vec<String> {
+    list_result["result"]["tools"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a tools/list result: {list_result}"))
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A store that can be switched to fail, as an unreachable backend would.
+pub struct FlakyStore {
+    pub inner: Arc<dyn Store>,
+    pub down: std::sync::atomic::AtomicBool,
+}
+
+impl FlakyStore {
+    pub fn new(inner: Arc<dyn Store>) -> Arc<FlakyStore> {
+        Arc::new(FlakyStore {
+            inner,
+            down: Default::default(),
+        })
+    }
+
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn check(&self) -> mcp_gateway::store::StoreResult<()> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            Err(mcp_gateway::store::StoreError::Unavailable(
+                "connection refused".into(),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for FlakyStore {
+    fn backend(&self) -> &'static str {
+        self.inner.backend()
+    }
+    async fn get(
+        &self,
+        kind: mcp_gateway::store::Kind,
+        key: &str,
+    ) -> mcp_gateway::store::StoreResult<Option<mcp_gateway::store::Record>> {
+        self.check()?;
+        self.inner.get(kind, key).await
+    }
+    async fn put(&self, put: mcp_gateway::store::Put<'_>) -> mcp_gateway::store::StoreResult<u64> {
+        self.check()?;
+        self.inner.put(put).await
+    }
+    async fn delete(
+        &self,
+        kind: mcp_gateway::store::Kind,
+        key: &str,
+        expect: mcp_gateway::store::Expect,
+    ) -> mcp_gateway::store::StoreResult<bool> {
+        self.check()?;
+        self.inner.delete(kind, key, expect).await
+    }
+    async fn list_group(
+        &self,
+        kind: mcp_gateway::store::Kind,
+        group: &str,
+    ) -> mcp_gateway::store::StoreResult<Vec<(String, mcp_gateway::store::Record)>> {
+        self.check()?;
+        self.inner.list_group(kind, group).await
+    }
+    async fn list_kind(
+        &self,
+        kind: mcp_gateway::store::Kind,
+    ) -> mcp_gateway::store::StoreResult<Vec<(String, mcp_gateway::store::Record)>> {
+        self.check()?;
+        self.inner.list_kind(kind).await
+    }
+    async fn purge_expired(&self) -> mcp_gateway::store::StoreResult<u64> {
+        self.check()?;
+        self.inner.purge_expired().await
+    }
+    async fn ping(&self) -> mcp_gateway::store::StoreResult<()> {
+        self.check()?;
+        self.inner.ping().await
+    }
+}

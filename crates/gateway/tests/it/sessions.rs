@@ -1,0 +1,159 @@
+use mcp_gateway::store::{Expect, Kind, Put, now_unix};
+use serde_json::json;
+
+use crate::helpers::{Mcp, TestApp, tool_names};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_created_on_one_gateway_is_served_by_another_sharing_the_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = TestApp::spawn_in(tmp.path(), &[]).await;
+    let b = TestApp::spawn_in(tmp.path(), &[]).await;
+
+    let mut on_a = Mcp::new(&a);
+    on_a.initialize().await;
+    let list = on_a.request(2, "tools/list", json!({})).await.message();
+    assert_eq!(tool_names(&list), vec!["server_info"]);
+
+    // Same session, other gateway: restored transparently, no new handshake.
+    let mut on_b = Mcp::new(&b);
+    on_b.session = on_a.session.clone();
+    on_b.protocol = on_a.protocol.clone();
+    let reply = on_b.request(3, "tools/list", json!({})).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(tool_names(&reply.message()), vec!["server_info"]);
+    let call = on_b
+        .request(
+            4,
+            "tools/call",
+            json!({"name": "server_info", "arguments": {}}),
+        )
+        .await
+        .message();
+    assert_eq!(
+        call["result"]["structuredContent"]["name"],
+        "workspace-mcp-gateway"
+    );
+
+    // DELETE on B ends the session on A too.
+    assert!(on_b.delete().await.is_success());
+    let after = on_a.request(5, "tools/list", json!({})).await;
+    assert_eq!(after.status, 404, "{}", after.body);
+    let after = on_b.request(6, "tools/list", json!({})).await;
+    assert_eq!(after.status, 404, "{}", after.body);
+}
+
+#[tokio::test]
+async fn unknown_session_is_404_with_a_json_rpc_error() {
+    let app = TestApp::spawn().await;
+    let mut mcp = Mcp::new(&app);
+    mcp.session = Some("0b7f7f3e-no-such-session".into());
+    mcp.protocol = Some("2025-06-18".into());
+    let reply = mcp.request(1, "tools/list", json!({})).await;
+    assert_eq!(reply.status, 404);
+    let msg = reply.message();
+    assert!(
+        msg["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Session not found")
+    );
+}
+
+#[tokio::test]
+async fn expired_session_is_not_served_even_if_still_stored() {
+    let app = TestApp::spawn().await;
+    let mut mcp = Mcp::new(&app);
+    mcp.initialize().await;
+    let id = mcp.session.clone().unwrap();
+    let record = app.store.get(Kind::McpSession, &id).await.unwrap().unwrap();
+    app.store
+        .put(Put {
+            kind: Kind::McpSession,
+            key: &id,
+            value: &record.value,
+            group: record.group.as_deref(),
+            expires_at: Some(now_unix() - 1),
+            expect: Expect::Version(record.version),
+        })
+        .await
+        .unwrap();
+    let reply = mcp.request(2, "tools/list", json!({})).await;
+    assert_eq!(reply.status, 404, "{}", reply.body);
+}
+
+#[tokio::test]
+async fn sessions_are_persisted_with_their_owner_and_an_expiry() {
+    let app = TestApp::spawn_with(&[("MCP_SESSION_IDLE_SECONDS", "3600")]).await;
+    let mut mcp = Mcp::new(&app);
+    mcp.initialize().await;
+    let id = mcp.session.clone().unwrap();
+    let record = app.store.get(Kind::McpSession, &id).await.unwrap().unwrap();
+    assert_eq!(record.group.as_deref(), Some("anonymous"));
+    let exp = record.expires_at.unwrap();
+    assert!((exp - now_unix() - 3600).abs() < 10, "{exp}");
+    let stored: serde_json::Value = serde_json::from_slice(&record.value).unwrap();
+    assert_eq!(stored["init"]["clientInfo"]["name"], "it");
+}
+
+#[tokio::test]
+async fn per_user_cap_ends_the_oldest_sessions() {
+    let app = TestApp::spawn_with(&[("MAX_MCP_SESSIONS_PER_USER", "2")]).await;
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        let mut mcp = Mcp::new(&app);
+        mcp.initialize().await;
+        clients.push(mcp);
+        // Distinct creation seconds are not required: versions break ties.
+    }
+    let oldest = clients[0].request(9, "tools/list", json!({})).await;
+    assert_eq!(oldest.status, 404, "{}", oldest.body);
+    for c in &clients[1..] {
+        let r = c.request(9, "tools/list", json!({})).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let live = app
+        .store
+        .list_group(Kind::McpSession, "anonymous")
+        .await
+        .unwrap();
+    assert_eq!(live.len(), 2);
+}
+
+#[tokio::test]
+async fn total_cap_refuses_new_sessions_with_503_and_retry_after() {
+    let app = TestApp::spawn_with(&[
+        ("MAX_MCP_SESSIONS", "2"),
+        ("MAX_MCP_SESSIONS_PER_USER", "10"),
+    ])
+    .await;
+    for _ in 0..2 {
+        Mcp::new(&app).initialize().await;
+    }
+    let reply = Mcp::new(&app)
+        .post(json!({
+            "jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "it", "version": "1"}}
+        }))
+        .await;
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert!(reply.headers.contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn store_outage_gives_503_not_a_hang() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config =
+        mcp_gateway::config::Config::from_raw(&crate::helpers::raw_config(tmp.path(), &[]))
+            .unwrap();
+    let flaky =
+        crate::helpers::FlakyStore::new(mcp_gateway::app::open_store(&config).await.unwrap());
+    let app = TestApp::spawn_with_store(tmp.path(), &[], flaky.clone()).await;
+    let mut mcp = Mcp::new(&app);
+    mcp.initialize().await;
+    flaky.set_down(true);
+    let reply = mcp.request(2, "tools/list", json!({})).await;
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    flaky.set_down(false);
+    let reply = mcp.request(3, "tools/list", json!({})).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+}
