@@ -1,0 +1,382 @@
+import * as path from 'node:path';
+import {
+  Annotations,
+  Aws,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  StackProps,
+  Validations,
+} from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct, IConstruct } from 'constructs';
+import { GatewayConfig, KMS_ALIAS } from './config';
+
+export const CONTAINER_PORT = 3000;
+export const LOG_GROUP_NAME = '/ecs/mcp-gateway';
+export const CLUSTER_NAME = 'McpGatewayCluster';
+/** Secondary index for grouped listings (e.g. all grants of one user). */
+export const GSI_NAME = 'gsi1';
+
+/** What the task role may do on the gateway table (items only). */
+export const TABLE_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:UpdateItem',
+];
+/** What the task role may do with the gateway key. */
+export const KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
+
+/** Repository root: the Docker build context of the gateway image. */
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+/** Paths kept out of the image asset on top of the root .dockerignore. */
+export const ASSET_EXCLUDES = [
+  '.git',
+  '**/target',
+  '**/node_modules',
+  '**/.venv',
+  '**/.venv-*',
+  'infra',
+  'data',
+  '.cache',
+];
+
+export interface McpGatewayStackProps extends StackProps {
+  readonly config: GatewayConfig;
+  /**
+   * Image to run. Defaults to the repository's Dockerfile built as a CDK
+   * asset (no Docker is needed to synthesize, only to deploy).
+   */
+  readonly image?: ecs.ContainerImage;
+}
+
+/**
+ * The gateway on ECS Fargate behind an Application Load Balancer, with its
+ * DynamoDB table and KMS key.
+ */
+export class McpGatewayStack extends Stack {
+  readonly service: ecsPatterns.ApplicationLoadBalancedFargateService;
+  readonly table: dynamodb.ITable;
+  readonly key: kms.IKey;
+  readonly publicUrl: string;
+
+  constructor(scope: Construct, id: string, props: McpGatewayStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const t = config.timings;
+
+    if (!config.googleClientId || !config.allowedDomain) {
+      Annotations.of(this).addWarning(
+        'googleClientId and allowedDomain are not set (pass -c googleClientId=... -c allowedDomain=...): the gateway will refuse to start until they are',
+      );
+    }
+
+    // ---- Network -----------------------------------------------------------
+    const logBucket = new s3.Bucket(this, 'LogBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED, // ALB access logs support SSE-S3 only
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(logBucket, 'AwsSolutions-S1', 'This bucket receives the ALB access logs and VPC flow logs itself; logging its own access would recurse.');
+
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: config.publicSubnetsOnly ? 0 : 1,
+      subnetConfiguration: config.publicSubnetsOnly
+        ? [{ name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }]
+        : [
+            { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+            { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 24 },
+          ],
+    });
+    vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toS3(logBucket, 'vpc-flow-logs/'),
+      trafficType: ec2.FlowLogTrafficType.REJECT,
+    });
+
+    const cluster = new ecs.Cluster(this, 'Cluster', {
+      clusterName: CLUSTER_NAME,
+      vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+
+    // ---- State: table and key ------------------------------------------------
+    this.table = config.existingTableName
+      ? dynamodb.Table.fromTableAttributes(this, 'Table', {
+          ...(config.existingTableName.startsWith('arn:')
+            ? { tableArn: config.existingTableName }
+            : { tableName: config.existingTableName }),
+          globalIndexes: [GSI_NAME],
+        })
+      : this.createTable(config.tableName);
+
+    this.key = config.kmsKeyArn
+      ? kms.Key.fromKeyArn(this, 'Key', config.kmsKeyArn)
+      : new kms.Key(this, 'Key', {
+          alias: KMS_ALIAS,
+          description: 'Envelope encryption of the MCP gateway secrets at rest (Google tokens, session keys)',
+          enableKeyRotation: true,
+          removalPolicy: RemovalPolicy.RETAIN,
+        });
+
+    // ---- Secrets (imported by name or ARN; their values never enter the template) --
+    const googleClientSecret = importSecret(this, 'GoogleClientSecret', config.googleClientSecretName);
+    const sessionSecret = importSecret(this, 'SessionSecret', config.sessionSecretName);
+
+    // ---- Load balancer, TLS and DNS ------------------------------------------
+    const loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc,
+      internetFacing: true,
+      // Above the SSE keep-alive interval and the longest tool call, so that
+      // neither an open stream nor a slow tool call is cut by the ALB.
+      idleTimeout: Duration.seconds(t.idleTimeoutSeconds),
+      dropInvalidHeaderFields: true,
+    });
+    loadBalancer.logAccessLogs(logBucket, 'alb');
+    acknowledge(loadBalancer, 'AwsSolutions-EC23', 'The load balancer is the public entry point of the gateway: its security group admits the internet on the listener ports only (80 redirecting to 443 when TLS is configured).');
+
+    const zone =
+      config.hostedZoneId && config.hostedZoneName
+        ? route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+            hostedZoneId: config.hostedZoneId,
+            zoneName: config.hostedZoneName,
+          })
+        : undefined;
+    let certificate: acm.ICertificate | undefined;
+    if (config.certificateArn) {
+      certificate = acm.Certificate.fromCertificateArn(this, 'Certificate', config.certificateArn);
+    } else if (config.domainName && zone) {
+      certificate = new acm.Certificate(this, 'Certificate', {
+        domainName: config.domainName,
+        validation: acm.CertificateValidation.fromDns(zone),
+      });
+    }
+    const https = certificate !== undefined;
+    this.publicUrl = https ? `https://${config.domainName}` : `http://${loadBalancer.loadBalancerDnsName}`;
+
+    // ---- Task definition ------------------------------------------------------
+    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+      logGroupName: LOG_GROUP_NAME,
+      retention: logs.RetentionDays.ONE_WEEK,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const taskRole = new iam.Role(this, 'TaskRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'MCP gateway tasks: read/write the gateway table, encrypt/decrypt with the gateway key',
+    });
+    // Item-level access to the table and its one index, nothing else: no
+    // wildcard resources, no table administration.
+    taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'GatewayTable',
+        actions: TABLE_ACTIONS,
+        resources: [this.table.tableArn, `${this.table.tableArn}/index/${GSI_NAME}`],
+      }),
+    );
+    // Envelope encryption: data keys from GenerateDataKey, Decrypt to unwrap them.
+    taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'GatewayKey',
+        actions: KEY_ACTIONS,
+        resources: [this.key.keyArn],
+      }),
+    );
+
+    const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: 512,
+      memoryLimitMiB: 1024,
+      taskRole,
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
+    const image =
+      props.image ??
+      ecs.ContainerImage.fromAsset(REPO_ROOT, {
+        file: 'Dockerfile',
+        exclude: ASSET_EXCLUDES,
+      });
+    taskDefinition.addContainer('gateway', {
+      containerName: 'gateway',
+      image,
+      portMappings: [{ containerPort: CONTAINER_PORT, name: 'http' }],
+      environment: {
+        HOST: '0.0.0.0',
+        PORT: String(CONTAINER_PORT),
+        PUBLIC_URL: this.publicUrl,
+        GOOGLE_REDIRECT_URI: `${this.publicUrl}/oauth/callback`,
+        GOOGLE_CLIENT_ID: config.googleClientId,
+        ALLOWED_DOMAIN: config.allowedDomain,
+        AWS_REGION: Aws.REGION,
+        DYNAMODB_TABLE_NAME: this.table.tableName,
+        KMS_KEY_ID: this.key.keyArn,
+        LOG_FORMAT: 'json',
+        LOG_LEVEL: config.logLevel,
+        SHUTDOWN_DRAIN_SECONDS: String(t.shutdownDrainSeconds),
+        SSE_KEEP_ALIVE_SECONDS: String(t.sseKeepAliveSeconds),
+        TOOL_TIMEOUT_SECONDS: String(t.toolTimeoutSeconds),
+      },
+      secrets: {
+        GOOGLE_CLIENT_SECRET: ecs.Secret.fromSecretsManager(googleClientSecret),
+        SESSION_SECRET: ecs.Secret.fromSecretsManager(sessionSecret),
+      },
+      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'gateway' }),
+      // The image has no shell or curl: the binary probes its own /health.
+      healthCheck: {
+        command: ['CMD', '/usr/local/bin/mcp-gateway', 'healthcheck'],
+        interval: Duration.seconds(10),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(10),
+      },
+      // SIGTERM, then SIGKILL after this: longer than the gateway's drain.
+      stopTimeout: Duration.seconds(t.stopTimeoutSeconds),
+    });
+    acknowledge(taskDefinition, 'AwsSolutions-ECS2', 'Only non-secret settings are plain environment variables; GOOGLE_CLIENT_SECRET and SESSION_SECRET come from Secrets Manager as ECS secrets.');
+
+    // ---- Service ----------------------------------------------------------------
+    this.service = new ecsPatterns.ApplicationLoadBalancedFargateService(this, 'Service', {
+      cluster,
+      loadBalancer,
+      taskDefinition,
+      desiredCount: config.desiredCount,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      assignPublicIp: config.publicSubnetsOnly,
+      taskSubnets: {
+        subnetType: config.publicSubnetsOnly ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS,
+      },
+      circuitBreaker: { enable: true, rollback: true },
+      healthCheckGracePeriod: Duration.seconds(30),
+      ...(https
+        ? {
+            protocol: elbv2.ApplicationProtocol.HTTPS,
+            listenerPort: 443,
+            certificate,
+            sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+            redirectHTTP: true,
+          }
+        : { protocol: elbv2.ApplicationProtocol.HTTP, listenerPort: 80 }),
+      ...(zone && config.domainName ? { domainName: config.domainName, domainZone: zone } : {}),
+    });
+
+    // The pattern's own outputs duplicate ours (and its URL ignores PUBLIC_URL).
+    this.service.node.tryRemoveChild('LoadBalancerDNS');
+    this.service.node.tryRemoveChild('ServiceURL');
+
+    // Healthy after 2 consecutive passes 10 s apart (~20 s); a task that stops
+    // answering leaves rotation after 3 failures (~30 s).
+    this.service.targetGroup.configureHealthCheck({
+      path: '/health',
+      healthyHttpCodes: '200',
+      interval: Duration.seconds(10),
+      timeout: Duration.seconds(5),
+      healthyThresholdCount: 2,
+      unhealthyThresholdCount: 3,
+    });
+    // Gives in-flight requests at least the gateway's drain time.
+    this.service.targetGroup.setAttribute('deregistration_delay.timeout_seconds', String(t.deregistrationDelaySeconds));
+
+    // ---- Auto scaling -----------------------------------------------------------
+    const scaling = this.service.service.autoScaleTaskCount({
+      minCapacity: config.minCapacity,
+      maxCapacity: config.maxCapacity,
+    });
+    scaling.scaleOnRequestCount('RequestCountScaling', {
+      targetGroup: this.service.targetGroup,
+      requestsPerTarget: 1000,
+      scaleInCooldown: Duration.minutes(5),
+      scaleOutCooldown: Duration.minutes(1),
+    });
+    // Long-lived MCP streams barely move the request count: scale on open connections too.
+    scaling.scaleOnMetric('ActiveConnectionScaling', {
+      metric: loadBalancer.metrics.activeConnectionCount({ period: Duration.minutes(1), statistic: 'Sum' }),
+      adjustmentType: appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+      scalingSteps: [
+        { upper: 20, change: -1 },
+        { lower: 50, change: +1 },
+        { lower: 100, change: +2 },
+      ],
+      cooldown: Duration.minutes(2),
+      evaluationPeriods: 2,
+    });
+
+    // ---- Findings on resources that CDK creates on our behalf -------------------------
+    acknowledge(
+      taskDefinition.obtainExecutionRole(),
+      'AwsSolutions-IAM5[Resource::*]',
+      'ecr:GetAuthorizationToken, which the execution role needs to pull the gateway image, supports no resource-level permission; every other statement of this role names its resource.',
+    );
+
+    // ---- Outputs ----------------------------------------------------------------------
+    new CfnOutput(this, 'LoadBalancerDNS', {
+      value: loadBalancer.loadBalancerDnsName,
+      description: 'DNS name of the Application Load Balancer',
+    });
+    new CfnOutput(this, 'ServiceArn', {
+      value: this.service.service.serviceArn,
+      description: 'ARN of the ECS service',
+    });
+    new CfnOutput(this, 'GatewayUrl', {
+      value: this.publicUrl,
+      description: 'Public URL of the gateway (MCP endpoint: <GatewayUrl>/mcp)',
+    });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'DynamoDB table of the gateway' });
+    new CfnOutput(this, 'KmsKeyArn', { value: this.key.keyArn, description: 'KMS key of the gateway' });
+  }
+
+  private createTable(tableName: string): dynamodb.Table {
+    const table = new dynamodb.Table(this, 'Table', {
+      tableName,
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'ttl',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    table.addGlobalSecondaryIndex({
+      indexName: GSI_NAME,
+      partitionKey: { name: 'gpk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'gsk', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+    return table;
+  }
+}
+
+function importSecret(scope: Construct, id: string, nameOrArn: string): secretsmanager.ISecret {
+  return nameOrArn.startsWith('arn:')
+    ? secretsmanager.Secret.fromSecretCompleteArn(scope, id, nameOrArn)
+    : secretsmanager.Secret.fromSecretNameV2(scope, id, nameOrArn);
+}
+
+function acknowledge(scope: IConstruct, id: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id, reason });
+}
