@@ -45,6 +45,20 @@
 //!   the next sign-in gets a new refresh token.
 //! - Generated RSA keys are shared by all instances in a process (see [`FakeGoogle::rotate_signing_key`]).
 //!
+//! # Known differences from Google
+//!
+//! - Only `response_type=code` is served (no implicit or hybrid flows, no device flow).
+//! - No browser session: every authorization goes through the chooser (or
+//!   auto-approve), and `prompt=none` without auto-approve answers `login_required`.
+//! - The `hd` request parameter does not filter the chooser; it is only recorded.
+//! - No limit of 100 live refresh tokens per client and account; refresh tokens
+//!   do not expire unless [`FakeGoogle::expire_refresh_tokens_for`] is called.
+//! - The refresh grant ignores a `scope` parameter (no down-scoping).
+//! - `/oauth2/v3/tokeninfo` accepts `access_token` only, not `id_token`.
+//! - Invalid-request conditions the real service shows as an error page after
+//!   the redirect URI was checked (such as a bad `scope`) are redirected back
+//!   with `error=` as RFC 6749 describes.
+//!
 //! # Test hooks
 //!
 //! See the methods of [`FakeGoogle`]: counters ([`FakeGoogle::requests`]), recorded
@@ -353,6 +367,11 @@ impl FakeGoogle {
     /// The user as the fake knows it (with derived `sub` and `name`).
     pub fn user(&self, email: &str) -> Option<FakeUser> {
         self.with_state(|s| s.user_by_email(email).cloned())
+    }
+
+    /// The emails of the known users, in order.
+    pub fn user_emails(&self) -> Vec<String> {
+        self.with_state(|s| s.users.iter().map(|u| u.email.clone()).collect())
     }
 
     /// `expires_in` of access tokens issued from now on.

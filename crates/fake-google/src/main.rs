@@ -71,8 +71,10 @@ async fn main() -> anyhow::Result<()> {
     }
     println!("{}", server.base_url());
     eprintln!(
-        "fake-google: client_id={} redirect_uris={:?}",
-        args.client_id, args.redirect_uris
+        "fake-google: client_id={} redirect_uris={:?} users={:?}",
+        args.client_id,
+        args.redirect_uris,
+        server.user_emails()
     );
     tokio::signal::ctrl_c()
         .await
