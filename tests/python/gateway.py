@@ -1,0 +1,150 @@
+"""Start and stop real `mcp-gateway serve` processes for the tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+READY_TIMEOUT_SECONDS = 30.0
+STOP_TIMEOUT_SECONDS = 30.0
+
+
+def gateway_binary() -> Path:
+    """The binary under test: MCP_GATEWAY_BIN, else the cargo debug build."""
+    explicit = os.environ.get("MCP_GATEWAY_BIN")
+    if explicit:
+        return Path(explicit)
+    target_dir = Path(os.environ.get("CARGO_TARGET_DIR", REPO_ROOT / "target"))
+    return target_dir / "debug" / "mcp-gateway"
+
+
+def free_port() -> int:
+    """A TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def default_environment(port: int, data_dir: Path, session_secret: str) -> dict[str, str]:
+    """The configuration every test gateway gets unless a test overrides it."""
+    return {
+        "GOOGLE_CLIENT_ID": "test-client.apps.googleusercontent.com",
+        "GOOGLE_CLIENT_SECRET": "test-client-secret",
+        "ALLOWED_DOMAIN": "example.com",
+        "SESSION_SECRET": session_secret,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "PUBLIC_URL": f"http://localhost:{port}",
+        "DATA_DIR": str(data_dir),
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "info",
+    }
+
+
+@dataclass
+class Gateway:
+    """One running gateway process."""
+
+    binary: Path
+    data_dir: Path
+    log_path: Path
+    env_overrides: dict[str, str] = field(default_factory=dict)
+    session_secret: str = field(default_factory=lambda: secrets.token_hex(32))
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://localhost:{self.port}"
+
+    @property
+    def mcp_url(self) -> str:
+        return f"{self.base_url}/mcp"
+
+    def start(self) -> Gateway:
+        self.port = free_port()
+        env = {k: v for k, v in os.environ.items() if k not in _GATEWAY_VARIABLES}
+        env.update(default_environment(self.port, self.data_dir, self.session_secret))
+        env.update(self.env_overrides)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(self.binary), "serve"],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        last_error: Exception | None = None
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"gateway exited with status {self.process.returncode} before it was ready\n{self.log_tail()}"
+                )
+            try:
+                if httpx.get(f"{self.base_url}/ready", timeout=2.0).status_code == 200:
+                    return
+            except httpx.HTTPError as exc:
+                last_error = exc
+            time.sleep(0.05)
+        raise RuntimeError(f"gateway not ready within {timeout}s ({last_error!r})\n{self.log_tail()}")
+
+    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> int:
+        """SIGTERM, wait, and return the exit status (killing it after the timeout)."""
+        if self.process is None:
+            return 0
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                raise RuntimeError(f"gateway did not stop within {timeout}s of SIGTERM\n{self.log_tail()}")
+        return self.process.returncode
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+
+StartGateway = Callable[..., Gateway]
+"""The `start_gateway` fixture: `start_gateway(data_dir=None, **env) -> Gateway`."""
+
+_GATEWAY_VARIABLES = frozenset(
+    {
+        "GOOGLE_CLIENT_ID",
+        "GOOGLE_CLIENT_SECRET",
+        "ALLOWED_DOMAIN",
+        "SESSION_SECRET",
+        "PORT",
+        "HOST",
+        "PUBLIC_URL",
+        "DATA_DIR",
+        "LOG_FORMAT",
+        "LOG_LEVEL",
+        "SSE_KEEP_ALIVE_SECONDS",
+        "MAX_MCP_SESSIONS",
+        "MAX_MCP_SESSIONS_PER_USER",
+        "MAX_REQUEST_BODY_BYTES",
+    }
+)
