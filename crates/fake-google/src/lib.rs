@@ -120,12 +120,6 @@ impl From<Option<&str>> for AutoApprove {
     }
 }
 
-impl From<&str> for AutoApprove {
-    fn from(email: &str) -> Self {
-        AutoApprove::As(email.to_string())
-    }
-}
-
 /// A fake Google: cheap to clone, shared state behind it. Serve it with
 /// [`FakeGoogle::start`] or mount [`FakeGoogle::router`] in another server.
 #[derive(Clone)]
@@ -341,10 +335,14 @@ impl FakeGoogle {
         self.with_state(|s| s.faults.clear());
     }
 
-    /// `Some(email)` approves every authorization as that user; `None` shows the chooser.
-    /// Also accepts an [`AutoApprove`].
-    pub fn set_auto_approve(&self, mode: impl Into<AutoApprove>) {
-        let mode = mode.into();
+    /// `Some(email)` approves every authorization as that user (a `login_hint`
+    /// naming another known user wins); `None` shows the chooser again.
+    pub fn set_auto_approve(&self, email: Option<&str>) {
+        self.set_auto_approve_mode(email.into());
+    }
+
+    /// Chooses how the authorization endpoint picks a user, see [`AutoApprove`].
+    pub fn set_auto_approve_mode(&self, mode: AutoApprove) {
         self.with_state(|s| s.auto = mode);
     }
 

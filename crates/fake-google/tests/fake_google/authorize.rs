@@ -47,7 +47,7 @@ async fn consumer_account_redirect_has_no_hd() {
 #[tokio::test]
 async fn login_hint_selects_the_user() {
     let fake = start().await;
-    fake.set_auto_approve(AutoApprove::FromLoginHint);
+    fake.set_auto_approve_mode(AutoApprove::FromLoginHint);
     let params = with(base_params(), &[("login_hint", BOB), ("hd", "example.com")]);
     let url = location(&authorize_raw(&fake, &params).await);
     // hd in the request is only a hint: Bob's own domain comes back.
@@ -180,4 +180,8 @@ async fn prompt_none_needs_an_earlier_grant() {
     let url = location(&authorize_raw(&fake, &silent).await);
     assert!(query(&url, "code").is_some());
     assert_eq!(query(&url, "prompt").as_deref(), Some("none"));
+
+    fake.set_auto_approve(None);
+    let response = authorize_raw(&fake, &base_params()).await;
+    assert_eq!(response.status(), StatusCode::OK, "chooser again");
 }
