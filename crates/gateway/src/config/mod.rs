@@ -32,6 +32,11 @@ pub const MAX_REQUEST_BODY_BYTES: &str = "MAX_REQUEST_BODY_BYTES";
 pub const MCP_SESSION_IDLE_SECONDS: &str = "MCP_SESSION_IDLE_SECONDS";
 pub const MAX_MCP_SESSIONS: &str = "MAX_MCP_SESSIONS";
 pub const MAX_MCP_SESSIONS_PER_USER: &str = "MAX_MCP_SESSIONS_PER_USER";
+pub const GOOGLE_BASE_URL: &str = "GOOGLE_BASE_URL";
+pub const SESSION_MAX_AGE: &str = "SESSION_MAX_AGE";
+pub const ALLOWED_EMAILS: &str = "ALLOWED_EMAILS";
+pub const ACCESS_TOKEN_TTL_SECONDS: &str = "ACCESS_TOKEN_TTL_SECONDS";
+pub const OAUTH_EXTRA_REDIRECT_URIS: &str = "OAUTH_EXTRA_REDIRECT_URIS";
 
 /// Every variable the gateway reads, in the order `check-config` prints them.
 pub const ALL_VARIABLES: &[&str] = &[
@@ -58,6 +63,11 @@ pub const ALL_VARIABLES: &[&str] = &[
     MCP_SESSION_IDLE_SECONDS,
     MAX_MCP_SESSIONS,
     MAX_MCP_SESSIONS_PER_USER,
+    GOOGLE_BASE_URL,
+    SESSION_MAX_AGE,
+    ALLOWED_EMAILS,
+    ACCESS_TOKEN_TTL_SECONDS,
+    OAUTH_EXTRA_REDIRECT_URIS,
 ];
 
 const SECRET_VARIABLES: &[&str] = &[
@@ -78,6 +88,7 @@ pub const DEFAULT_SESSION_IDLE: Duration = Duration::from_secs(24 * 3600);
 pub const DEFAULT_MAX_SESSIONS: usize = 10_000;
 pub const DEFAULT_MAX_SESSIONS_PER_USER: usize = 32;
 pub const MIN_SESSION_SECRET_BYTES: usize = 32;
+pub const DEFAULT_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(1800);
 /// Info for the gateway; the MCP library logs only warnings (it logs every session at info).
 pub const DEFAULT_LOG_LEVEL: &str = "info,rmcp=warn";
 
@@ -213,6 +224,18 @@ pub struct Config {
     pub mcp_session_idle: Duration,
     pub max_mcp_sessions: usize,
     pub max_mcp_sessions_per_user: usize,
+    /// One origin serving every Google endpoint under Google's own paths (the
+    /// fake Google in tests and the demo). Unset: Google's real hosts.
+    pub google_base_url: Option<Url>,
+    /// Force a new sign-in after this long, whatever the client does.
+    pub session_max_age: Option<Duration>,
+    /// When non-empty, only these addresses (within the allowed domains) may sign in.
+    pub allowed_emails: Vec<String>,
+    /// Lifetime of gateway access tokens.
+    pub access_token_ttl: Duration,
+    /// Redirect URIs accepted from clients beyond the built-in ones (exact match,
+    /// or a prefix when they end with `*`).
+    pub extra_redirect_uris: Vec<String>,
 }
 
 struct Checker<'a> {
@@ -476,6 +499,68 @@ impl Config {
             100_000,
         );
 
+        let google_base_url = parse_base_url(&mut c, GOOGLE_BASE_URL, raw.get(GOOGLE_BASE_URL));
+        let session_max_age = match raw.get(SESSION_MAX_AGE) {
+            None => None,
+            Some(v) => match parse_duration(v) {
+                Some(d) if d >= Duration::from_secs(300) => Some(d),
+                _ => {
+                    c.problem(
+                        SESSION_MAX_AGE,
+                        format!("must be a duration of at least 5 minutes such as 7d, 12h or 3600 (seconds), got {v:?}"),
+                    );
+                    None
+                }
+            },
+        };
+        let mut allowed_emails = Vec::new();
+        for e in raw
+            .get(ALLOWED_EMAILS)
+            .unwrap_or_default()
+            .split(',')
+            .map(|e| e.trim().to_ascii_lowercase())
+            .filter(|e| !e.is_empty())
+        {
+            match e.split_once('@') {
+                Some((local, domain)) if !local.is_empty() && is_domain_name(domain) => {
+                    if !allowed_domains.is_empty() && !allowed_domains.iter().any(|d| d == domain) {
+                        c.problem(
+                            ALLOWED_EMAILS,
+                            format!(
+                                "{e} is outside ALLOWED_DOMAIN ({})",
+                                allowed_domains.join(",")
+                            ),
+                        );
+                    }
+                    allowed_emails.push(e);
+                }
+                _ => c.problem(ALLOWED_EMAILS, format!("{e:?} is not an email address")),
+            }
+        }
+        let access_token_ttl = c.seconds(
+            ACCESS_TOKEN_TTL_SECONDS,
+            DEFAULT_ACCESS_TOKEN_TTL,
+            60,
+            86_400,
+        );
+        let mut extra_redirect_uris = Vec::new();
+        for u in raw
+            .get(OAUTH_EXTRA_REDIRECT_URIS)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        {
+            if Url::parse(u.trim_end_matches('*')).is_ok() {
+                extra_redirect_uris.push(u.to_owned());
+            } else {
+                c.problem(
+                    OAUTH_EXTRA_REDIRECT_URIS,
+                    format!("{u:?} is not an absolute URI"),
+                );
+            }
+        }
+
         if !c.problems.is_empty() {
             return Err(ConfigError {
                 problems: c.problems,
@@ -503,6 +588,11 @@ impl Config {
             mcp_session_idle,
             max_mcp_sessions,
             max_mcp_sessions_per_user,
+            google_base_url,
+            session_max_age,
+            allowed_emails,
+            access_token_ttl,
+            extra_redirect_uris,
         })
     }
 
@@ -632,6 +722,39 @@ impl Config {
                 MAX_MCP_SESSIONS_PER_USER,
                 self.max_mcp_sessions_per_user.to_string(),
             ),
+            (
+                GOOGLE_BASE_URL,
+                self.google_base_url
+                    .as_ref()
+                    .map(Url::to_string)
+                    .unwrap_or_else(|| "<unset: Google's own hosts>".into()),
+            ),
+            (
+                SESSION_MAX_AGE,
+                self.session_max_age
+                    .map(|d| format!("{}s", d.as_secs()))
+                    .unwrap_or_else(|| "<unset: no forced re-sign-in>".into()),
+            ),
+            (
+                ALLOWED_EMAILS,
+                if self.allowed_emails.is_empty() {
+                    "<unset: everyone in the allowed domains>".into()
+                } else {
+                    self.allowed_emails.join(",")
+                },
+            ),
+            (
+                ACCESS_TOKEN_TTL_SECONDS,
+                self.access_token_ttl.as_secs().to_string(),
+            ),
+            (
+                OAUTH_EXTRA_REDIRECT_URIS,
+                if self.extra_redirect_uris.is_empty() {
+                    "<unset>".into()
+                } else {
+                    self.extra_redirect_uris.join(",")
+                },
+            ),
         ]
     }
 }
@@ -670,6 +793,24 @@ pub fn join(base: &Url, path: &str) -> Url {
     let prefix = base.path().trim_end_matches('/');
     u.set_path(&format!("{prefix}{path}"));
     u
+}
+
+/// Parses `90`, `90s`, `15m`, `12h` or `7d`.
+pub fn parse_duration(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    let (number, unit) = match v.char_indices().find(|(_, ch)| !ch.is_ascii_digit()) {
+        Some((i, _)) => v.split_at(i),
+        None => (v, "s"),
+    };
+    let n: u64 = number.parse().ok()?;
+    let factor = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return None,
+    };
+    n.checked_mul(factor).map(Duration::from_secs)
 }
 
 fn is_domain_name(d: &str) -> bool {

@@ -134,6 +134,13 @@ fn invalid_values_name_their_variable() {
         (MAX_MCP_SESSIONS, "0"),
         (VAULT_MASTER_KEY, "short"),
         (VAULT_PREVIOUS_KEYS, "AAAA"),
+        (GOOGLE_BASE_URL, "localhost:9999"),
+        (SESSION_MAX_AGE, "7 weeks"),
+        (SESSION_MAX_AGE, "60"),
+        (ALLOWED_EMAILS, "not-an-email"),
+        (ALLOWED_EMAILS, "ann@other.org"),
+        (ACCESS_TOKEN_TTL_SECONDS, "5"),
+        (OAUTH_EXTRA_REDIRECT_URIS, "no scheme here"),
     ];
     for (var, value) in cases {
         let mut raw = valid();
@@ -206,4 +213,35 @@ fn empty_values_count_as_unset() {
             .chain([(PORT.to_owned(), "".to_owned())]),
     );
     assert_eq!(Config::from_raw(&raw).unwrap().port, 3000);
+}
+
+#[test]
+fn sign_in_policy_variables() {
+    let mut raw = valid();
+    raw.set(SESSION_MAX_AGE, "7d");
+    raw.set(ALLOWED_EMAILS, "Ann@Example.com, bob@example.com");
+    raw.set(GOOGLE_BASE_URL, "http://127.0.0.1:9999/");
+    raw.set(
+        OAUTH_EXTRA_REDIRECT_URIS,
+        "zed://oauth/callback,https://app.example.com/cb*",
+    );
+    let c = Config::from_raw(&raw).unwrap();
+    assert_eq!(c.session_max_age, Some(Duration::from_secs(7 * 86_400)));
+    assert_eq!(c.allowed_emails, vec!["ann@example.com", "bob@example.com"]);
+    assert_eq!(
+        c.google_base_url.unwrap().as_str(),
+        "http://127.0.0.1:9999/"
+    );
+    assert_eq!(c.extra_redirect_uris.len(), 2);
+    assert_eq!(c.access_token_ttl, DEFAULT_ACCESS_TOKEN_TTL);
+}
+
+#[test]
+fn durations_parse_with_units() {
+    assert_eq!(parse_duration("90"), Some(Duration::from_secs(90)));
+    assert_eq!(parse_duration("15m"), Some(Duration::from_secs(900)));
+    assert_eq!(parse_duration("12h"), Some(Duration::from_secs(43_200)));
+    assert_eq!(parse_duration("7d"), Some(Duration::from_secs(604_800)));
+    assert_eq!(parse_duration("7w"), None);
+    assert_eq!(parse_duration("d"), None);
 }

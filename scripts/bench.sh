@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Benchmarks with printed figures (see docs/benchmarks.md). Not part of the
+# test command: figures depend on the machine and are read, not asserted.
+# Usage: scripts/bench.sh [startup|load|all]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+what="${1:-all}"
+cargo build --release --locked -p mcp-gateway -p gateway-bench
+BIN="$CARGO_TARGET_DIR/release/mcp-gateway"
+BENCH="$CARGO_TARGET_DIR/release/gateway-bench"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+echo "binary: $(du -h "$BIN" | cut -f1) $BIN"
+if [[ $what == startup || $what == all ]]; then
+  "$BENCH" startup --bin "$BIN" --runs 20
+fi
+if [[ $what == load || $what == all ]]; then
+  "$BENCH" load --bin "$BIN" --concurrency 64 --seconds 10 --mode stateless --method tools/list
+  "$BENCH" load --bin "$BIN" --concurrency 64 --seconds 10 --mode legacy --method tools/list
+fi

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs every test of the project, installing what the tests need first
+# (Python venv with the MCP SDK, Node 22 and MCP tools from npm, CDK packages).
+# Usage: scripts/test.sh            (everything)
+#        scripts/test.sh rust       (one part: rust, python, conformance, infra, container)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+passed=0
+failed=0
+failures=()
+
+run_step() {
+  local name="$1"
+  shift
+  echo
+  echo "=== ${name} ==="
+  local started=$SECONDS
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "--- ${name}: ok ($((SECONDS - started)) s)"
+  else
+    failed=$((failed + 1))
+    failures+=("${name}")
+    echo "--- ${name}: FAILED ($((SECONDS - started)) s)"
+  fi
+}
+
+rust_checks() {
+  cargo fmt --all --check &&
+    cargo clippy --workspace --all-targets --locked -- -D warnings &&
+    cargo test --workspace --locked
+}
+
+want() {
+  [[ $# -eq 0 || " ${SELECTED} " == *" $1 "* ]]
+}
+
+SELECTED="${*:-rust python conformance infra container}"
+
+want rust && run_step "Rust: format, lint, unit and integration tests" rust_checks
+# The scripts below use the debug gateway binary built by the Rust step.
+if want python || want conformance; then
+  cargo build --locked -p mcp-gateway
+fi
+want python && run_step "Python MCP SDK against the gateway" bash scripts/test-python.sh
+want conformance && run_step "MCP conformance suite and Inspector CLI" bash scripts/test-conformance.sh
+want infra && run_step "Infrastructure: CDK synth, tests, cdk-nag, cfn-lint, hadolint" bash scripts/test-infra.sh
+want container && run_step "Container entrypoint smoke test (release build)" bash scripts/container-smoke.sh
+
+echo
+if ((failed > 0)); then
+  echo "failed steps: ${failures[*]}"
+fi
+echo "steps: ${passed} passed, ${failed} failed"
+((failed == 0))
