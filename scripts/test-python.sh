@@ -21,6 +21,7 @@ TESTS_DIR="$ROOT/tests/python"
 REQUIREMENTS="$TESTS_DIR/requirements.txt"
 STAMP="$VENV/.mcp-gateway-requirements.sha256"
 
+# shellcheck disable=SC2317 # invoked by the EXIT trap
 cleanup() {
     gw_stop_all
 }

@@ -109,7 +109,7 @@ gw_wait_ready() {
     local deadline=$((SECONDS + timeout))
     while ((SECONDS < deadline)); do
         if ! kill -0 "$pid" 2>/dev/null; then
-            gw_show_log
+            gw_show_log "$GW_LOG"
             die "gateway (pid $pid) exited before it was ready"
         fi
         if curl -fsS -o /dev/null --max-time 2 "$base_url/ready" 2>/dev/null; then
@@ -117,7 +117,7 @@ gw_wait_ready() {
         fi
         sleep 0.1
     done
-    gw_show_log
+    gw_show_log "$GW_LOG"
     die "gateway at $base_url was not ready within ${timeout}s"
 }
 
