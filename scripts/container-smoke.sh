@@ -29,7 +29,10 @@ info() { echo "INFO: $*"; }
 
 WORK="$(mktemp -d)"
 SERVER_PID=""
+KEEPALIVE_PID=""
+# shellcheck disable=SC2329 # invoked by the EXIT trap
 cleanup() {
+  if [[ -n "$KEEPALIVE_PID" ]]; then kill "$KEEPALIVE_PID" 2>/dev/null || true; fi
   if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -KILL "$SERVER_PID" 2>/dev/null || true
   fi
@@ -94,8 +97,10 @@ IMAGE_ENV=(
   TOOL_TIMEOUT_SECONDS=120
 )
 # Like the container: a clean environment and a working directory without .env.
-run_as_image() { (cd "$WORK" && env -i "${IMAGE_ENV[@]}" "$BIN" "$@"); }
+# `exec` keeps one process, so that $! is the gateway itself and signals reach it.
+run_as_image() { (cd "$WORK" && exec env -i "${IMAGE_ENV[@]}" "$BIN" "$@"); }
 
+http_status() { http_get "$1" | sed -n 1p; }
 http_get() { # URL -> prints "STATUS\nBODY"
   python3 - "$1" <<'PY'
 import sys, urllib.request, urllib.error
@@ -127,14 +132,14 @@ else
 fi
 
 # ---- Start as the entrypoint does: mcp-gateway serve -----------------------------
-run_as_image serve >"$WORK/stdout.log" 2>"$WORK/stderr.log" &
+(cd "$WORK" && exec env -i "${IMAGE_ENV[@]}" "$BIN" serve) >"$WORK/stdout.log" 2>"$WORK/stderr.log" &
 SERVER_PID=$!
 info "started mcp-gateway serve (pid $SERVER_PID) on 0.0.0.0:$PORT"
 
 healthy=0
 for _ in $(seq 1 $((STARTUP_SECONDS * 10))); do
   if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
-  if [[ "$(http_get "http://127.0.0.1:$PORT/health" | head -n1)" == 200 ]]; then healthy=1; break; fi
+  if [[ "$(http_status "http://127.0.0.1:$PORT/health")" == 200 ]]; then healthy=1; break; fi
   sleep 0.1
 done
 if [[ "$healthy" -ne 1 ]]; then
@@ -172,16 +177,27 @@ then pass "/health JSON: status ok, RFC 3339 timestamp, version matches --versio
 else fail "/health body is not the expected JSON: $health"
 fi
 
-ready="$(http_get "http://127.0.0.1:$PORT/ready" | head -n1)"
+ready="$(http_status "http://127.0.0.1:$PORT/ready")"
 if [[ "$ready" == 200 ]]; then pass "/ready answers 200"; else fail "/ready answered $ready"; fi
 
-if (cd "$WORK" && env -i PATH=/usr/bin:/bin HOST=0.0.0.0 PORT="$PORT" "$BIN" healthcheck) >/dev/null 2>&1; then
+if (cd "$WORK" && exec env -i PATH=/usr/bin:/bin HOST=0.0.0.0 PORT="$PORT" "$BIN" healthcheck) >/dev/null 2>&1; then
   pass "mcp-gateway healthcheck exits 0 against the running gateway"
 else
   fail "mcp-gateway healthcheck failed against the running gateway"
 fi
 
 # ---- SIGTERM: drain and exit 0 -------------------------------------------------
+# Like the ALB, hold an idle keep-alive connection open across the shutdown:
+# it must not keep the gateway from exiting.
+python3 - "$PORT" <<'PY' &
+import socket, sys, time
+s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))
+s.sendall(b'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n')
+s.recv(4096)
+time.sleep(60)
+PY
+KEEPALIVE_PID=$!
+sleep 0.3
 start=$(date +%s)
 kill -TERM "$SERVER_PID"
 deadline=$((start + DRAIN_SECONDS + 5))
@@ -195,17 +211,20 @@ else
   wait "$SERVER_PID" || status=$?
   elapsed=$(($(date +%s) - start))
   if [[ "$status" -eq 0 ]]; then
-    pass "SIGTERM: exited 0 after ${elapsed}s (drain limit ${DRAIN_SECONDS}s)"
+    pass "SIGTERM with an idle keep-alive connection open: exited 0 after ${elapsed}s (drain limit ${DRAIN_SECONDS}s)"
   else
     fail "SIGTERM: exit status $status"
   fi
 fi
 SERVER_PID=""
+kill "$KEEPALIVE_PID" 2>/dev/null || true
+wait "$KEEPALIVE_PID" 2>/dev/null || true
+KEEPALIVE_PID=""
 
 # ---- healthcheck when nothing listens ---------------------------------------------
 hc_status=0
 hc_start=$(date +%s)
-(cd "$WORK" && env -i PATH=/usr/bin:/bin HOST=0.0.0.0 PORT="$PORT" "$BIN" healthcheck) >/dev/null 2>&1 || hc_status=$?
+(cd "$WORK" && exec env -i PATH=/usr/bin:/bin HOST=0.0.0.0 PORT="$PORT" "$BIN" healthcheck) >/dev/null 2>&1 || hc_status=$?
 if [[ "$hc_status" -ne 0 ]]; then
   pass "mcp-gateway healthcheck exits $hc_status when nothing listens ($(($(date +%s) - hc_start))s)"
 else

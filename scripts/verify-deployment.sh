@@ -59,21 +59,19 @@ done
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-# fetch PATH -> sets STATUS, LOCATION, CONTENT_TYPE; body in $WORK/body
+# fetch PATH -> sets STATUS, LOCATION (and ERROR when there is no answer); body in $WORK/body
 fetch() {
   local url="$BASE_URL$1" out
   : >"$WORK/body"
   if ! out="$(curl -sS --max-time "$CURL_MAX_TIME" -o "$WORK/body" -D "$WORK/headers" \
-    -w '%{http_code}\n%{redirect_url}\n%{content_type}' "$url" 2>"$WORK/curl.err")"; then
+    -w '%{http_code}\n%{redirect_url}' "$url" 2>"$WORK/curl.err")"; then
     STATUS=000
     LOCATION=""
-    CONTENT_TYPE=""
     ERROR="$(tr -d '\r' <"$WORK/curl.err" | head -n1)"
     return 1
   fi
   STATUS="$(sed -n 1p <<<"$out")"
   LOCATION="$(sed -n 2p <<<"$out")"
-  CONTENT_TYPE="$(sed -n 3p <<<"$out")"
   ERROR=""
   return 0
 }

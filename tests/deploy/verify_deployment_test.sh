@@ -40,10 +40,25 @@ run_verify() {
 
 expect() { # NAME CONDITION_DESCRIPTION -- test command
   local name="$1"; shift
-  if "$@"; then ok "$name"; else not_ok "$name"; echo "$OUT" | sed 's/^/      | /'; fi
+  if "$@"; then
+    ok "$name"
+  else
+    not_ok "$name"
+    while IFS= read -r line; do echo "      | $line"; done <<<"$OUT"
+  fi
 }
 
 has_line() { grep -qE "$1" <<<"$OUT"; }
+# failed_with PATTERN...: non-zero exit and every pattern among the lines.
+failed_with() {
+  [[ "$CODE" -ne 0 ]] || return 1
+  local p; for p in "$@"; do has_line "$p" || return 1; done
+}
+# passed_with PATTERN...: exit 0 and every pattern among the lines.
+passed_with() {
+  [[ "$CODE" -eq 0 ]] || return 1
+  local p; for p in "$@"; do has_line "$p" || return 1; done
+}
 
 start_stub() { # MODE -> sets STUB_URL
   local port_file="$WORK/port.$1.$RANDOM"
@@ -79,28 +94,28 @@ expect "without sign-in routes: metadata fails" has_line '^FAIL: /.well-known/oa
 
 start_stub unhealthy
 run_verify "$VERIFY" "$STUB_URL"
-expect "/health 503: fails" bash -c '[[ $0 -ne 0 ]] && grep -q "^FAIL: /health: HTTP 503" <<<"$1"' "$CODE" "$OUT"
+expect "/health 503: fails" failed_with '^FAIL: /health: HTTP 503'
 
 start_stub health-not-json
 run_verify "$VERIFY" "$STUB_URL"
-expect "/health not JSON: fails" bash -c '[[ $0 -ne 0 ]] && grep -q "^FAIL: /health: 200 but not JSON" <<<"$1"' "$CODE" "$OUT"
+expect "/health not JSON: fails" failed_with '^FAIL: /health: 200 but not JSON'
 
 start_stub wrong-google
 run_verify "$VERIFY" "$STUB_URL"
-expect "/oauth/login to a non-Google host: fails" bash -c '[[ $0 -ne 0 ]] && grep -q "^FAIL: /oauth/login: 302 to .https://accounts.example.net" <<<"$1"' "$CODE" "$OUT"
+expect "/oauth/login to a non-Google host: fails" failed_with '^FAIL: /oauth/login: 302 to .https://accounts.example.net'
 
 start_stub metadata-partial
 run_verify "$VERIFY" "$STUB_URL"
-expect "metadata without authorization_servers: fails" bash -c '[[ $0 -ne 0 ]] && grep -q "^FAIL: /.well-known/oauth-protected-resource: not JSON with resource and authorization_servers" <<<"$1"' "$CODE" "$OUT"
+expect "metadata without authorization_servers: fails" failed_with '^FAIL: /.well-known/oauth-protected-resource: not JSON with resource and authorization_servers'
 
 start_stub fake-google
 run_verify "$VERIFY" "$STUB_URL"
-expect "fake Google without override: fails" bash -c '[[ $0 -ne 0 ]] && grep -q "^FAIL: /oauth/login: 302 to .http://127.0.0.1:9/" <<<"$1"' "$CODE" "$OUT"
+expect "fake Google without override: fails" failed_with '^FAIL: /oauth/login: 302 to .http://127.0.0.1:9/'
 run_verify GOOGLE_AUTH_URL_PREFIX=http://127.0.0.1:9/o/oauth2/ "$VERIFY" "$STUB_URL"
 expect "fake Google with GOOGLE_AUTH_URL_PREFIX: passes" test "$CODE" -eq 0
 
 run_verify "$VERIFY" "http://127.0.0.1:$(free_port)"
-expect "nothing listening: fails with 'no answer'" bash -c '[[ $0 -ne 0 ]] && [[ $(grep -c "no answer" <<<"$1") -eq 3 ]]' "$CODE" "$OUT"
+expect "nothing listening: fails with 'no answer'" failed_with '^FAIL: /health: no answer' '^FAIL: /oauth/login: no answer' '^FAIL: /.well-known/oauth-protected-resource: no answer'
 
 # ---- AWS checks with a stand-in aws command ---------------------------------------------
 mkdir -p "$WORK/bin"
@@ -123,20 +138,24 @@ chmod +x "$WORK/bin/aws"
 start_stub complete
 AWS_ENV=(PATH="$WORK/bin:$PATH" AWS_ACCESS_KEY_ID=AKIATESTONLY AWS_SECRET_ACCESS_KEY=test-only VERIFY_SKIP_AWS=0)
 run_verify "${AWS_ENV[@]}" "$VERIFY" "$STUB_URL"
-expect "AWS healthy: exit 0 with ECS, ALB and logs passing" bash -c '[[ $0 -eq 0 ]] && grep -q "^PASS: ECS: 1 of 1 tasks running" <<<"$1" && grep -q "^PASS: ALB: 2/2 targets healthy" <<<"$1" && grep -q "^PASS: logs: no ERROR" <<<"$1"' "$CODE" "$OUT"
+expect "AWS healthy: exit 0 with ECS, ALB and logs passing" passed_with '^PASS: ECS: 1 of 1 tasks running' '^PASS: ALB: 2/2 targets healthy' '^PASS: logs: no ERROR'
 run_verify "${AWS_ENV[@]}" FAKE_AWS=degraded "$VERIFY" "$STUB_URL"
-expect "AWS degraded: ECS and ALB fail" bash -c '[[ $0 -ne 0 ]] && grep -q "^FAIL: ECS: running 0, desired 1" <<<"$1" && grep -q "^FAIL: ALB: target states: unhealthy" <<<"$1"' "$CODE" "$OUT"
+expect "AWS degraded: ECS and ALB fail" failed_with '^FAIL: ECS: running 0, desired 1' '^FAIL: ALB: target states: unhealthy'
 run_verify "${AWS_ENV[@]}" FAKE_AWS=errors "$VERIFY" "$STUB_URL"
-expect "AWS log errors: fails and shows them" bash -c '[[ $0 -ne 0 ]] && grep -q "^FAIL: logs: 1 ERROR lines" <<<"$1" && grep -q "store unavailable" <<<"$1"' "$CODE" "$OUT"
+expect "AWS log errors: fails and shows them" failed_with '^FAIL: logs: 1 ERROR lines' 'store unavailable'
 run_verify -u AWS_ACCESS_KEY_ID -u AWS_PROFILE -u AWS_WEB_IDENTITY_TOKEN_FILE -u AWS_CONTAINER_CREDENTIALS_RELATIVE_URI -u AWS_CONTAINER_CREDENTIALS_FULL_URI PATH="$WORK/bin:$PATH" VERIFY_SKIP_AWS=0 HOME="$WORK/nohome" AWS_CONFIG_FILE="$WORK/none" AWS_SHARED_CREDENTIALS_FILE="$WORK/none" \
   "$VERIFY" "$STUB_URL"
-expect "AWS CLI without credentials: skipped" bash -c '[[ $0 -eq 0 ]] && grep -q "^SKIP: AWS checks (no AWS credentials)" <<<"$1"' "$CODE" "$OUT"
+expect "AWS CLI without credentials: skipped" passed_with '^SKIP: AWS checks \(no AWS credentials\)'
 
 # ---- The real gateway ---------------------------------------------------------------------
 find_gateway() {
   if [[ -n "${MCP_GATEWAY_BIN:-}" ]]; then echo "$MCP_GATEWAY_BIN"; return; fi
   local target="${CARGO_TARGET_DIR:-$ROOT/target}"
-  ls -t "$target/release/mcp-gateway" "$target/debug/mcp-gateway" 2>/dev/null | head -n1
+  local newest="" candidate
+  for candidate in "$target/release/mcp-gateway" "$target/debug/mcp-gateway"; do
+    if [[ -x "$candidate" && ( -z "$newest" || "$candidate" -nt "$newest" ) ]]; then newest="$candidate"; fi
+  done
+  echo "$newest"
 }
 GATEWAY="$(find_gateway)"
 if [[ -z "$GATEWAY" || ! -x "$GATEWAY" ]]; then
