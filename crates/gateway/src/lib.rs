@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod google;
 pub mod http;
 pub mod mcp;
 pub mod store;

@@ -1,0 +1,29 @@
+//! Google as the gateway's OAuth 2.0 / OpenID Connect provider.
+//!
+//! - [`GoogleEndpoints`]: where Google's endpoints live (the real hosts, or one
+//!   origin such as the fake Google).
+//! - [`GoogleOAuth`]: the authorization URL, the code exchange, refresh and
+//!   revocation, with Google's errors mapped to [`GoogleError`].
+//! - [`IdTokenVerifier`]: ID token verification against Google's JWKS (cached,
+//!   refetched on an unknown `kid`) and the sign-in policy ([`SignInPolicy`]).
+//!   The `hd` authorization parameter is only a hint: access is decided on the
+//!   verified `hd` claim.
+//! - [`pkce`]: PKCE verifiers and challenges, and random tokens.
+
+mod endpoints;
+mod error;
+mod id_token;
+mod jwks;
+mod oauth;
+pub mod pkce;
+mod policy;
+
+#[cfg(test)]
+mod tests;
+
+pub use endpoints::GoogleEndpoints;
+pub use error::{GoogleError, IdTokenError};
+pub use id_token::{GoogleIdentity, IdTokenVerifier};
+pub use oauth::{AuthorizationRequest, GoogleOAuth, TokenResponse};
+pub use pkce::random_token;
+pub use policy::SignInPolicy;
