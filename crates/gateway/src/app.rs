@@ -12,6 +12,8 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     config::{Config, KeyBackend, StoreBackend},
     http, mcp,
+    oauth::OAuthState,
+    repo::Repo,
     store::{Store, sqlite::SqliteStore},
     vault::{LocalKeyProvider, Vault},
 };
@@ -22,6 +24,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub vault: Arc<Vault>,
+    pub oauth: OAuthState,
     pub shutdown: Shutdown,
 }
 
@@ -76,9 +79,14 @@ impl Application {
             .with_context(|| format!("cannot listen on {addr}"))?;
         let local_addr = listener.local_addr()?;
         let config = Arc::new(config);
+        let oauth = OAuthState::new(&config, Repo::new(store.clone()), vault.clone())?;
+        if let Err(e) = oauth.revocations.reload(&oauth.repo).await {
+            tracing::warn!(error = %e, "loading revocations at start-up failed; retrying in the background");
+        }
         let mcp_endpoint = mcp::McpEndpoint::new(
             &config,
             store.clone(),
+            Some(oauth.clone()),
             shutdown.draining.clone(),
             shutdown.stopping.clone(),
         );
@@ -86,9 +94,10 @@ impl Application {
             config,
             store,
             vault,
+            oauth: oauth.clone(),
             shutdown,
         };
-        let router = http::router(state.clone(), mcp_endpoint);
+        let router = http::router(state.clone(), mcp_endpoint, &oauth);
         Ok(Self {
             listener,
             local_addr,
@@ -127,14 +136,23 @@ impl Application {
             })
         };
         let housekeeping = spawn_housekeeping(self.state.store.clone(), shutdown.draining.clone());
+        let revocations = self
+            .state
+            .oauth
+            .revocations
+            .spawn_poller(self.state.oauth.repo.clone(), shutdown.draining.clone());
 
         // TCP_NODELAY: without it small SSE writes wait for delayed ACKs.
         let listener = self.listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
         let draining = shutdown.draining.clone();
-        let server = axum::serve(listener, self.router)
-            .with_graceful_shutdown(async move { draining.cancelled().await });
+        let server = axum::serve(
+            listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { draining.cancelled().await });
         let server = tokio::spawn(async move { server.await });
 
         shutdown.draining.cancelled().await;
@@ -146,6 +164,7 @@ impl Application {
         shutdown.stopping.cancel();
         signals.abort();
         housekeeping.abort();
+        revocations.abort();
         match finished {
             Ok(Ok(Ok(()))) => tracing::info!("shutdown complete"),
             Ok(Ok(Err(e))) => return Err(e).context("server failed"),

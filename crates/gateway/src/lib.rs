@@ -9,6 +9,8 @@ pub mod config;
 pub mod google;
 pub mod http;
 pub mod mcp;
+pub mod oauth;
+pub mod repo;
 pub mod store;
 pub mod telemetry;
 pub mod vault;

@@ -2,15 +2,23 @@
 //! MCP tools act for.
 
 /// The user a request acts for, placed in the request's extensions by the
-/// authentication layer.
+/// bearer-token layer in front of `/mcp`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     /// Stable user key (Google `sub`).
     pub user_id: String,
+    pub email: String,
+    /// The MCP client the token was issued to.
+    pub client_id: String,
+    /// Gateway scopes of the token.
+    pub scopes: Vec<String>,
+    /// The token family (grant) the token belongs to.
+    pub family_id: String,
 }
 
 impl Principal {
-    /// Owner recorded for MCP sessions created without authentication.
+    /// Owner recorded for MCP sessions created without a principal (only
+    /// possible in tests that mount the MCP endpoint alone).
     pub const ANONYMOUS: &'static str = "anonymous";
 
     /// The session owner key for an optional principal.

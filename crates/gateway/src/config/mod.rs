@@ -617,6 +617,28 @@ impl Config {
         hosts
     }
 
+    /// Browser origins `/mcp` accepts in an `Origin` header (requests without
+    /// one pass): the public origin and loopback on any port.
+    pub fn allowed_origins(&self) -> Vec<String> {
+        let mut origins = vec![
+            "http://localhost:*".to_owned(),
+            "http://127.0.0.1:*".to_owned(),
+            "http://[::1]:*".to_owned(),
+        ];
+        let public = self.public_url.origin().ascii_serialization();
+        let public = match self.public_url.port() {
+            Some(_) => public,
+            None => format!(
+                "{public}:{}",
+                self.public_url.port_or_known_default().unwrap_or(443)
+            ),
+        };
+        if !origins.contains(&public) {
+            origins.push(public);
+        }
+        origins
+    }
+
     /// Warnings that do not stop the gateway but deserve attention.
     pub fn warnings(&self) -> Vec<String> {
         let mut w = Vec::new();

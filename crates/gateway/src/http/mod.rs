@@ -7,15 +7,16 @@ use axum::{Json, Router, http::StatusCode, middleware, response::IntoResponse, r
 use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::{app::AppState, mcp};
+use crate::{app::AppState, mcp, oauth::OAuthState};
 
-pub fn router(state: AppState, mcp_endpoint: mcp::McpEndpoint) -> Router {
+pub fn router(state: AppState, mcp_endpoint: mcp::McpEndpoint, oauth: &OAuthState) -> Router {
     Router::new()
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .merge(mcp_endpoint.router())
         .fallback(not_found)
         .with_state(state)
+        .merge(oauth.router())
         .layer(CatchPanicLayer::custom(|_| {
             (
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -14,7 +14,7 @@ use rmcp::transport::streamable_http_server::{
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::{app::AppState, config::Config, store::Store};
+use crate::{app::AppState, config::Config, oauth::OAuthState, repo::Repo, store::Store};
 
 pub use server::GatewayServer;
 use sessions::{SessionGuard, StoreSessionStore};
@@ -27,17 +27,25 @@ pub const WORKER_IDLE: std::time::Duration = std::time::Duration::from_secs(300)
 pub struct McpEndpoint {
     service: StreamableHttpService<GatewayServer, LocalSessionManager>,
     guard: SessionGuard,
+    oauth: Option<OAuthState>,
 }
 
 impl McpEndpoint {
+    /// `oauth` puts the bearer-token check in front of the endpoint; only
+    /// tests of the transport alone pass `None`.
     pub fn new(
         config: &Config,
         store: Arc<dyn Store>,
+        oauth: Option<OAuthState>,
         draining: CancellationToken,
         stopping: CancellationToken,
     ) -> Self {
-        let handler =
-            GatewayServer::new(config.mcp_url().to_string(), config.allowed_domains.clone());
+        let handler = GatewayServer::new(
+            config.mcp_url().to_string(),
+            config.allowed_domains.clone(),
+            crate::config::join(&config.public_url, "/oauth/login").to_string(),
+            Some(Repo::new(store.clone())),
+        );
         let mut session_config = SessionConfig::default();
         session_config.keep_alive = Some(WORKER_IDLE);
         let mut manager = LocalSessionManager::default();
@@ -45,6 +53,7 @@ impl McpEndpoint {
         let sessions = Arc::new(manager);
         let http_config = StreamableHttpServerConfig::default()
             .with_allowed_hosts(config.allowed_hosts())
+            .with_allowed_origins(config.allowed_origins())
             .with_sse_keep_alive(Some(config.sse_keep_alive))
             .with_legacy_session_mode(true)
             .with_json_response(true)
@@ -66,14 +75,23 @@ impl McpEndpoint {
             max_body: config.max_request_body_bytes,
             draining,
         };
-        Self { service, guard }
+        Self {
+            service,
+            guard,
+            oauth,
+        }
     }
 
     pub fn router(self) -> Router<AppState> {
-        Router::new().route(
-            "/mcp",
-            any_service(self.service)
-                .layer(middleware::from_fn_with_state(self.guard, sessions::guard)),
-        )
+        let route = any_service(self.service)
+            .layer(middleware::from_fn_with_state(self.guard, sessions::guard));
+        let route = match self.oauth {
+            Some(oauth) => route.layer(middleware::from_fn_with_state(
+                oauth,
+                crate::oauth::bearer::require_token,
+            )),
+            None => route,
+        };
+        Router::new().route("/mcp", route)
     }
 }

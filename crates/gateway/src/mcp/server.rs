@@ -5,11 +5,17 @@ use std::sync::Arc;
 
 use rmcp::{
     ServerHandler,
-    handler::server::{router::tool::ToolRouter, wrapper::Json},
-    model::{Implementation, ServerCapabilities, ServerConfig},
+    handler::server::{common::Extension, router::tool::ToolRouter, wrapper::Json},
+    model::{CallToolResult, ContentBlock, Implementation, ServerCapabilities, ServerConfig},
     schemars, tool, tool_handler, tool_router,
 };
 use serde::Serialize;
+
+use crate::{
+    auth::Principal,
+    repo::{GrantRecord, Repo, UserRecord},
+    store::Kind,
+};
 
 /// What `server_info` reports: harmless facts about this gateway.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -26,26 +32,77 @@ pub struct ServerInfo {
     pub protocol_versions: Vec<String>,
 }
 
-#[derive(Debug)]
+/// What `whoami` reports about the signed-in user.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct WhoAmI {
+    /// The user's Google account email.
+    pub email: String,
+    /// Stable user id (Google account id).
+    pub user_id: String,
+    /// The user's Google Workspace domain.
+    pub domain: String,
+    /// Display name, when Google shared it.
+    pub name: Option<String>,
+    /// Google scopes the user granted to the gateway.
+    pub google_scopes: Vec<String>,
+    /// The MCP client this connection was authorized for.
+    pub client_id: String,
+    /// The client's name, when it registered one.
+    pub client_name: Option<String>,
+    /// Gateway scopes of this connection's token.
+    pub scopes: Vec<String>,
+    /// When the user last signed in with Google (RFC 3339).
+    pub signed_in_at: String,
+    /// When this sign-in expires and a new one is needed (RFC 3339), or null if it does not expire.
+    pub sign_in_expires_at: Option<String>,
+    /// True when Google no longer accepts the user's grant: sign in again at `sign_in_url`.
+    pub needs_sign_in: bool,
+    /// Where to sign in again.
+    pub sign_in_url: String,
+}
+
 struct Facts {
     mcp_url: String,
     allowed_domains: Vec<String>,
+    sign_in_url: String,
+    repo: Option<Repo>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GatewayServer {
     facts: Arc<Facts>,
     tool_router: ToolRouter<Self>,
 }
 
+fn rfc3339(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+fn tool_error(text: impl Into<String>) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(text.into())])
+}
+
 pub const SERVER_NAME: &str = "workspace-mcp-gateway";
 
 impl GatewayServer {
-    pub fn new(mcp_url: String, allowed_domains: Vec<String>) -> Self {
+    pub fn new(
+        mcp_url: String,
+        allowed_domains: Vec<String>,
+        sign_in_url: String,
+        repo: Option<Repo>,
+    ) -> Self {
         Self {
             facts: Arc::new(Facts {
                 mcp_url,
                 allowed_domains,
+                sign_in_url,
+                repo,
             }),
             tool_router: Self::tool_router(),
         }
@@ -72,6 +129,62 @@ impl GatewayServer {
             allowed_domains: self.facts.allowed_domains.clone(),
             protocol_versions: supported_versions(),
         })
+    }
+
+    #[tool(
+        description = "Show who this MCP connection acts for: the signed-in Google Workspace user (email, domain), the Google scopes they granted, the MCP client, and when the sign-in expires. Use it to check which account tools will act on, or why a tool says a new sign-in is needed.",
+        annotations(
+            title = "Who am I",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn whoami(
+        &self,
+        Extension(parts): Extension<http::request::Parts>,
+    ) -> Result<Json<WhoAmI>, CallToolResult> {
+        let principal = parts
+            .extensions
+            .get::<Principal>()
+            .ok_or_else(|| tool_error("This connection is not signed in."))?;
+        let repo = self
+            .facts
+            .repo
+            .as_ref()
+            .ok_or_else(|| tool_error("The gateway keeps no user records in this mode."))?;
+        let unavailable = |_| tool_error("The gateway's store is unavailable; try again shortly.");
+        let user = repo
+            .get::<UserRecord>(Kind::User, &principal.user_id)
+            .await
+            .map_err(unavailable)?
+            .ok_or_else(|| {
+                tool_error(format!(
+                    "No account is recorded for this connection; sign in again at {}",
+                    self.facts.sign_in_url
+                ))
+            })?
+            .value;
+        let grant = repo
+            .get::<GrantRecord>(Kind::Grant, &principal.family_id)
+            .await
+            .map_err(unavailable)?
+            .map(|g| g.value);
+        Ok(Json(WhoAmI {
+            email: user.email,
+            user_id: user.sub,
+            domain: user.domain,
+            name: user.name,
+            google_scopes: user.google_scopes,
+            client_id: principal.client_id.clone(),
+            client_name: grant.as_ref().and_then(|g| g.client_name.clone()),
+            scopes: principal.scopes.clone(),
+            signed_in_at: rfc3339(user.signed_in_at),
+            sign_in_expires_at: grant.and_then(|g| g.sign_in_expires_at).map(rfc3339),
+            needs_sign_in: user.needs_reauth,
+            sign_in_url: self.facts.sign_in_url.clone(),
+        }))
     }
 }
 

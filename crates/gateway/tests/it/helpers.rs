@@ -31,8 +31,14 @@ pub fn raw_config(data_dir: &std::path::Path, extra: &[(&str, &str)]) -> RawConf
     raw
 }
 
+/// The user [`TestApp::spawn`] signs in directly for transport tests.
+pub const TEST_USER: &str = "100000000000000000001";
+pub const TEST_EMAIL: &str = "ann@example.com";
+
 pub struct TestApp {
     pub base: String,
+    /// An access token for [`TEST_USER`].
+    pub token: String,
     pub port: u16,
     pub shutdown: Shutdown,
     pub store: Arc<dyn Store>,
@@ -76,10 +82,12 @@ impl TestApp {
             .await
             .unwrap();
         let state = app.state().clone();
+        let token = sign_in_directly(&state, TEST_USER, TEST_EMAIL, "mcp").await;
         let port = app.port();
         let shutdown = app.shutdown();
         let handle = tokio::spawn(app.run_until_stopped());
         TestApp {
+            token,
             base: format!("http://127.0.0.1:{port}"),
             port,
             shutdown,
@@ -105,6 +113,52 @@ impl TestApp {
     }
 }
 
+/// Leaves the records a completed sign-in would leave (user and grant) and
+/// returns an access token, for tests about what happens after sign-in.
+pub async fn sign_in_directly(state: &AppState, sub: &str, email: &str, scope: &str) -> String {
+    use mcp_gateway::{
+        repo::{GrantRecord, UserRecord},
+        store::{Expect, Kind, now_unix},
+    };
+    let repo = &state.oauth.repo;
+    let now = now_unix();
+    let user = UserRecord {
+        sub: sub.to_owned(),
+        email: email.to_owned(),
+        domain: email.split('@').nth(1).unwrap_or("example.com").to_owned(),
+        name: None,
+        created_at: now,
+        signed_in_at: now,
+        last_activity_at: now,
+        google_scopes: vec!["openid".into()],
+        needs_reauth: false,
+    };
+    repo.put(Kind::User, sub, &user, None, None, Expect::Any)
+        .await
+        .unwrap();
+    let family = format!("fam-{sub}-{}", mcp_gateway::oauth::tokens::random_token(6));
+    let grant = GrantRecord {
+        family_id: family.clone(),
+        user_id: sub.to_owned(),
+        email: email.to_owned(),
+        client_id: "test-client".into(),
+        client_name: Some("integration tests".into()),
+        scope: scope.to_owned(),
+        resource: state.oauth.urls.resource.clone(),
+        created_at: now,
+        last_used_at: now,
+        sign_in_expires_at: None,
+    };
+    repo.put(Kind::Grant, &family, &grant, Some(sub), None, Expect::Any)
+        .await
+        .unwrap();
+    state
+        .oauth
+        .access_tokens
+        .issue(sub, email, "test-client", scope, &family)
+        .0
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
@@ -116,6 +170,7 @@ pub fn client() -> reqwest::Client {
 /// A minimal Streamable HTTP client for precise protocol tests.
 pub struct Mcp {
     pub url: String,
+    pub token: Option<String>,
     pub http: reqwest::Client,
     pub session: Option<String>,
     pub protocol: Option<String>,
@@ -152,6 +207,7 @@ impl Mcp {
     pub fn new(app: &TestApp) -> Mcp {
         Mcp {
             url: app.url("/mcp"),
+            token: Some(app.token.clone()),
             http: client(),
             session: None,
             protocol: None,
@@ -167,6 +223,9 @@ impl Mcp {
             .body(body.to_string());
         if let Some(s) = &self.session {
             req = req.header("mcp-session-id", s);
+        }
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
         }
         if let Some(p) = &self.protocol {
             req = req.header("mcp-protocol-version", p);
@@ -189,6 +248,24 @@ impl Mcp {
     }
 
     /// Runs the legacy handshake and remembers the session id.
+    /// A GET for the standalone SSE stream of the current session.
+    pub fn get_stream(&self) -> reqwest::RequestBuilder {
+        let mut req = self
+            .http
+            .get(&self.url)
+            .header("accept", "text/event-stream");
+        if let Some(s) = &self.session {
+            req = req.header("mcp-session-id", s);
+        }
+        if let Some(p) = &self.protocol {
+            req = req.header("mcp-protocol-version", p);
+        }
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        req
+    }
+
     pub async fn initialize(&mut self) -> Value {
         let reply = self
             .post(json!({
@@ -213,6 +290,9 @@ impl Mcp {
 
     pub async fn delete(&self) -> reqwest::StatusCode {
         let mut req = self.http.delete(&self.url);
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
         if let Some(s) = &self.session {
             req = req.header("mcp-session-id", s);
         }

@@ -14,7 +14,7 @@ async fn legacy_handshake_lists_and_calls_server_info() {
     );
 
     let list = mcp.request(2, "tools/list", json!({})).await.message();
-    assert_eq!(tool_names(&list), vec!["server_info"]);
+    assert_eq!(tool_names(&list), vec!["server_info", "whoami"]);
     let tool = &list["result"]["tools"][0];
     assert_eq!(tool["annotations"]["readOnlyHint"], true);
     assert!(tool["outputSchema"].is_object(), "{tool}");
@@ -60,7 +60,7 @@ async fn stateless_2026_07_28_requests_need_no_session() {
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert!(!reply.headers.contains_key("mcp-session-id"));
-    assert_eq!(tool_names(&reply.message()), vec!["server_info"]);
+    assert_eq!(tool_names(&reply.message()), vec!["server_info", "whoami"]);
 
     let call = mcp
         .request(
@@ -77,6 +77,7 @@ async fn stateless_2026_07_28_requests_need_no_session() {
     // GET has no stateless stream to offer: 405, never 400 or 404.
     let get = client()
         .get(app.url("/mcp"))
+        .bearer_auth(&app.token)
         .header("accept", "text/event-stream")
         .header("mcp-protocol-version", STATELESS)
         .send()
@@ -91,6 +92,7 @@ async fn get_without_or_with_unknown_session_is_405_never_400_or_404() {
     let get = |session: Option<&'static str>| {
         let mut r = client()
             .get(app.url("/mcp"))
+            .bearer_auth(&app.token)
             .header("accept", "text/event-stream");
         if let Some(s) = session {
             r = r.header("mcp-session-id", s);
@@ -109,15 +111,7 @@ async fn get_with_a_session_streams_sse_with_keep_alives() {
     let app = TestApp::spawn_with(&[("SSE_KEEP_ALIVE_SECONDS", "1")]).await;
     let mut mcp = Mcp::new(&app);
     mcp.initialize().await;
-    let mut response = mcp
-        .http
-        .get(&mcp.url)
-        .header("accept", "text/event-stream")
-        .header("mcp-session-id", mcp.session.clone().unwrap())
-        .header("mcp-protocol-version", LEGACY)
-        .send()
-        .await
-        .unwrap();
+    let mut response = mcp.get_stream().send().await.unwrap();
     assert_eq!(response.status(), 200);
     let mut seen = String::new();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
@@ -163,6 +157,7 @@ async fn foreign_host_header_is_refused() {
     let app = TestApp::spawn().await;
     let r = client()
         .post(app.url("/mcp"))
+        .bearer_auth(&app.token)
         .header("host", "evil.example")
         .header("content-type", "application/json")
         .header("accept", "application/json, text/event-stream")
@@ -177,7 +172,7 @@ async fn foreign_host_header_is_refused() {
 async fn public_host_is_allowed() {
     let app = TestApp::spawn_with(&[("PUBLIC_URL", "https://mcp.example.com")]).await;
     let r = client()
-        .post(app.url("/mcp"))
+        .post(app.url("/mcp")).bearer_auth(&app.token)
         .header("host", "mcp.example.com")
         .header("content-type", "application/json")
         .header("accept", "application/json, text/event-stream")
@@ -201,6 +196,7 @@ async fn malformed_json_is_a_json_rpc_parse_error() {
     mcp.initialize().await;
     let r = client()
         .post(app.url("/mcp"))
+        .bearer_auth(&app.token)
         .header("content-type", "application/json")
         .header("accept", "application/json, text/event-stream")
         .header("mcp-session-id", mcp.session.clone().unwrap())

@@ -12,7 +12,7 @@ async fn a_session_created_on_one_gateway_is_served_by_another_sharing_the_store
     let mut on_a = Mcp::new(&a);
     on_a.initialize().await;
     let list = on_a.request(2, "tools/list", json!({})).await.message();
-    assert_eq!(tool_names(&list), vec!["server_info"]);
+    assert_eq!(tool_names(&list), vec!["server_info", "whoami"]);
 
     // Same session, other gateway: restored transparently, no new handshake.
     let mut on_b = Mcp::new(&b);
@@ -20,7 +20,7 @@ async fn a_session_created_on_one_gateway_is_served_by_another_sharing_the_store
     on_b.protocol = on_a.protocol.clone();
     let reply = on_b.request(3, "tools/list", json!({})).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(tool_names(&reply.message()), vec!["server_info"]);
+    assert_eq!(tool_names(&reply.message()), vec!["server_info", "whoami"]);
     let call = on_b
         .request(
             4,
@@ -88,7 +88,7 @@ async fn sessions_are_persisted_with_their_owner_and_an_expiry() {
     mcp.initialize().await;
     let id = mcp.session.clone().unwrap();
     let record = app.store.get(Kind::McpSession, &id).await.unwrap().unwrap();
-    assert_eq!(record.group.as_deref(), Some("anonymous"));
+    assert_eq!(record.group.as_deref(), Some(crate::helpers::TEST_USER));
     let exp = record.expires_at.unwrap();
     assert!((exp - now_unix() - 3600).abs() < 10, "{exp}");
     let stored: serde_json::Value = serde_json::from_slice(&record.value).unwrap();
@@ -113,7 +113,7 @@ async fn per_user_cap_ends_the_oldest_sessions() {
     }
     let live = app
         .store
-        .list_group(Kind::McpSession, "anonymous")
+        .list_group(Kind::McpSession, crate::helpers::TEST_USER)
         .await
         .unwrap();
     assert_eq!(live.len(), 2);

@@ -20,8 +20,9 @@ async fn in_flight_request_completes_after_shutdown_begins() {
         .await
         .unwrap();
     let head = format!(
-        "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: {}\r\n\r\n",
+        "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nAuthorization: Bearer {}\r\nContent-Length: {}\r\n\r\n",
         app.port,
+        app.token,
         body.len()
     );
     tcp.write_all(head.as_bytes()).await.unwrap();
@@ -71,9 +72,15 @@ async fn drain_time_bounds_shutdown() {
     let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
         .await
         .unwrap();
-    tcp.write_all(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
-        .await
-        .unwrap();
+    tcp.write_all(
+        format!(
+            "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer {}\r\nContent-Length: 100\r\n\r\n{{",
+            app.token
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     let started = Instant::now();
     app.stop()
@@ -89,15 +96,7 @@ async fn standalone_sse_stream_closes_with_a_retry_hint_on_shutdown() {
     let mut app = TestApp::spawn_with(&[("SHUTDOWN_DRAIN_SECONDS", "10")]).await;
     let mut mcp = Mcp::new(&app);
     mcp.initialize().await;
-    let response = mcp
-        .http
-        .get(&mcp.url)
-        .header("accept", "text/event-stream")
-        .header("mcp-session-id", mcp.session.clone().unwrap())
-        .header("mcp-protocol-version", "2025-06-18")
-        .send()
-        .await
-        .unwrap();
+    let response = mcp.get_stream().send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert!(
         response.headers()["content-type"]

@@ -1,0 +1,569 @@
+//! `/oauth/authorize` (MCP clients), `/oauth/login` (a plain browser
+//! sign-in) and `/oauth/callback` (Google's answer). See `README.md` here.
+
+use std::collections::HashMap;
+
+use axum::{
+    extract::{Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use base64::Engine;
+use url::Url;
+
+use super::{
+    OAuthState,
+    clients::{is_known_scope, resolve_client, touch_client},
+    error::OAuthError,
+    metadata::SCOPE_MCP,
+    pages,
+    redirect::matches_registered,
+    tokens,
+};
+use crate::{
+    google::{AuthorizationRequest, GoogleError, GoogleIdentity, TokenResponse, pkce},
+    repo::{AuthCodeRecord, CredentialRecord, PendingAuthRecord, PendingFlow, UserRecord},
+    store::{Expect, Kind, now_unix},
+    vault::{Purpose, SealContext},
+};
+
+/// How long a sign-in at Google may take.
+pub const PENDING_TTL: i64 = 600;
+/// How long a gateway authorization code stays valid.
+pub const CODE_TTL: i64 = 300;
+
+type Params = Query<HashMap<String, String>>;
+
+fn param<'a>(p: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
+    p.get(name).map(String::as_str).filter(|v| !v.is_empty())
+}
+
+/// Appends query parameters to a client redirect URI, keeping its own query.
+pub fn with_params(base: &str, params: &[(&str, &str)]) -> String {
+    match Url::parse(base) {
+        Ok(mut u) => {
+            {
+                let mut q = u.query_pairs_mut();
+                for (k, v) in params {
+                    q.append_pair(k, v);
+                }
+            }
+            u.to_string()
+        }
+        Err(_) => base.to_owned(),
+    }
+}
+
+/// An error sent back to a verified client redirect URI (RFC 6749 4.1.2.1,
+/// with `iss` per RFC 9207).
+fn redirect_error(
+    s: &OAuthState,
+    redirect_uri: &str,
+    state: Option<&str>,
+    code: &str,
+    description: &str,
+) -> Response {
+    let mut params = vec![("error", code), ("error_description", description)];
+    if let Some(st) = state {
+        params.push(("state", st));
+    }
+    params.push(("iss", &s.urls.issuer));
+    Redirect::to(&with_params(redirect_uri, &params)).into_response()
+}
+
+/// `GET /oauth/authorize`.
+pub async fn authorize(State(s): State<OAuthState>, Query(p): Params) -> Response {
+    // Until the client and its redirect URI are verified, errors are shown
+    // here and never redirected (no open redirect).
+    let Some(client_id) = param(&p, "client_id") else {
+        return pages::error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "The request has no client_id.",
+        );
+    };
+    let client = match resolve_client(&s, client_id).await {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return pages::error(
+                StatusCode::BAD_REQUEST,
+                "invalid_client",
+                "This application is not registered with the gateway. Remove the server in your MCP client and add it again.",
+            );
+        }
+        Err(e) => return pages::error(e.status, e.code, &e.description),
+    };
+    let redirect_uri = match param(&p, "redirect_uri") {
+        Some(r) if matches_registered(&client.redirect_uris, r) => r.to_owned(),
+        Some(_) => {
+            return pages::error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "The redirect_uri is not registered for this client.",
+            );
+        }
+        None if client.redirect_uris.len() == 1 => client.redirect_uris[0].clone(),
+        None => {
+            return pages::error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "The request has no redirect_uri and the client registered several.",
+            );
+        }
+    };
+    let state = param(&p, "state");
+    let fail =
+        |code: &str, description: &str| redirect_error(&s, &redirect_uri, state, code, description);
+
+    if param(&p, "response_type") != Some("code") {
+        return fail("unsupported_response_type", "response_type must be code");
+    }
+    let Some(challenge) = param(&p, "code_challenge") else {
+        return fail(
+            "invalid_request",
+            "PKCE is required: send code_challenge with code_challenge_method=S256",
+        );
+    };
+    if param(&p, "code_challenge_method") != Some("S256") {
+        return fail(
+            "invalid_request",
+            "code_challenge_method must be S256 (plain is not accepted)",
+        );
+    }
+    if challenge.len() != 43
+        || base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(challenge)
+            .is_err()
+    {
+        return fail(
+            "invalid_request",
+            "code_challenge must be a base64url SHA-256 (43 characters)",
+        );
+    }
+    let resource = match param(&p, "resource") {
+        None => {
+            return fail(
+                "invalid_target",
+                &format!("resource is required and must be {}", s.urls.resource),
+            );
+        }
+        Some(r) if s.is_our_resource(r) => s.urls.resource.clone(),
+        Some(_) => {
+            return fail(
+                "invalid_target",
+                &format!("this server only issues tokens for {}", s.urls.resource),
+            );
+        }
+    };
+    let scope = match param(&p, "scope") {
+        None => SCOPE_MCP.to_owned(),
+        Some(sc) => {
+            if let Some(bad) = sc.split_whitespace().find(|x| !is_known_scope(x)) {
+                return fail("invalid_scope", &format!("scope {bad:?} is not offered"));
+            }
+            let granted: Vec<&str> = sc
+                .split_whitespace()
+                .filter(|x| *x == SCOPE_MCP || *x == "offline_access")
+                .collect();
+            if granted.is_empty() {
+                SCOPE_MCP.to_owned()
+            } else {
+                granted.join(" ")
+            }
+        }
+    };
+    touch_client(&s, &client).await;
+    let flow = PendingFlow::Client {
+        client_id: client.client_id.clone(),
+        redirect_uri: redirect_uri.clone(),
+        state: state.map(str::to_owned),
+        code_challenge: challenge.to_owned(),
+        resource,
+        scope,
+    };
+    match start_google_sign_in(&s, flow, false, param(&p, "login_hint")).await {
+        Ok(url) => Redirect::to(url.as_str()).into_response(),
+        Err(e) => fail(e.code, &e.description),
+    }
+}
+
+/// `GET /oauth/login`: a plain browser sign-in, ending on the signed-in page.
+pub async fn login(State(s): State<OAuthState>, Query(p): Params) -> Response {
+    match start_google_sign_in(&s, PendingFlow::Browser, false, param(&p, "login_hint")).await {
+        Ok(url) => Redirect::to(url.as_str()).into_response(),
+        Err(e) => pages::error(e.status, e.code, &e.description),
+    }
+}
+
+/// Records the pending authorization and returns Google's authorization URL.
+async fn start_google_sign_in(
+    s: &OAuthState,
+    flow: PendingFlow,
+    prompt_consent: bool,
+    login_hint: Option<&str>,
+) -> Result<Url, OAuthError> {
+    let google_state = tokens::random_token(24);
+    let nonce = tokens::random_token(24);
+    let verifier = pkce::verifier();
+    let sealed = s
+        .vault
+        .seal(
+            verifier.as_bytes(),
+            &SealContext::new(google_state.clone(), Purpose::PendingAuthorization),
+        )
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "sealing a sign-in verifier failed");
+            OAuthError::temporarily_unavailable(
+                "the gateway's key service is unavailable; retry shortly",
+            )
+        })?;
+    let record = PendingAuthRecord {
+        flow,
+        nonce: nonce.clone(),
+        google_verifier_sealed: base64::engine::general_purpose::STANDARD.encode(sealed),
+        prompted_consent: prompt_consent,
+        created_at: now_unix(),
+    };
+    s.repo
+        .put(
+            Kind::PendingAuth,
+            &google_state,
+            &record,
+            None,
+            Some(now_unix() + PENDING_TTL),
+            Expect::Absent,
+        )
+        .await?;
+    Ok(s.google.authorization_url(&AuthorizationRequest {
+        state: google_state,
+        nonce,
+        code_challenge: pkce::challenge_s256(&verifier),
+        scopes: s.google_scopes.clone(),
+        hd: s.policy.hd_hint(),
+        login_hint: login_hint.map(str::to_owned),
+        prompt_consent,
+    }))
+}
+
+/// `GET /oauth/callback`: Google's redirect after sign-in.
+pub async fn callback(State(s): State<OAuthState>, Query(p): Params) -> Response {
+    let Some(google_state) = param(&p, "state") else {
+        return pages::error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "The sign-in answer has no state.",
+        );
+    };
+    let pending = match s
+        .repo
+        .get::<PendingAuthRecord>(Kind::PendingAuth, google_state)
+        .await
+    {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            return pages::error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "This sign-in attempt is unknown, expired or already used. Start the sign-in again from your MCP client.",
+            );
+        }
+        Err(e) => {
+            let e = OAuthError::from(e);
+            return pages::error(e.status, e.code, &e.description);
+        }
+    };
+    // Single use: exactly one callback consumes the pending authorization.
+    match s
+        .repo
+        .delete(
+            Kind::PendingAuth,
+            google_state,
+            Expect::Version(pending.version),
+        )
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) | Err(crate::store::StoreError::Conflict) => {
+            return pages::error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "This sign-in attempt was already used. Start the sign-in again from your MCP client.",
+            );
+        }
+        Err(e) => {
+            let e = OAuthError::from(e);
+            return pages::error(e.status, e.code, &e.description);
+        }
+    }
+    let pending = pending.value;
+    let result = finish_sign_in(&s, google_state, &pending, &p).await;
+    match (&pending.flow, result) {
+        (_, Ok(SignInOutcome::Restart(url))) => Redirect::to(url.as_str()).into_response(),
+        (
+            PendingFlow::Client {
+                redirect_uri,
+                state,
+                ..
+            },
+            Err(e),
+        ) => {
+            tracing::info!(error = e.code, reason = %e.description, "sign-in refused");
+            redirect_error(&s, redirect_uri, state.as_deref(), e.code, &e.description)
+        }
+        (PendingFlow::Browser, Err(e)) => {
+            tracing::info!(error = e.code, reason = %e.description, "sign-in refused");
+            pages::error(e.status, e.code, &e.description)
+        }
+        (PendingFlow::Client { .. }, Ok(SignInOutcome::Client(url))) => {
+            Redirect::to(&url).into_response()
+        }
+        (_, Ok(SignInOutcome::Browser(user))) => pages::signed_in(&s, &user),
+        (PendingFlow::Browser, Ok(SignInOutcome::Client(_))) => pages::error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "unexpected sign-in state",
+        ),
+    }
+}
+
+enum SignInOutcome {
+    /// Redirect to the MCP client with a code.
+    Client(String),
+    /// Show the signed-in page.
+    Browser(UserRecord),
+    /// Ask Google again (for consent, to obtain a refresh token).
+    Restart(Url),
+}
+
+fn google_failure(e: GoogleError) -> OAuthError {
+    match e {
+        GoogleError::InvalidGrant { .. } => {
+            OAuthError::access_denied("Google did not accept the sign-in; please try again")
+        }
+        GoogleError::InvalidClient => OAuthError::server_error(
+            "the gateway's Google OAuth client is misconfigured (invalid_client); contact the administrator",
+        ),
+        GoogleError::RateLimited { .. } | GoogleError::Unavailable(_) => {
+            OAuthError::temporarily_unavailable("Google is unavailable; please try again shortly")
+        }
+        other => OAuthError::server_error(format!("the sign-in failed: {other}")),
+    }
+}
+
+async fn finish_sign_in(
+    s: &OAuthState,
+    google_state: &str,
+    pending: &PendingAuthRecord,
+    p: &HashMap<String, String>,
+) -> Result<SignInOutcome, OAuthError> {
+    if let Some(err) = param(p, "error") {
+        let description = match err {
+            "access_denied" => "the sign-in was cancelled at Google".to_owned(),
+            other => format!("Google answered {other}"),
+        };
+        return Err(OAuthError::access_denied(description));
+    }
+    let code = param(p, "code")
+        .ok_or_else(|| OAuthError::invalid_request("Google's answer has no code"))?;
+    let sealed = base64::engine::general_purpose::STANDARD
+        .decode(&pending.google_verifier_sealed)
+        .map_err(|_| OAuthError::server_error("stored sign-in state is damaged"))?;
+    let verifier = s
+        .vault
+        .open(
+            &sealed,
+            &SealContext::new(google_state, Purpose::PendingAuthorization),
+        )
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "opening a sign-in verifier failed");
+            OAuthError::temporarily_unavailable(
+                "the gateway's key service is unavailable; retry shortly",
+            )
+        })?;
+    let verifier = String::from_utf8_lossy(&verifier).into_owned();
+    let tokens = s
+        .google
+        .exchange_code(code, &verifier)
+        .await
+        .map_err(google_failure)?;
+    let id_token = tokens
+        .id_token
+        .as_deref()
+        .ok_or_else(|| OAuthError::server_error("Google sent no ID token"))?;
+    let identity = s
+        .google
+        .verify_id_token(id_token, &pending.nonce, &s.policy)
+        .await
+        .map_err(|e| OAuthError::access_denied(e.to_string()))?;
+
+    let has_refresh = store_credentials(s, &identity, &tokens).await?;
+    if !has_refresh {
+        if pending.prompted_consent {
+            return Err(OAuthError::access_denied(
+                "Google did not grant offline access; allow the gateway to access your account when asked",
+            ));
+        }
+        // Google only issues a refresh token on consent: ask once more.
+        let url =
+            start_google_sign_in(s, pending.flow.clone(), true, Some(&identity.email)).await?;
+        return Ok(SignInOutcome::Restart(url));
+    }
+    let user = upsert_user(s, &identity, &tokens).await?;
+    tracing::info!(user = %identity.sub, domain = %identity.hd, "signed in");
+
+    match &pending.flow {
+        PendingFlow::Browser => Ok(SignInOutcome::Browser(user)),
+        PendingFlow::Client {
+            client_id,
+            redirect_uri,
+            state,
+            code_challenge,
+            resource,
+            scope,
+        } => {
+            let code = tokens::random_token(32);
+            let record = AuthCodeRecord {
+                client_id: client_id.clone(),
+                redirect_uri: redirect_uri.clone(),
+                code_challenge: code_challenge.clone(),
+                resource: resource.clone(),
+                scope: scope.clone(),
+                user_id: identity.sub.clone(),
+                email: identity.email.clone(),
+                used: false,
+                family_id: None,
+            };
+            s.repo
+                .put(
+                    Kind::AuthCode,
+                    &tokens::hash_secret(&code),
+                    &record,
+                    None,
+                    Some(now_unix() + CODE_TTL),
+                    Expect::Absent,
+                )
+                .await?;
+            let mut params = vec![("code", code.as_str())];
+            if let Some(st) = state {
+                params.push(("state", st));
+            }
+            params.push(("iss", &s.urls.issuer));
+            Ok(SignInOutcome::Client(with_params(redirect_uri, &params)))
+        }
+    }
+}
+
+/// Seals and stores Google's tokens. Returns whether a refresh token is now
+/// held for the user (from this answer or an earlier sign-in).
+async fn store_credentials(
+    s: &OAuthState,
+    identity: &GoogleIdentity,
+    tokens: &TokenResponse,
+) -> Result<bool, OAuthError> {
+    let seal = |value: String, purpose: Purpose| {
+        let vault = s.vault.clone();
+        let sub = identity.sub.clone();
+        async move {
+            vault
+                .seal(value.as_bytes(), &SealContext::new(sub, purpose))
+                .await
+                .map(|c| base64::engine::general_purpose::STANDARD.encode(c))
+                .map_err(|e| {
+                    tracing::warn!(error = %e, "sealing Google credentials failed");
+                    OAuthError::temporarily_unavailable(
+                        "the gateway's key service is unavailable; retry shortly",
+                    )
+                })
+        }
+    };
+    let access = seal(
+        tokens.access_token.expose().to_owned(),
+        Purpose::GoogleAccessToken,
+    )
+    .await?;
+    let refresh = match &tokens.refresh_token {
+        Some(r) => Some(seal(r.expose().to_owned(), Purpose::GoogleRefreshToken).await?),
+        None => None,
+    };
+    let now = now_unix();
+    for _ in 0..8 {
+        let existing = s
+            .repo
+            .get::<CredentialRecord>(Kind::Credential, &identity.sub)
+            .await?;
+        let (mut record, expect) = match &existing {
+            Some(e) => (e.value.clone(), Expect::Version(e.version)),
+            None => (CredentialRecord::default(), Expect::Absent),
+        };
+        if let Some(r) = &refresh {
+            record.refresh_token = Some(r.clone());
+        }
+        if record.refresh_token.is_none() {
+            return Ok(false);
+        }
+        record.access_token = Some(access.clone());
+        record.access_expires_at = Some(now + tokens.expires_in.as_secs() as i64);
+        record.updated_at = now;
+        match s
+            .repo
+            .put(Kind::Credential, &identity.sub, &record, None, None, expect)
+            .await
+        {
+            Ok(_) => return Ok(true),
+            Err(crate::store::StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(OAuthError::temporarily_unavailable(
+        "credentials kept changing; retry",
+    ))
+}
+
+async fn upsert_user(
+    s: &OAuthState,
+    identity: &GoogleIdentity,
+    tokens: &TokenResponse,
+) -> Result<UserRecord, OAuthError> {
+    let now = now_unix();
+    for _ in 0..8 {
+        let existing = s.repo.get::<UserRecord>(Kind::User, &identity.sub).await?;
+        let (mut user, expect) = match existing {
+            Some(e) => (e.value, Expect::Version(e.version)),
+            None => (
+                UserRecord {
+                    sub: identity.sub.clone(),
+                    email: identity.email.clone(),
+                    domain: identity.hd.clone(),
+                    name: None,
+                    created_at: now,
+                    signed_in_at: now,
+                    last_activity_at: now,
+                    google_scopes: Vec::new(),
+                    needs_reauth: false,
+                },
+                Expect::Absent,
+            ),
+        };
+        user.email = identity.email.clone();
+        user.domain = identity.hd.clone();
+        user.name = identity.name.clone();
+        user.signed_in_at = now;
+        user.last_activity_at = now;
+        user.google_scopes = tokens.scopes.clone();
+        user.needs_reauth = false;
+        match s
+            .repo
+            .put(Kind::User, &identity.sub, &user, None, None, expect)
+            .await
+        {
+            Ok(_) => return Ok(user),
+            Err(crate::store::StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(OAuthError::temporarily_unavailable(
+        "the user record kept changing; retry",
+    ))
+}

@@ -1,0 +1,195 @@
+//! The resource-server side: `/mcp` accepts only the gateway's own access
+//! tokens, validated without a store round trip. Revocations reach every task
+//! through the store: each task reloads the (short) revocation list every
+//! [`REVOCATION_POLL`], so a revocation takes effect everywhere within that.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+    time::Duration,
+};
+
+use axum::{
+    extract::{Request, State},
+    http::{HeaderValue, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use super::{OAuthState, metadata::SCOPE_MCP, tokens::TokenError};
+use crate::{
+    auth::Principal,
+    repo::{Repo, RevocationRecord},
+    store::Kind,
+};
+
+/// How often each task reloads revocations from the store.
+pub const REVOCATION_POLL: Duration = Duration::from_secs(15);
+
+/// Revoked token families and users, as `key → not_before` (Unix seconds):
+/// tokens of that family or user issued before `not_before` are refused.
+#[derive(Clone, Default)]
+pub struct Revocations {
+    inner: Arc<RwLock<HashMap<String, i64>>>,
+}
+
+impl Revocations {
+    pub fn is_revoked(&self, family_id: &str, user_id: &str, issued_at: i64) -> bool {
+        let map = self.inner.read().expect("revocations lock");
+        if map.is_empty() {
+            return false;
+        }
+        [
+            crate::repo::revocation_key_family(family_id),
+            crate::repo::revocation_key_user(user_id),
+        ]
+        .iter()
+        .any(|k| map.get(k).is_some_and(|nb| issued_at < *nb))
+    }
+
+    /// Applies a revocation made by this task at once (others pick it up on poll).
+    pub fn revoke_family_locally(&self, family_id: &str) {
+        self.inner.write().expect("revocations lock").insert(
+            crate::repo::revocation_key_family(family_id),
+            crate::store::now_unix() + 1,
+        );
+    }
+
+    pub fn revoke_user_locally(&self, user_id: &str) {
+        self.inner.write().expect("revocations lock").insert(
+            crate::repo::revocation_key_user(user_id),
+            crate::store::now_unix() + 1,
+        );
+    }
+
+    /// Reloads the list from the store.
+    pub async fn reload(&self, repo: &Repo) -> Result<usize, crate::store::StoreError> {
+        let list = repo.list_kind::<RevocationRecord>(Kind::Revocation).await?;
+        let map: HashMap<String, i64> = list
+            .into_iter()
+            .map(|(k, v)| (k, v.value.not_before))
+            .collect();
+        let n = map.len();
+        *self.inner.write().expect("revocations lock") = map;
+        Ok(n)
+    }
+
+    /// Keeps reloading until `stop` fires.
+    pub fn spawn_poller(&self, repo: Repo, stop: CancellationToken) -> tokio::task::JoinHandle<()> {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(REVOCATION_POLL);
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tick.tick() => {
+                        if let Err(e) = this.reload(&repo).await {
+                            tracing::warn!(error = %e, "reloading revocations failed");
+                        }
+                    }
+                }
+            }
+        })
+    }
+}
+
+fn challenge(s: &OAuthState, error: Option<(&str, &str)>, scope: Option<&str>) -> HeaderValue {
+    let mut v = format!("Bearer resource_metadata=\"{}\"", s.urls.resource_metadata);
+    if let Some(scope) = scope {
+        v.push_str(&format!(", scope=\"{scope}\""));
+    }
+    if let Some((code, description)) = error {
+        v.push_str(&format!(
+            ", error=\"{code}\", error_description=\"{description}\""
+        ));
+    }
+    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static("Bearer"))
+}
+
+fn unauthorized(s: &OAuthState, error: Option<(&str, &str)>) -> Response {
+    let description = error.map(|(_, d)| d).unwrap_or(
+        "sign in: this endpoint needs a bearer token from the gateway's authorization server",
+    );
+    let mut r = (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(json!({
+            "error": error.map(|(c, _)| c).unwrap_or("invalid_request"),
+            "error_description": description,
+        })),
+    )
+        .into_response();
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        challenge(s, error, Some(SCOPE_MCP)),
+    );
+    r
+}
+
+/// Authenticates every `/mcp` request and puts the [`Principal`] in its
+/// extensions. 401 without a valid token, 403 without the `mcp` scope.
+pub async fn require_token(State(s): State<OAuthState>, mut req: Request, next: Next) -> Response {
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, rest) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+        })
+        .filter(|t| !t.is_empty());
+    let Some(token) = token else {
+        return unauthorized(&s, None);
+    };
+    let claims = match s.access_tokens.validate(token) {
+        Ok(c) => c,
+        Err(e) => {
+            let description = match e {
+                TokenError::Expired => "the access token has expired; refresh it",
+                TokenError::WrongAudience => "the access token is for another resource",
+                TokenError::WrongIssuer => "the access token was issued by another server",
+                TokenError::Invalid => "the access token is not valid for this gateway",
+            };
+            return unauthorized(&s, Some(("invalid_token", description)));
+        }
+    };
+    if s.revocations
+        .is_revoked(&claims.fam, &claims.sub, claims.iat)
+    {
+        return unauthorized(
+            &s,
+            Some((
+                "invalid_token",
+                "the access token was revoked; sign in again",
+            )),
+        );
+    }
+    if !claims.scopes().any(|sc| sc == SCOPE_MCP) {
+        let mut r = (
+            StatusCode::FORBIDDEN,
+            axum::Json(json!({
+                "error": "insufficient_scope",
+                "error_description": format!("this endpoint needs the {SCOPE_MCP} scope"),
+            })),
+        )
+            .into_response();
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            challenge(
+                &s,
+                Some(("insufficient_scope", "this endpoint needs the mcp scope")),
+                Some(SCOPE_MCP),
+            ),
+        );
+        return r;
+    }
+    req.extensions_mut().insert(Principal {
+        user_id: claims.sub.clone(),
+        email: claims.email.clone(),
+        client_id: claims.client_id.clone(),
+        scopes: claims.scope.split_whitespace().map(str::to_owned).collect(),
+        family_id: claims.fam.clone(),
+    });
+    next.run(req).await
+}

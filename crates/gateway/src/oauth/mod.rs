@@ -1,0 +1,144 @@
+//! The gateway's OAuth 2.1 authorization server for MCP clients, on the same
+//! origin as `/mcp`, and the resource-server checks in front of `/mcp`.
+//! The flow is described in `README.md` beside this file.
+
+pub mod authorize;
+pub mod bearer;
+pub mod clients;
+pub mod error;
+pub mod metadata;
+pub mod pages;
+pub mod redirect;
+pub mod token;
+pub mod tokens;
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    Router,
+    routing::{get, post},
+};
+
+use crate::{
+    config::{Config, join},
+    google::{GoogleOAuth, SignInPolicy},
+    repo::Repo,
+    vault::Vault,
+};
+
+pub use bearer::Revocations;
+pub use tokens::AccessTokens;
+
+/// The URLs the authorization server publishes.
+#[derive(Debug, Clone)]
+pub struct Urls {
+    /// `PUBLIC_URL` without a trailing slash: the issuer.
+    pub issuer: String,
+    /// The protected resource: `<issuer>/mcp`.
+    pub resource: String,
+    /// RFC 9728 metadata URL of the resource (path-inserted).
+    pub resource_metadata: String,
+    pub authorize: String,
+    pub token: String,
+    pub register: String,
+    pub revoke: String,
+}
+
+impl Urls {
+    pub fn new(config: &Config) -> Self {
+        let issuer = config.public_url.as_str().trim_end_matches('/').to_owned();
+        let at = |p: &str| join(&config.public_url, p).to_string();
+        Self {
+            resource: config.mcp_url().to_string(),
+            resource_metadata: at("/.well-known/oauth-protected-resource/mcp"),
+            authorize: at("/oauth/authorize"),
+            token: at("/oauth/token"),
+            register: at("/oauth/register"),
+            revoke: at("/oauth/revoke"),
+            issuer,
+        }
+    }
+}
+
+/// Google scopes requested at sign-in: identity only until tools need more.
+pub const IDENTITY_SCOPES: &[&str] = &["openid", "email", "profile"];
+
+/// Shared state of the authorization server.
+#[derive(Clone)]
+pub struct OAuthState {
+    pub urls: Arc<Urls>,
+    pub repo: Repo,
+    pub vault: Arc<Vault>,
+    pub google: GoogleOAuth,
+    pub policy: SignInPolicy,
+    pub google_scopes: Vec<String>,
+    pub access_tokens: AccessTokens,
+    pub revocations: Revocations,
+    pub redirects: Arc<redirect::RedirectPolicy>,
+    pub registration_limiter: Arc<clients::RateLimiter>,
+    pub session_max_age: Option<Duration>,
+    /// The gateway runs on loopback (development, demo, tests).
+    pub local_only: bool,
+}
+
+impl OAuthState {
+    pub fn new(config: &Config, repo: Repo, vault: Arc<Vault>) -> anyhow::Result<Self> {
+        let urls = Urls::new(config);
+        let google = GoogleOAuth::from_config(config)
+            .map_err(|e| anyhow::anyhow!("cannot set up the Google OAuth client: {e}"))?;
+        let access_tokens = AccessTokens::new(
+            &config.session_secret,
+            &urls.issuer,
+            &urls.resource,
+            config.access_token_ttl,
+        );
+        let local_only = matches!(
+            config.public_url.host_str(),
+            Some("localhost" | "127.0.0.1" | "[::1]")
+        );
+        Ok(Self {
+            urls: Arc::new(urls),
+            repo,
+            vault,
+            google,
+            policy: SignInPolicy::from_config(config),
+            google_scopes: IDENTITY_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+            access_tokens,
+            revocations: Revocations::default(),
+            redirects: Arc::new(redirect::RedirectPolicy::new(&config.extra_redirect_uris)),
+            registration_limiter: Arc::new(clients::RateLimiter::new(20, 30)),
+            session_max_age: config.session_max_age,
+            local_only,
+        })
+    }
+
+    /// Whether `resource` names our MCP endpoint (a trailing slash is tolerated).
+    pub fn is_our_resource(&self, resource: &str) -> bool {
+        resource.trim_end_matches('/') == self.urls.resource.trim_end_matches('/')
+    }
+
+    /// Every OAuth route: discovery documents (also at the path-inserted and
+    /// OpenID fallback locations clients try) and the endpoints.
+    pub fn router(&self) -> Router {
+        let as_meta = get(metadata::authorization_server);
+        let pr_meta = get(metadata::protected_resource);
+        Router::new()
+            .route("/.well-known/oauth-protected-resource", pr_meta.clone())
+            .route("/.well-known/oauth-protected-resource/mcp", pr_meta)
+            .route("/.well-known/oauth-authorization-server", as_meta.clone())
+            .route(
+                "/.well-known/oauth-authorization-server/mcp",
+                as_meta.clone(),
+            )
+            .route("/.well-known/openid-configuration", as_meta.clone())
+            .route("/.well-known/openid-configuration/mcp", as_meta.clone())
+            .route("/mcp/.well-known/openid-configuration", as_meta)
+            .route("/oauth/register", post(clients::register))
+            .route("/oauth/authorize", get(authorize::authorize))
+            .route("/oauth/login", get(authorize::login))
+            .route("/oauth/callback", get(authorize::callback))
+            .route("/oauth/token", post(token::token))
+            .route("/oauth/revoke", post(token::revoke))
+            .with_state(self.clone())
+    }
+}

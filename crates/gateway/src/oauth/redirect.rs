@@ -1,0 +1,201 @@
+//! Which redirect URIs MCP clients may register.
+//!
+//! Accepted: loopback `http` redirects on any port (RFC 8252: `localhost`,
+//! `127.0.0.1`, `[::1]`), the callbacks of known MCP clients (Cursor, VS Code,
+//! Claude, Windsurf and others below), and the operator's extra entries
+//! (`OAUTH_EXTRA_REDIRECT_URIS`: exact URIs or prefixes ending in `*`).
+//! Everything else is refused with `invalid_redirect_uri` and a reason.
+
+use url::Url;
+
+/// Exact redirect URIs of known MCP clients.
+const KNOWN_EXACT: &[&str] = &[
+    // Cursor registers these together with a loopback one.
+    "cursor://anysphere.cursor-mcp/oauth/callback",
+    "https://www.cursor.com/agents/mcp/oauth/callback",
+    "https://cursor.com/agents/mcp/oauth/callback",
+    // VS Code (desktop uses loopback; vscode.dev and the URI handler).
+    "https://vscode.dev/redirect",
+    "https://insiders.vscode.dev/redirect",
+    // Claude.ai and Claude Desktop.
+    "https://claude.ai/api/mcp/auth_callback",
+    "https://claude.com/api/mcp/auth_callback",
+];
+
+/// Private-use URI schemes of known desktop MCP clients (any path).
+const KNOWN_SCHEMES: &[&str] = &["cursor", "vscode", "vscode-insiders", "windsurf", "claude"];
+
+#[derive(Debug, Clone)]
+pub struct RedirectPolicy {
+    extra: Vec<String>,
+}
+
+impl RedirectPolicy {
+    pub fn new(extra: &[String]) -> Self {
+        Self {
+            extra: extra.to_vec(),
+        }
+    }
+
+    /// Checks one redirect URI, explaining a refusal.
+    pub fn check(&self, uri: &str) -> Result<(), String> {
+        let parsed = Url::parse(uri).map_err(|_| format!("{uri:?} is not an absolute URI"))?;
+        if parsed.fragment().is_some() {
+            return Err(format!(
+                "{uri:?} has a fragment, which redirect URIs must not have"
+            ));
+        }
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(format!("{uri:?} carries credentials"));
+        }
+        if KNOWN_EXACT.contains(&uri) {
+            return Ok(());
+        }
+        for e in &self.extra {
+            let matched = match e.strip_suffix('*') {
+                Some(prefix) => uri.starts_with(prefix),
+                None => uri == e,
+            };
+            if matched {
+                return Ok(());
+            }
+        }
+        match parsed.scheme() {
+            "http" => match parsed.host_str() {
+                Some("localhost" | "127.0.0.1" | "[::1]") => Ok(()),
+                Some(host) => Err(format!(
+                    "plain http is only allowed for loopback redirects (localhost, 127.0.0.1, [::1]), not {host}"
+                )),
+                None => Err(format!("{uri:?} has no host")),
+            },
+            "https" => Err(format!(
+                "https redirect URIs on {} are not among the MCP clients this gateway accepts; an administrator can add it with OAUTH_EXTRA_REDIRECT_URIS",
+                parsed.host_str().unwrap_or("?")
+            )),
+            scheme if KNOWN_SCHEMES.contains(&scheme) => Ok(()),
+            "javascript" | "data" | "file" | "vbscript" => {
+                Err(format!("the {} scheme is never allowed", parsed.scheme()))
+            }
+            scheme => Err(format!(
+                "the {scheme}: scheme is not a known MCP client's; an administrator can add it with OAUTH_EXTRA_REDIRECT_URIS"
+            )),
+        }
+    }
+
+    /// Checks every URI of a registration; the first refusal wins.
+    pub fn check_all(&self, uris: &[String]) -> Result<(), String> {
+        if uris.is_empty() {
+            return Err("redirect_uris must list at least one URI".into());
+        }
+        uris.iter().try_for_each(|u| self.check(u))
+    }
+}
+
+/// Whether `requested` matches a registered redirect URI. Exact match, except
+/// that loopback redirects may use any port (RFC 8252 section 7.3).
+pub fn matches_registered(registered: &[String], requested: &str) -> bool {
+    if registered.iter().any(|r| r == requested) {
+        return true;
+    }
+    let Ok(req) = Url::parse(requested) else {
+        return false;
+    };
+    if req.scheme() != "http"
+        || !matches!(req.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
+    {
+        return false;
+    }
+    registered.iter().any(|r| {
+        Url::parse(r).is_ok_and(|reg| {
+            reg.scheme() == "http"
+                && reg.host_str() == req.host_str()
+                && reg.path() == req.path()
+                && reg.query() == req.query()
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> RedirectPolicy {
+        RedirectPolicy::new(&[
+            "zed://oauth/callback".to_owned(),
+            "https://tools.example.com/cb/*".to_owned(),
+        ])
+    }
+
+    #[test]
+    fn cursor_registers_its_three_uris_together() {
+        policy()
+            .check_all(&[
+                "cursor://anysphere.cursor-mcp/oauth/callback".into(),
+                "https://www.cursor.com/agents/mcp/oauth/callback".into(),
+                "http://localhost:54321/callback".into(),
+            ])
+            .unwrap();
+    }
+
+    #[test]
+    fn known_clients_and_loopback_on_any_port_are_accepted() {
+        for ok in [
+            "https://vscode.dev/redirect",
+            "http://127.0.0.1:33418/",
+            "http://127.0.0.1:33418",
+            "https://claude.ai/api/mcp/auth_callback",
+            "http://localhost:6274/oauth/callback",
+            "http://[::1]:9000/cb",
+            "vscode://vscode.github-authentication/did-authenticate",
+            "zed://oauth/callback",
+            "https://tools.example.com/cb/anything",
+        ] {
+            policy().check(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        }
+    }
+
+    #[test]
+    fn other_schemes_and_hosts_are_refused_with_a_reason() {
+        for bad in [
+            "https://evil.example/callback",
+            "http://evil.example/callback",
+            "javascript:alert(1)",
+            "myapp://callback",
+            "http://localhost:3000/cb#frag",
+            "https://user:pw@claude.ai/api/mcp/auth_callback",
+            "not a uri",
+            "https://tools.example.com/other",
+            "https://claude.ai/api/mcp/auth_callback/../../evil",
+        ] {
+            assert!(policy().check(bad).is_err(), "{bad} accepted");
+        }
+        assert!(policy().check_all(&[]).is_err());
+        // One bad URI refuses the whole registration.
+        assert!(
+            policy()
+                .check_all(&["http://localhost/cb".into(), "https://evil.example/".into()])
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn loopback_redirects_match_on_any_port_others_exactly() {
+        let reg = vec![
+            "http://127.0.0.1:1234/callback".to_owned(),
+            "https://claude.ai/api/mcp/auth_callback".to_owned(),
+        ];
+        assert!(matches_registered(&reg, "http://127.0.0.1:1234/callback"));
+        assert!(matches_registered(&reg, "http://127.0.0.1:5555/callback"));
+        assert!(!matches_registered(&reg, "http://127.0.0.1:5555/other"));
+        assert!(!matches_registered(&reg, "http://localhost:1234/callback"));
+        assert!(matches_registered(
+            &reg,
+            "https://claude.ai/api/mcp/auth_callback"
+        ));
+        assert!(!matches_registered(
+            &reg,
+            "https://claude.ai/api/mcp/auth_callback?x=1"
+        ));
+        assert!(!matches_registered(&reg, "https://evil.example/"));
+    }
+}

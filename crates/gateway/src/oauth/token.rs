@@ -1,0 +1,475 @@
+//! `/oauth/token` (authorization code and refresh token grants, with
+//! refresh-token rotation and family revocation on reuse) and
+//! `/oauth/revoke` (RFC 7009).
+
+use std::collections::HashMap;
+
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+use base64::Engine;
+use serde_json::json;
+
+use super::{
+    OAuthState,
+    clients::{resolve_client, touch_client},
+    error::OAuthError,
+    tokens::{self, constant_time_eq, hash_secret, is_valid_pkce_verifier, pkce_s256},
+};
+use crate::{
+    repo::{
+        AuthCodeRecord, ClientRecord, GrantRecord, RefreshTokenRecord, TokenEndpointAuth,
+        revocation_key_family,
+    },
+    store::{Expect, Kind, StoreError, now_unix},
+};
+
+/// Refresh tokens expire after this long without use.
+pub const REFRESH_IDLE_TTL: i64 = 30 * 24 * 3600;
+
+fn parse_form(headers: &HeaderMap, body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+    {
+        return Err(OAuthError::invalid_request(
+            "the body must be application/x-www-form-urlencoded",
+        ));
+    }
+    let mut out = HashMap::new();
+    for (k, v) in url::form_urlencoded::parse(body) {
+        if out.insert(k.to_string(), v.to_string()).is_some() {
+            return Err(OAuthError::invalid_request(format!(
+                "parameter {k} is repeated"
+            )));
+        }
+    }
+    Ok(out)
+}
+
+fn get<'a>(f: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
+    f.get(name).map(String::as_str).filter(|v| !v.is_empty())
+}
+
+/// Authenticates the client of a token or revocation request.
+async fn authenticate_client(
+    s: &OAuthState,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<ClientRecord, OAuthError> {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .map(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+                .and_then(|raw| String::from_utf8(raw).ok())
+                .and_then(|pair| {
+                    let (id, secret) = pair.split_once(':')?;
+                    let dec = |x: &str| {
+                        url::form_urlencoded::parse(format!("x={x}").as_bytes())
+                            .next()
+                            .map(|(_, v)| v.into_owned())
+                    };
+                    Some((dec(id)?, dec(secret)?))
+                })
+                .ok_or_else(|| OAuthError::invalid_client("malformed HTTP Basic credentials"))
+        })
+        .transpose()?;
+    let (client_id, secret, via_basic) = match (&basic, get(form, "client_id")) {
+        (Some((id, secret)), form_id) => {
+            if form_id.is_some_and(|f| f != id) {
+                return Err(OAuthError::invalid_request(
+                    "client_id differs between header and body",
+                ));
+            }
+            (id.clone(), Some(secret.clone()), true)
+        }
+        (None, Some(id)) => (
+            id.to_owned(),
+            get(form, "client_secret").map(str::to_owned),
+            false,
+        ),
+        (None, None) => return Err(OAuthError::invalid_client("client_id is required")),
+    };
+    let client = resolve_client(s, &client_id)
+        .await?
+        .ok_or_else(|| OAuthError::invalid_client("unknown client; register again"))?;
+    match client.token_endpoint_auth_method {
+        TokenEndpointAuth::None => {}
+        method => {
+            let Some(secret) = secret else {
+                return Err(OAuthError::invalid_client(
+                    "client authentication is required",
+                ));
+            };
+            let expected = client.client_secret_hash.as_deref().unwrap_or("");
+            if !constant_time_eq(&hash_secret(&secret), expected) {
+                return Err(OAuthError::invalid_client("client authentication failed"));
+            }
+            if (method == TokenEndpointAuth::ClientSecretBasic) != via_basic {
+                tracing::debug!("client authenticated with a different method than registered");
+            }
+        }
+    }
+    Ok(client)
+}
+
+fn token_response(body: serde_json::Value) -> Response {
+    let mut r = Json(body).into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r.headers_mut()
+        .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    r
+}
+
+/// `POST /oauth/token`.
+pub async fn token(
+    State(s): State<OAuthState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let result = async {
+        let form = parse_form(&headers, &body)?;
+        let client = authenticate_client(&s, &headers, &form).await?;
+        match get(&form, "grant_type") {
+            Some("authorization_code") => redeem_code(&s, &client, &form).await,
+            Some("refresh_token") => rotate_refresh_token(&s, &client, &form).await,
+            Some(other) => Err(OAuthError::unsupported_grant_type(format!(
+                "grant_type {other:?} is not supported (authorization_code, refresh_token)"
+            ))),
+            None => Err(OAuthError::invalid_request("grant_type is required")),
+        }
+    }
+    .await;
+    match result {
+        Ok(body) => token_response(body),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Issues an access token and a refresh token in `family`.
+async fn issue_tokens(
+    s: &OAuthState,
+    grant: &GrantRecord,
+) -> Result<serde_json::Value, OAuthError> {
+    let refresh = tokens::new_refresh_token(&grant.family_id);
+    let record = RefreshTokenRecord {
+        family_id: grant.family_id.clone(),
+        user_id: grant.user_id.clone(),
+        client_id: grant.client_id.clone(),
+        used: false,
+        issued_at: now_unix(),
+    };
+    let mut expires = now_unix() + REFRESH_IDLE_TTL;
+    if let Some(limit) = grant.sign_in_expires_at {
+        expires = expires.min(limit);
+    }
+    s.repo
+        .put(
+            Kind::RefreshToken,
+            &hash_secret(&refresh),
+            &record,
+            Some(&grant.family_id),
+            Some(expires),
+            Expect::Absent,
+        )
+        .await?;
+    let (access, _) = s.access_tokens.issue(
+        &grant.user_id,
+        &grant.email,
+        &grant.client_id,
+        &grant.scope,
+        &grant.family_id,
+    );
+    Ok(json!({
+        "access_token": access,
+        "token_type": "Bearer",
+        "expires_in": s.access_tokens.ttl().as_secs(),
+        "refresh_token": refresh,
+        "scope": grant.scope,
+    }))
+}
+
+async fn redeem_code(
+    s: &OAuthState,
+    client: &ClientRecord,
+    form: &HashMap<String, String>,
+) -> Result<serde_json::Value, OAuthError> {
+    let code = get(form, "code").ok_or_else(|| OAuthError::invalid_request("code is required"))?;
+    let key = hash_secret(code);
+    let found = s
+        .repo
+        .get::<AuthCodeRecord>(Kind::AuthCode, &key)
+        .await?
+        .ok_or_else(|| OAuthError::invalid_grant("the authorization code is unknown or expired"))?;
+    let record = &found.value;
+    if record.client_id != client.client_id {
+        return Err(OAuthError::invalid_grant(
+            "the authorization code was issued to another client",
+        ));
+    }
+    if record.used {
+        // Reuse: revoke whatever the first redemption issued.
+        if let Some(family) = &record.family_id {
+            revoke_family(s, family).await?;
+            tracing::warn!(client_id = %client.client_id, "authorization code reused; its tokens were revoked");
+        }
+        return Err(OAuthError::invalid_grant(
+            "the authorization code was already used",
+        ));
+    }
+    // Mark used before anything else: exactly one redemption wins.
+    let mut used = record.clone();
+    used.used = true;
+    let family_id = tokens::random_token(16);
+    used.family_id = Some(family_id.clone());
+    match s
+        .repo
+        .put(
+            Kind::AuthCode,
+            &key,
+            &used,
+            None,
+            found.expires_at,
+            Expect::Version(found.version),
+        )
+        .await
+    {
+        Ok(_) => {}
+        Err(StoreError::Conflict) => {
+            return Err(OAuthError::invalid_grant(
+                "the authorization code was already used",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    match get(form, "redirect_uri") {
+        Some(r) if r == record.redirect_uri => {}
+        Some(_) => {
+            return Err(OAuthError::invalid_grant(
+                "redirect_uri does not match the authorization request",
+            ));
+        }
+        None => return Err(OAuthError::invalid_request("redirect_uri is required")),
+    }
+    let verifier = get(form, "code_verifier")
+        .ok_or_else(|| OAuthError::invalid_request("code_verifier is required (PKCE)"))?;
+    if !is_valid_pkce_verifier(verifier)
+        || !constant_time_eq(&pkce_s256(verifier), &record.code_challenge)
+    {
+        return Err(OAuthError::invalid_grant(
+            "the PKCE code_verifier does not match the code_challenge",
+        ));
+    }
+    if let Some(resource) = get(form, "resource")
+        && !(s.is_our_resource(resource))
+    {
+        return Err(OAuthError::invalid_target(format!(
+            "this server only issues tokens for {}",
+            s.urls.resource
+        )));
+    }
+    let now = now_unix();
+    let grant = GrantRecord {
+        family_id: family_id.clone(),
+        user_id: record.user_id.clone(),
+        email: record.email.clone(),
+        client_id: client.client_id.clone(),
+        client_name: client.client_name.clone(),
+        scope: record.scope.clone(),
+        resource: record.resource.clone(),
+        created_at: now,
+        last_used_at: now,
+        sign_in_expires_at: s.session_max_age.map(|d| now + d.as_secs() as i64),
+    };
+    s.repo
+        .put(
+            Kind::Grant,
+            &family_id,
+            &grant,
+            Some(&grant.user_id),
+            Some(
+                grant
+                    .sign_in_expires_at
+                    .unwrap_or(now + REFRESH_IDLE_TTL)
+                    .min(now + REFRESH_IDLE_TTL),
+            ),
+            Expect::Absent,
+        )
+        .await?;
+    touch_client(s, client).await;
+    tracing::info!(client_id = %client.client_id, user = %grant.user_id, "tokens issued");
+    issue_tokens(s, &grant).await
+}
+
+async fn rotate_refresh_token(
+    s: &OAuthState,
+    client: &ClientRecord,
+    form: &HashMap<String, String>,
+) -> Result<serde_json::Value, OAuthError> {
+    let token = get(form, "refresh_token")
+        .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
+    let invalid = || {
+        OAuthError::invalid_grant("the refresh token is invalid, expired or revoked; sign in again")
+    };
+    let family = tokens::refresh_token_family(token).ok_or_else(invalid)?;
+    let key = hash_secret(token);
+    let found = s
+        .repo
+        .get::<RefreshTokenRecord>(Kind::RefreshToken, &key)
+        .await?
+        .ok_or_else(invalid)?;
+    if found.value.family_id != family {
+        return Err(invalid());
+    }
+    if found.value.client_id != client.client_id {
+        return Err(OAuthError::invalid_grant(
+            "the refresh token was issued to another client",
+        ));
+    }
+    if found.value.used {
+        revoke_family(s, family).await?;
+        tracing::warn!(client_id = %client.client_id, "refresh token reused; its family was revoked");
+        return Err(OAuthError::invalid_grant(
+            "this refresh token was already used; for safety every token of this sign-in was revoked; sign in again",
+        ));
+    }
+    let mut used = found.value.clone();
+    used.used = true;
+    match s
+        .repo
+        .put(
+            Kind::RefreshToken,
+            &key,
+            &used,
+            Some(family),
+            found.expires_at,
+            Expect::Version(found.version),
+        )
+        .await
+    {
+        Ok(_) => {}
+        // Two simultaneous rotations of one token: one wins, the other fails.
+        Err(StoreError::Conflict) => {
+            return Err(OAuthError::invalid_grant(
+                "the refresh token was already used",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let grant = s
+        .repo
+        .get::<GrantRecord>(Kind::Grant, family)
+        .await?
+        .ok_or_else(invalid)?;
+    let now = now_unix();
+    if grant.value.sign_in_expires_at.is_some_and(|t| t <= now) {
+        revoke_family(s, family).await?;
+        return Err(OAuthError::invalid_grant(
+            "the sign-in has expired; sign in again",
+        ));
+    }
+    if let Some(resource) = get(form, "resource")
+        && !s.is_our_resource(resource)
+    {
+        return Err(OAuthError::invalid_target(format!(
+            "this server only issues tokens for {}",
+            s.urls.resource
+        )));
+    }
+    let mut grant_value = grant.value.clone();
+    if let Some(scope) = get(form, "scope") {
+        // A refresh may narrow the scope, never widen it.
+        let allowed: Vec<&str> = grant.value.scope.split_whitespace().collect();
+        if let Some(bad) = scope.split_whitespace().find(|x| !allowed.contains(x)) {
+            return Err(OAuthError::invalid_scope(format!(
+                "scope {bad:?} was not granted"
+            )));
+        }
+        grant_value.scope = scope.split_whitespace().collect::<Vec<_>>().join(" ");
+    }
+    let mut stored = grant.value.clone();
+    stored.last_used_at = now;
+    let _ = s
+        .repo
+        .put(
+            Kind::Grant,
+            family,
+            &stored,
+            Some(&stored.user_id),
+            Some(
+                stored
+                    .sign_in_expires_at
+                    .unwrap_or(now + REFRESH_IDLE_TTL)
+                    .min(now + REFRESH_IDLE_TTL),
+            ),
+            Expect::Version(grant.version),
+        )
+        .await;
+    issue_tokens(s, &grant_value).await
+}
+
+/// Revokes a token family everywhere: the grant and its refresh tokens are
+/// deleted, and its access tokens are refused by every task within a minute.
+pub async fn revoke_family(s: &OAuthState, family_id: &str) -> Result<(), OAuthError> {
+    let until = now_unix() + s.access_tokens.ttl().as_secs() as i64 + 120;
+    s.repo
+        .revoke(&revocation_key_family(family_id), until)
+        .await?;
+    s.revocations.revoke_family_locally(family_id);
+    s.repo.delete_family(family_id).await?;
+    Ok(())
+}
+
+/// `POST /oauth/revoke` (RFC 7009): always 200 for a well-formed request.
+pub async fn revoke(
+    State(s): State<OAuthState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let result = async {
+        let form = parse_form(&headers, &body)?;
+        let client = authenticate_client(&s, &headers, &form).await?;
+        let token =
+            get(&form, "token").ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+        let family = if let Some(family) = tokens::refresh_token_family(token) {
+            s.repo
+                .get::<RefreshTokenRecord>(Kind::RefreshToken, &hash_secret(token))
+                .await?
+                .filter(|r| r.value.client_id == client.client_id && r.value.family_id == family)
+                .map(|r| r.value.family_id)
+        } else if tokens::is_access_token_shape(token) {
+            s.access_tokens
+                .validate(token)
+                .ok()
+                .filter(|c| c.client_id == client.client_id)
+                .map(|c| c.fam)
+        } else {
+            None
+        };
+        if let Some(family) = family {
+            revoke_family(&s, &family).await?;
+            tracing::info!(client_id = %client.client_id, "tokens revoked by the client");
+        }
+        Ok::<_, OAuthError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => token_response(json!({})),
+        Err(e) => e.into_response(),
+    }
+}
