@@ -11,15 +11,24 @@
 
 ARG RUST_VERSION=1.95
 
+# Manifests only: this stage reruns on every source change, but its output (the
+# Cargo.toml files) changes only when a manifest does, so the dependency layer
+# below stays cached across source edits.
+FROM rust:${RUST_VERSION}-bookworm AS manifests
+WORKDIR /src
+COPY crates crates
+RUN find crates -type f ! -name Cargo.toml -delete \
+    && find crates -type d -empty -delete
+
 FROM rust:${RUST_VERSION}-bookworm AS builder
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 WORKDIR /src
 
-# Dependency layer: only the manifests and the lock file, with stub sources, so
-# that a change to the gateway's own code reuses the compiled dependencies.
+# Dependency layer: the workspace manifests and the lock file, with stub
+# sources, so that a change to the gateway's own code reuses the compiled
+# dependencies.
 COPY Cargo.toml Cargo.lock ./
-COPY crates/gateway/Cargo.toml crates/gateway/Cargo.toml
-COPY crates/fake-google/Cargo.toml crates/fake-google/Cargo.toml
+COPY --from=manifests /src/crates crates
 RUN for crate in crates/*/; do \
         mkdir -p "${crate}src" \
         && echo 'fn main() {}' > "${crate}src/main.rs" \

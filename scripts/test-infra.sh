@@ -9,8 +9,9 @@
 #   3. node --test             stack assertions and cdk-nag tests (infra/test/)
 #   4. cfn-lint                on the synthesized templates
 #   5. hadolint                on the Dockerfile
-#   6. shellcheck              on the deployment scripts
-#   7. verify-deployment test  tests/deploy/verify_deployment_test.sh
+#   6. Dockerfile stages       its dependency-layer steps run without Docker
+#   7. shellcheck              on the deployment scripts
+#   8. verify-deployment test  tests/deploy/verify_deployment_test.sh
 #
 # Second runs skip the installs while infra/package-lock.json and
 # infra/requirements-lint.txt are unchanged.
@@ -136,9 +137,10 @@ step "cdk synth, public subnets and existing table/key, with cdk-nag AwsSolution
 step "node --test infra/test (assertions, cdk-nag)" bash -c "cd '$INFRA' && node --import tsx --test test/*.test.ts"
 step "cfn-lint on the synthesized templates" cfn_lint
 step "hadolint Dockerfile" "$VENV/bin/hadolint" "$ROOT/Dockerfile"
+step "Dockerfile dependency-layer steps (without Docker)" bash "$ROOT/tests/deploy/dockerfile_stages_test.sh"
 step "shellcheck deployment scripts" "$VENV/bin/shellcheck" \
   "$ROOT/scripts/test-infra.sh" "$ROOT/scripts/container-smoke.sh" "$ROOT/scripts/verify-deployment.sh" \
-  "$ROOT/tests/deploy/verify_deployment_test.sh"
+  "$ROOT/tests/deploy/verify_deployment_test.sh" "$ROOT/tests/deploy/dockerfile_stages_test.sh"
 step "verify-deployment.sh tests" bash "$ROOT/tests/deploy/verify_deployment_test.sh"
 
 echo "test-infra took $(($(date +%s) - START))s"

@@ -6,7 +6,7 @@
 #
 # HTTP checks (always):
 #   - GET /health answers 200 with JSON {"status":"ok",...}
-#   - GET /oauth/login redirects (302) to Google's sign-in page
+#   - GET /oauth/login redirects (302, 303 or 307) to Google's sign-in page
 #   - GET /.well-known/oauth-protected-resource is JSON with `resource` and
 #     `authorization_servers`
 # AWS checks (when the aws CLI and credentials are present):
@@ -108,7 +108,7 @@ fi
 # ---- /oauth/login -------------------------------------------------------------------
 if ! fetch /oauth/login; then
   fail "/oauth/login: no answer ($ERROR)"
-elif [[ "$STATUS" =~ ^30[1278]$ ]]; then
+elif [[ "$STATUS" =~ ^30[237]$ ]]; then
   if [[ "$LOCATION" == "$GOOGLE_AUTH_URL_PREFIX"* ]]; then
     if [[ "$LOCATION" == *client_id=* && "$LOCATION" == *redirect_uri=* ]]; then
       pass "/oauth/login: $STATUS to ${LOCATION%%\?*}"
@@ -119,7 +119,7 @@ elif [[ "$STATUS" =~ ^30[1278]$ ]]; then
     fail "/oauth/login: $STATUS to '$LOCATION', expected a URL under $GOOGLE_AUTH_URL_PREFIX"
   fi
 else
-  fail "/oauth/login: HTTP $STATUS (expected 302 to $GOOGLE_AUTH_URL_PREFIX)"
+  fail "/oauth/login: HTTP $STATUS (expected a temporary redirect, 302/303/307, to $GOOGLE_AUTH_URL_PREFIX)"
 fi
 
 # ---- Protected-resource metadata (RFC 9728) ---------------------------------------

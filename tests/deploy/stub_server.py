@@ -11,6 +11,8 @@ killed. MODE chooses which answers are right and which are wrong:
   wrong-google       /oauth/login redirects to a host that is not Google
   metadata-partial   protected-resource metadata lacks authorization_servers
   fake-google        /oauth/login redirects to http://127.0.0.1:9/o/oauth2/auth
+  see-other          /oauth/login answers 303 (as axum's Redirect::to does)
+  permanent          /oauth/login answers 301 (browsers would cache it)
 """
 import json
 import sys
@@ -34,7 +36,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def redirect(self, location):
-        self.send_response(302)
+        self.send_response({'see-other': 303, 'permanent': 301}.get(MODE, 302))
         self.send_header('Location', location)
         self.send_header('Content-Length', '0')
         self.end_headers()

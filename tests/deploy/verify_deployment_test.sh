@@ -104,6 +104,14 @@ start_stub wrong-google
 run_verify "$VERIFY" "$STUB_URL"
 expect "/oauth/login to a non-Google host: fails" failed_with '^FAIL: /oauth/login: 302 to .https://accounts.example.net'
 
+start_stub see-other
+run_verify "$VERIFY" "$STUB_URL"
+expect "/oauth/login answering 303: passes" passed_with '^PASS: /oauth/login: 303 to https://accounts.google.com/'
+
+start_stub permanent
+run_verify "$VERIFY" "$STUB_URL"
+expect "/oauth/login answering 301: fails" failed_with '^FAIL: /oauth/login: HTTP 301'
+
 start_stub metadata-partial
 run_verify "$VERIFY" "$STUB_URL"
 expect "metadata without authorization_servers: fails" failed_with '^FAIL: /.well-known/oauth-protected-resource: not JSON with resource and authorization_servers'
