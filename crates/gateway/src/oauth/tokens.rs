@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -157,17 +156,7 @@ pub fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// `bytes` random bytes, base64url without padding.
-pub fn random_token(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    rand::fill(&mut buf[..]);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
-}
-
-/// PKCE S256: base64url(SHA-256(verifier)) without padding.
-pub fn pkce_s256(verifier: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
-}
+pub use crate::google::pkce::{challenge_s256 as pkce_s256, random_token};
 
 /// RFC 7636: 43 to 128 characters of `[A-Z a-z 0-9 - . _ ~]`.
 pub fn is_valid_pkce_verifier(v: &str) -> bool {
@@ -184,6 +173,8 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine;
+
     use super::*;
 
     fn tokens(secret: &str, aud: &str) -> AccessTokens {
@@ -274,13 +265,21 @@ mod tests {
     }
 
     #[test]
+    fn secret_hash_is_sha256_hex() {
+        assert_eq!(
+            hash_secret("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
     fn pkce_matches_rfc_7636_example() {
         assert_eq!(
-            pkce_s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r7wW1gFWFOEjXk"),
+            pkce_s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
         assert!(is_valid_pkce_verifier(
-            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r7wW1gFWFOEjXk"
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
         ));
         assert!(!is_valid_pkce_verifier("short"));
         assert!(!is_valid_pkce_verifier(&"a".repeat(129)));
