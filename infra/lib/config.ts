@@ -59,7 +59,8 @@ export interface GatewayConfig {
   readonly tableName: string;
   /** ARN of an existing KMS key to use instead of creating one. */
   readonly kmsKeyArn?: string;
-  readonly logLevel: string;
+  /** LOG_LEVEL; unset leaves the gateway's own default. */
+  readonly logLevel?: string;
   readonly desiredCount: number;
   readonly minCapacity: number;
   readonly maxCapacity: number;
@@ -156,7 +157,7 @@ export function configFromContext(node: Node): GatewayConfig {
     existingTableName: str(node, 'existingTableName'),
     tableName: str(node, 'tableName') ?? DEFAULT_TABLE_NAME,
     kmsKeyArn: str(node, 'kmsKeyArn'),
-    logLevel: str(node, 'logLevel') ?? 'info',
+    logLevel: str(node, 'logLevel'),
     desiredCount: int(node, 'desiredCount', 1),
     minCapacity: int(node, 'minCapacity', 1),
     maxCapacity: int(node, 'maxCapacity', 3),

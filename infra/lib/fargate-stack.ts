@@ -237,7 +237,7 @@ export class McpGatewayStack extends Stack {
         DYNAMODB_TABLE_NAME: this.table.tableName,
         KMS_KEY_ID: this.key.keyArn,
         LOG_FORMAT: 'json',
-        LOG_LEVEL: config.logLevel,
+        ...(config.logLevel ? { LOG_LEVEL: config.logLevel } : {}),
         SHUTDOWN_DRAIN_SECONDS: String(t.shutdownDrainSeconds),
         SSE_KEEP_ALIVE_SECONDS: String(t.sseKeepAliveSeconds),
         TOOL_TIMEOUT_SECONDS: String(t.toolTimeoutSeconds),

@@ -147,6 +147,8 @@ describe('cluster and service', () => {
     assert.equal(env.PORT, '3000');
     assert.equal(env.HOST, '0.0.0.0');
     assert.equal(env.LOG_FORMAT, 'json');
+    assert.ok(!('LOG_LEVEL' in env), "the gateway's default log level applies unless logLevel is set");
+    assert.equal(environment(synth({ logLevel: 'debug' }).json).LOG_LEVEL, 'debug');
     assert.equal(env.GOOGLE_CLIENT_ID, BASE_CONTEXT.googleClientId);
     assert.equal(env.ALLOWED_DOMAIN, 'example.com');
     assert.equal(env.SHUTDOWN_DRAIN_SECONDS, '25');
