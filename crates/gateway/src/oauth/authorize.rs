@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use axum::{
     extract::{Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
 };
 use base64::Engine;
 use url::Url;
@@ -54,6 +55,17 @@ pub fn with_params(base: &str, params: &[(&str, &str)]) -> String {
     }
 }
 
+/// A `302 Found` redirect (what OAuth clients and browsers expect).
+pub fn found(location: &str) -> Response {
+    let mut r = StatusCode::FOUND.into_response();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
 /// An error sent back to a verified client redirect URI (RFC 6749 4.1.2.1,
 /// with `iss` per RFC 9207).
 fn redirect_error(
@@ -68,7 +80,7 @@ fn redirect_error(
         params.push(("state", st));
     }
     params.push(("iss", &s.urls.issuer));
-    Redirect::to(&with_params(redirect_uri, &params)).into_response()
+    found(&with_params(redirect_uri, &params))
 }
 
 /// `GET /oauth/authorize`.
@@ -182,7 +194,7 @@ pub async fn authorize(State(s): State<OAuthState>, Query(p): Params) -> Respons
         scope,
     };
     match start_google_sign_in(&s, flow, false, param(&p, "login_hint")).await {
-        Ok(url) => Redirect::to(url.as_str()).into_response(),
+        Ok(url) => found(url.as_str()),
         Err(e) => fail(e.code, &e.description),
     }
 }
@@ -190,7 +202,7 @@ pub async fn authorize(State(s): State<OAuthState>, Query(p): Params) -> Respons
 /// `GET /oauth/login`: a plain browser sign-in, ending on the signed-in page.
 pub async fn login(State(s): State<OAuthState>, Query(p): Params) -> Response {
     match start_google_sign_in(&s, PendingFlow::Browser, false, param(&p, "login_hint")).await {
-        Ok(url) => Redirect::to(url.as_str()).into_response(),
+        Ok(url) => found(url.as_str()),
         Err(e) => pages::error(e.status, e.code, &e.description),
     }
 }
@@ -299,7 +311,7 @@ pub async fn callback(State(s): State<OAuthState>, Query(p): Params) -> Response
     let pending = pending.value;
     let result = finish_sign_in(&s, google_state, &pending, &p).await;
     match (&pending.flow, result) {
-        (_, Ok(SignInOutcome::Restart(url))) => Redirect::to(url.as_str()).into_response(),
+        (_, Ok(SignInOutcome::Restart(url))) => found(url.as_str()),
         (
             PendingFlow::Client {
                 redirect_uri,
@@ -315,9 +327,7 @@ pub async fn callback(State(s): State<OAuthState>, Query(p): Params) -> Response
             tracing::info!(error = e.code, reason = %e.description, "sign-in refused");
             pages::error(e.status, e.code, &e.description)
         }
-        (PendingFlow::Client { .. }, Ok(SignInOutcome::Client(url))) => {
-            Redirect::to(&url).into_response()
-        }
+        (PendingFlow::Client { .. }, Ok(SignInOutcome::Client(url))) => found(&url),
         (_, Ok(SignInOutcome::Browser(user))) => pages::signed_in(&s, &user),
         (PendingFlow::Browser, Ok(SignInOutcome::Client(_))) => pages::error(
             StatusCode::INTERNAL_SERVER_ERROR,
