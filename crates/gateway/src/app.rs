@@ -106,6 +106,12 @@ impl Application {
         })
     }
 
+    /// Serves extra routes beside the gateway's own (the demo's fake Google).
+    pub fn merge_routes(mut self, routes: axum::Router) -> Self {
+        self.router = self.router.merge(routes);
+        self
+    }
+
     pub fn port(&self) -> u16 {
         self.local_addr.port()
     }

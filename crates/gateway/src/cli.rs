@@ -31,6 +31,13 @@ pub enum Command {
     Serve,
     /// Validate the environment and print the effective configuration, secrets redacted.
     CheckConfig,
+    /// Run the gateway with a built-in fake Google Workspace and seeded users: the whole flow offline.
+    #[cfg(feature = "demo")]
+    Demo {
+        /// Sign in as this seeded user without the account chooser (for scripted demos and tests).
+        #[arg(long, value_name = "EMAIL")]
+        auto_approve: Option<String>,
+    },
     /// Exit 0 when the local gateway's /health answers 200 (for container health checks).
     Healthcheck {
         /// Seconds to wait for the answer.
@@ -63,6 +70,14 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(),
         Command::CheckConfig => check_config(),
+        #[cfg(feature = "demo")]
+        Command::Demo { auto_approve } => {
+            if let Err(e) = load_dotenv() {
+                eprintln!("invalid configuration: {e}");
+                return ExitCode::from(EXIT_CONFIG);
+            }
+            crate::demo::run(crate::demo::DemoOptions { auto_approve })
+        }
         Command::Healthcheck { timeout } => healthcheck(Duration::from_secs(timeout)),
     }
 }

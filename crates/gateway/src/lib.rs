@@ -6,6 +6,8 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+#[cfg(feature = "demo")]
+pub mod demo;
 pub mod google;
 pub mod http;
 pub mod mcp;
