@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks with printed figures (see docs/benchmarks.md). Not part of the
 # test command: figures depend on the machine and are read, not asserted.
-# Usage: scripts/bench.sh [startup|load|all]
+# Usage: scripts/bench.sh [startup|tokens|load|all]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -14,7 +14,11 @@ echo "binary: $(du -h "$BIN" | cut -f1) $BIN"
 if [[ $what == startup || $what == all ]]; then
   "$BENCH" startup --bin "$BIN" --runs 20
 fi
+if [[ $what == tokens || $what == all ]]; then
+  "$BENCH" tokens --iterations 200000
+fi
 if [[ $what == load || $what == all ]]; then
   "$BENCH" load --bin "$BIN" --concurrency 64 --seconds 10 --mode stateless --method tools/list
   "$BENCH" load --bin "$BIN" --concurrency 64 --seconds 10 --mode legacy --method tools/list
+  "$BENCH" load --bin "$BIN" --concurrency 64 --seconds 10 --mode stateless --method tools/call --tool whoami
 fi
