@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway import Gateway, StartGateway, gateway_binary
+from gateway import ALLOWED_USER, Gateway, StartGateway, gateway_binary
 
 
 @pytest.fixture
@@ -28,7 +28,8 @@ def gateway_bin() -> Path:
 
 @pytest.fixture
 def start_gateway(gateway_bin: Path, tmp_path: Path) -> Iterator[StartGateway]:
-    """Factory: `start_gateway(data_dir=None, **env)` starts a gateway and waits for /ready.
+    """Factory: `start_gateway(data_dir=None, auto_approve=ALLOWED_USER, **env)` starts
+    `mcp-gateway demo --auto-approve <auto_approve>` and waits for /ready.
 
     Every gateway started through it is stopped with SIGTERM at teardown, and the
     test errors unless each one exits with status 0. Pass the same `data_dir` to
@@ -36,13 +37,14 @@ def start_gateway(gateway_bin: Path, tmp_path: Path) -> Iterator[StartGateway]:
     """
     started: list[Gateway] = []
 
-    def start(data_dir: Path | None = None, **env: str | int) -> Gateway:
+    def start(data_dir: Path | None = None, auto_approve: str = ALLOWED_USER, **env: str | int) -> Gateway:
         index = len(started)
         gateway = Gateway(
             binary=gateway_bin,
             data_dir=data_dir or tmp_path / f"data-{index}",
             log_path=tmp_path / f"gateway-{index}.log",
             env_overrides={name: str(value) for name, value in env.items()},
+            auto_approve=auto_approve,
         )
         started.append(gateway)
         return gateway.start()

@@ -1,10 +1,14 @@
-"""Start and stop real `mcp-gateway serve` processes for the tests."""
+"""Start and stop real `mcp-gateway demo` processes for the tests.
+
+The demo is the gateway with its built-in fake Google on the same port; with
+`--auto-approve alice@example.com` the fake Google signs in without its account
+chooser, so `oauth_flow.sign_in` completes with plain HTTP requests.
+"""
 
 from __future__ import annotations
 
 import ctypes
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -16,8 +20,11 @@ from pathlib import Path
 
 import httpx
 
+from oauth_flow import Tokens, sign_in
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_SECONDS = 30.0
+ALLOWED_USER = "alice@example.com"
 STOP_TIMEOUT_SECONDS = 30.0
 
 
@@ -37,13 +44,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def default_environment(port: int, data_dir: Path, session_secret: str) -> dict[str, str]:
-    """The configuration every test gateway gets unless a test overrides it."""
+def default_environment(port: int, data_dir: Path) -> dict[str, str]:
+    """The configuration every test gateway gets unless a test overrides it.
+
+    The demo sets the Google client, ALLOWED_DOMAIN (example.com) and a session
+    secret kept in DATA_DIR itself.
+    """
     return {
-        "GOOGLE_CLIENT_ID": "test-client.apps.googleusercontent.com",
-        "GOOGLE_CLIENT_SECRET": "test-client-secret",
-        "ALLOWED_DOMAIN": "example.com",
-        "SESSION_SECRET": session_secret,
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "PUBLIC_URL": f"http://localhost:{port}",
@@ -55,33 +62,64 @@ def default_environment(port: int, data_dir: Path, session_secret: str) -> dict[
 
 @dataclass
 class Gateway:
-    """One running gateway process."""
+    """One running gateway process.
+
+    `base_url` is its PUBLIC_URL (the issuer, and the audience of its tokens);
+    `local_url` is where this process listens. They differ only for a process
+    started with another gateway's PUBLIC_URL: requests to it then carry
+    `host_header`, as a load balancer in front of both would send.
+    """
 
     binary: Path
     data_dir: Path
     log_path: Path
     env_overrides: dict[str, str] = field(default_factory=dict)
-    session_secret: str = field(default_factory=lambda: secrets.token_hex(32))
+    auto_approve: str = ALLOWED_USER
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
+    _tokens: Tokens | None = None
+
+    @property
+    def local_url(self) -> str:
+        return f"http://localhost:{self.port}"
 
     @property
     def base_url(self) -> str:
-        return f"http://localhost:{self.port}"
+        return self.env_overrides.get("PUBLIC_URL", self.local_url).rstrip("/")
 
     @property
     def mcp_url(self) -> str:
         return f"{self.base_url}/mcp"
 
+    @property
+    def local_mcp_url(self) -> str:
+        return f"{self.local_url}/mcp"
+
+    @property
+    def host_header(self) -> str:
+        return httpx.URL(self.base_url).netloc.decode("ascii")
+
+    @property
+    def tokens(self) -> Tokens:
+        """Tokens from one sign-in through this gateway's OAuth flow (cached)."""
+        if self._tokens is None:
+            self._tokens = sign_in(self.base_url)
+        return self._tokens
+
+    @property
+    def bearer(self) -> dict[str, str]:
+        """`Authorization: Bearer <access token>` for requests to /mcp."""
+        return self.tokens.bearer
+
     def start(self) -> Gateway:
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if k not in _GATEWAY_VARIABLES}
-        env.update(default_environment(self.port, self.data_dir, self.session_secret))
+        env.update(default_environment(self.port, self.data_dir))
         env.update(self.env_overrides)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [str(self.binary), "serve"],
+                [str(self.binary), "demo", "--auto-approve", self.auto_approve],
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -101,7 +139,7 @@ class Gateway:
                     f"gateway exited with status {self.process.returncode} before it was ready\n{self.log_tail()}"
                 )
             try:
-                if httpx.get(f"{self.base_url}/ready", timeout=2.0).status_code == 200:
+                if httpx.get(f"{self.local_url}/ready", timeout=2.0).status_code == 200:
                     return
             except httpx.HTTPError as exc:
                 last_error = exc
@@ -155,5 +193,19 @@ _GATEWAY_VARIABLES = frozenset(
         "MAX_MCP_SESSIONS",
         "MAX_MCP_SESSIONS_PER_USER",
         "MAX_REQUEST_BODY_BYTES",
+        "ACCESS_TOKEN_TTL_SECONDS",
+        "ALLOWED_EMAILS",
+        "GOOGLE_BASE_URL",
+        "GOOGLE_REDIRECT_URI",
+        "MCP_SESSION_IDLE_SECONDS",
+        "OAUTH_EXTRA_REDIRECT_URIS",
+        "SESSION_MAX_AGE",
+        "SHUTDOWN_DRAIN_SECONDS",
+        "TOOL_TIMEOUT_SECONDS",
+        "VAULT_MASTER_KEY",
+        "VAULT_PREVIOUS_KEYS",
+        "AWS_REGION",
+        "DYNAMODB_TABLE_NAME",
+        "KMS_KEY_ID",
     }
 )
