@@ -37,6 +37,7 @@ pub const SESSION_MAX_AGE: &str = "SESSION_MAX_AGE";
 pub const ALLOWED_EMAILS: &str = "ALLOWED_EMAILS";
 pub const ACCESS_TOKEN_TTL_SECONDS: &str = "ACCESS_TOKEN_TTL_SECONDS";
 pub const OAUTH_EXTRA_REDIRECT_URIS: &str = "OAUTH_EXTRA_REDIRECT_URIS";
+pub const OAUTH_REGISTRATION_BURST: &str = "OAUTH_REGISTRATION_BURST";
 
 /// Every variable the gateway reads, in the order `check-config` prints them.
 pub const ALL_VARIABLES: &[&str] = &[
@@ -68,6 +69,7 @@ pub const ALL_VARIABLES: &[&str] = &[
     ALLOWED_EMAILS,
     ACCESS_TOKEN_TTL_SECONDS,
     OAUTH_EXTRA_REDIRECT_URIS,
+    OAUTH_REGISTRATION_BURST,
 ];
 
 const SECRET_VARIABLES: &[&str] = &[
@@ -236,6 +238,8 @@ pub struct Config {
     /// Redirect URIs accepted from clients beyond the built-in ones (exact match,
     /// or a prefix when they end with `*`).
     pub extra_redirect_uris: Vec<String>,
+    /// Client registrations one address may make at once; refilled at 30 a minute.
+    pub registration_burst: u32,
 }
 
 struct Checker<'a> {
@@ -561,6 +565,8 @@ impl Config {
             }
         }
 
+        let registration_burst = c.number(OAUTH_REGISTRATION_BURST, 20, 1, 100_000);
+
         if !c.problems.is_empty() {
             return Err(ConfigError {
                 problems: c.problems,
@@ -593,6 +599,7 @@ impl Config {
             allowed_emails,
             access_token_ttl,
             extra_redirect_uris,
+            registration_burst,
         })
     }
 
@@ -776,6 +783,10 @@ impl Config {
                 } else {
                     self.extra_redirect_uris.join(",")
                 },
+            ),
+            (
+                OAUTH_REGISTRATION_BURST,
+                self.registration_burst.to_string(),
             ),
         ]
     }

@@ -16,6 +16,7 @@ use std::{sync::Arc, time::Duration};
 
 use axum::{
     Router,
+    extract::DefaultBodyLimit,
     routing::{get, post},
 };
 
@@ -59,6 +60,10 @@ impl Urls {
         }
     }
 }
+
+/// Largest request body the OAuth endpoints read (registration, token,
+/// revocation requests are a few hundred bytes).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Google scopes requested at sign-in: identity only until tools need more.
 pub const IDENTITY_SCOPES: &[&str] = &["openid", "email", "profile"];
@@ -106,7 +111,10 @@ impl OAuthState {
             access_tokens,
             revocations: Revocations::default(),
             redirects: Arc::new(redirect::RedirectPolicy::new(&config.extra_redirect_uris)),
-            registration_limiter: Arc::new(clients::RateLimiter::new(20, 30)),
+            registration_limiter: Arc::new(clients::RateLimiter::new(
+                config.registration_burst,
+                30,
+            )),
             session_max_age: config.session_max_age,
             local_only,
         })
@@ -139,6 +147,7 @@ impl OAuthState {
             .route("/oauth/callback", get(authorize::callback))
             .route("/oauth/token", post(token::token))
             .route("/oauth/revoke", post(token::revoke))
+            .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
             .with_state(self.clone())
     }
 }
