@@ -348,6 +348,34 @@ async fn rotate_refresh_token(
             "this refresh token was already used; for safety every token of this sign-in was revoked; sign in again",
         ));
     }
+    // A request that is refused leaves the token usable (RFC 6749 section 6):
+    // check the parameters before the token is spent.
+    if let Some(resource) = get(form, "resource")
+        && !s.is_our_resource(resource)
+    {
+        return Err(OAuthError::invalid_target(format!(
+            "this server only issues tokens for {}",
+            s.urls.resource
+        )));
+    }
+    let requested_scope = match get(form, "scope") {
+        None => None,
+        Some(scope) => {
+            // A refresh may narrow the scope, never widen it.
+            let granted = s
+                .repo
+                .get::<GrantRecord>(Kind::Grant, family)
+                .await?
+                .ok_or_else(invalid)?;
+            let allowed: Vec<&str> = granted.value.scope.split_whitespace().collect();
+            if let Some(bad) = scope.split_whitespace().find(|x| !allowed.contains(x)) {
+                return Err(OAuthError::invalid_scope(format!(
+                    "scope {bad:?} was not granted"
+                )));
+            }
+            Some(scope.split_whitespace().collect::<Vec<_>>().join(" "))
+        }
+    };
     let mut used = found.value.clone();
     used.used = true;
     match s
@@ -383,24 +411,9 @@ async fn rotate_refresh_token(
             "the sign-in has expired; sign in again",
         ));
     }
-    if let Some(resource) = get(form, "resource")
-        && !s.is_our_resource(resource)
-    {
-        return Err(OAuthError::invalid_target(format!(
-            "this server only issues tokens for {}",
-            s.urls.resource
-        )));
-    }
     let mut grant_value = grant.value.clone();
-    if let Some(scope) = get(form, "scope") {
-        // A refresh may narrow the scope, never widen it.
-        let allowed: Vec<&str> = grant.value.scope.split_whitespace().collect();
-        if let Some(bad) = scope.split_whitespace().find(|x| !allowed.contains(x)) {
-            return Err(OAuthError::invalid_scope(format!(
-                "scope {bad:?} was not granted"
-            )));
-        }
-        grant_value.scope = scope.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some(scope) = requested_scope {
+        grant_value.scope = scope;
     }
     let mut stored = grant.value.clone();
     stored.last_used_at = now;

@@ -7,3 +7,9 @@ mod health;
 mod mcp_endpoint;
 mod sessions;
 mod shutdown;
+
+mod google_flow;
+mod oauth_clients;
+mod oauth_flow;
+mod oauth_refusals;
+mod oauth_tokens;
