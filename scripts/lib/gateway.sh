@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Helpers shared by the test scripts: step headers, locating (or building) the
-# gateway binary, free loopback ports, and starting / stopping gateway
-# processes. Source this file from a script that runs with `set -euo pipefail`
+# gateway binary, free loopback ports, starting / stopping gateway processes
+# (`mcp-gateway demo`, the gateway with its built-in fake Google), and other
+# helper processes the scripts start. Source this file from a script that runs with `set -euo pipefail`
 # and calls `gw_stop_all` from its EXIT trap.
 
 GW_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -66,29 +67,21 @@ s.close()'
     die "no free port found after $attempt attempts"
 }
 
-# Prints a random 64-character hex string (a test-only SESSION_SECRET).
-gw_random_secret() {
-    od -An -N32 -tx1 /dev/urandom | tr -d ' \n'
-    echo
-}
-
-# gw_start DATA_DIR LOG_FILE [NAME=VALUE...]
-# Starts `mcp-gateway serve` on a free loopback port with test configuration,
-# extra NAME=VALUE pairs overriding the defaults. Sets GW_PID, GW_PORT,
-# GW_BASE_URL and GW_LOG. Does not wait: call gw_wait_ready next.
+# gw_start DATA_DIR LOG_FILE AUTO_APPROVE [NAME=VALUE...]
+# Starts `mcp-gateway demo --auto-approve AUTO_APPROVE` (its fake Google then
+# signs that seeded user in without an account chooser) on a free loopback
+# port, extra NAME=VALUE pairs overriding the defaults. The demo keeps its
+# session secret in DATA_DIR. Sets GW_PID, GW_PORT, GW_BASE_URL (its
+# PUBLIC_URL) and GW_LOG. Does not wait: call gw_wait_ready next.
 gw_start() {
-    local data_dir="$1" log_file="$2"
-    shift 2
+    local data_dir="$1" log_file="$2" auto_approve="$3"
+    shift 3
     [[ -n "${MCP_GATEWAY_BIN:-}" ]] || die "gw_start: call gw_resolve_binary first"
     mkdir -p "$data_dir"
     GW_PORT="$(gw_free_port)"
     GW_BASE_URL="http://localhost:$GW_PORT"
     GW_LOG="$log_file"
-    env \
-        GOOGLE_CLIENT_ID="test-client.apps.googleusercontent.com" \
-        GOOGLE_CLIENT_SECRET="test-client-secret" \
-        ALLOWED_DOMAIN="example.com" \
-        SESSION_SECRET="$(gw_random_secret)" \
+    env -u SESSION_SECRET -u GOOGLE_BASE_URL -u ALLOWED_EMAILS \
         HOST="127.0.0.1" \
         PORT="$GW_PORT" \
         PUBLIC_URL="$GW_BASE_URL" \
@@ -96,7 +89,7 @@ gw_start() {
         LOG_FORMAT="json" \
         LOG_LEVEL="${GW_LOG_LEVEL:-info}" \
         "$@" \
-        "$MCP_GATEWAY_BIN" serve >"$log_file" 2>&1 &
+        "$MCP_GATEWAY_BIN" demo --auto-approve "$auto_approve" >"$log_file" 2>&1 &
     GW_PID=$!
     GW_PIDS+=("$GW_PID")
     info "gateway pid $GW_PID on $GW_BASE_URL (log: $log_file)"
@@ -161,4 +154,40 @@ gw_stop_all() {
     for pid in "${GW_PIDS[@]+"${GW_PIDS[@]}"}"; do
         gw_stop "$pid" 10 || true
     done
+}
+
+# PIDs of helper processes (proxies) the scripts started.
+GW_HELPER_PIDS=()
+
+# gw_track_helper PID: remembers a helper process for gw_stop_helpers.
+gw_track_helper() {
+    GW_HELPER_PIDS+=("$1")
+}
+
+# Sends SIGTERM to every helper process and waits for it (for EXIT traps).
+gw_stop_helpers() {
+    local pid
+    for pid in "${GW_HELPER_PIDS[@]+"${GW_HELPER_PIDS[@]}"}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    GW_HELPER_PIDS=()
+}
+
+# gw_wait_for_line FILE PATTERN PID [TIMEOUT_SECONDS]
+# Waits until FILE has a line matching the extended regex PATTERN and prints
+# it; fails early if PID exits.
+gw_wait_for_line() {
+    local file="$1" pattern="$2" pid="$3" timeout="${4:-15}" line
+    local deadline=$((SECONDS + timeout))
+    while ((SECONDS < deadline)); do
+        if line="$(grep -m1 -E "$pattern" "$file" 2>/dev/null)"; then
+            echo "$line"
+            return 0
+        fi
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    sed 's/^/    | /' "$file" >&2 || true
+    die "no line matching '$pattern' in $file (pid $pid)"
 }
