@@ -239,12 +239,15 @@ async fn unknown_and_reused_callback_state_show_an_error_page() {
     assert_eq!(env.count(mcp_gateway::store::Kind::AuthCode).await, 1);
 }
 
+/// Parameters to change, the expected error, and a part of its description.
+type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+
 #[tokio::test]
 async fn authorization_requests_with_bad_parameters_are_refused() {
     let env = Env::start().await;
     let client = env.register().await;
     let other_resource = format!("{}/other", env.public);
-    let cases: &[(&[(&str, &str)], &str, &str)] = &[
+    let cases: &[Case] = &[
         (
             &[("code_challenge_method", "plain")],
             "invalid_request",
