@@ -56,7 +56,7 @@ SCENARIOS=(
 )
 
 WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/mcp-conformance.XXXXXX")"
-# shellcheck disable=SC2317 # invoked by the EXIT trap
+# shellcheck disable=SC2317,SC2329 # invoked by the EXIT trap
 cleanup() {
     gw_stop_helpers
     gw_stop_all

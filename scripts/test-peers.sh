@@ -23,7 +23,7 @@ NODE="${NODE:-node}"
 STAMP="$PEERS_DIR/node_modules/.mcp-gateway-lock.sha256"
 WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/mcp-peers.XXXXXX")"
 
-# shellcheck disable=SC2317 # invoked by the EXIT trap
+# shellcheck disable=SC2317,SC2329 # invoked by the EXIT trap
 cleanup() {
     gw_stop_all
     rm -rf "$WORK_DIR"

@@ -24,7 +24,7 @@ REQUIREMENTS="$TESTS_DIR/requirements.txt"
 STAMP="$VENV/.mcp-gateway-requirements.sha256"
 WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/mcp-python-tests.XXXXXX")"
 
-# shellcheck disable=SC2317 # invoked by the EXIT trap
+# shellcheck disable=SC2317,SC2329 # invoked by the EXIT trap
 cleanup() {
     gw_stop_all
     rm -rf "$WORK_DIR"
