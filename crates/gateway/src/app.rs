@@ -231,9 +231,12 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
             Ok(Arc::new(store))
         }
         StoreBackend::DynamoDb { table } => {
-            anyhow::bail!(
-                "DYNAMODB_TABLE_NAME={table}: the DynamoDB store is not available in this build"
-            )
+            let sdk = crate::aws::shared(config.aws_region.as_deref()).await;
+            let client = aws_sdk_dynamodb::Client::new(&sdk);
+            let store = crate::store::dynamodb::DynamoStore::open(client, table)
+                .await
+                .with_context(|| format!("cannot open the DynamoDB store (table {table})"))?;
+            Ok(Arc::new(store))
         }
     }
 }
@@ -258,9 +261,12 @@ pub async fn open_vault(config: &Config) -> anyhow::Result<Arc<Vault>> {
             Ok(Arc::new(Vault::new(Arc::new(provider))))
         }
         KeyBackend::Kms { key_id } => {
-            anyhow::bail!(
-                "KMS_KEY_ID={key_id}: the KMS key provider is not available in this build"
-            )
+            let sdk = crate::aws::shared(config.aws_region.as_deref()).await;
+            let client = aws_sdk_kms::Client::new(&sdk);
+            let provider = crate::vault::KmsKeyProvider::connect(client, key_id)
+                .await
+                .with_context(|| format!("cannot use the KMS key {key_id}"))?;
+            Ok(Arc::new(Vault::new(Arc::new(provider))))
         }
     }
 }

@@ -38,12 +38,24 @@ pub enum Command {
         #[arg(long, value_name = "EMAIL")]
         auto_approve: Option<String>,
     },
+    /// Manage the state store.
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
     /// Exit 0 when the local gateway's /health answers 200 (for container health checks).
     Healthcheck {
         /// Seconds to wait for the answer.
         #[arg(long, default_value_t = 3)]
         timeout: u64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Create the store if it does not exist: the DynamoDB table DYNAMODB_TABLE_NAME (the CDK
+    /// stack's schema, TTL on `ttl`) or, without it, the SQLite file under DATA_DIR.
+    Init,
 }
 
 /// Loads `.env` (if present) without overriding the real environment.
@@ -78,6 +90,9 @@ pub fn run(cli: Cli) -> ExitCode {
             }
             crate::demo::run(crate::demo::DemoOptions { auto_approve })
         }
+        Command::Store {
+            command: StoreCommand::Init,
+        } => store_init(),
         Command::Healthcheck { timeout } => healthcheck(Duration::from_secs(timeout)),
     }
 }
@@ -144,6 +159,50 @@ fn check_config() -> ExitCode {
     }
     println!("configuration OK");
     ExitCode::SUCCESS
+}
+
+/// `store init`. Reads only the store's variables (DYNAMODB_TABLE_NAME,
+/// AWS_REGION, DATA_DIR), so it runs without the rest of the configuration.
+fn store_init() -> ExitCode {
+    if let Err(e) = load_dotenv() {
+        eprintln!("invalid configuration: {e}");
+        return ExitCode::from(EXIT_CONFIG);
+    }
+    let raw = RawConfig::from_env();
+    let result = match raw.get(config::DYNAMODB_TABLE_NAME) {
+        Some(table) => runtime().block_on(async {
+            use crate::store::dynamodb::{DynamoStore, TableSetup};
+            let sdk = crate::aws::load(raw.get(config::AWS_REGION)).await;
+            let client = aws_sdk_dynamodb::Client::new(&sdk);
+            DynamoStore::create_table(&client, table)
+                .await
+                .map(|setup| match setup {
+                    TableSetup::Created => format!("created DynamoDB table {table} (TTL on ttl)"),
+                    TableSetup::Existed => {
+                        format!("DynamoDB table {table} already exists (TTL on ttl)")
+                    }
+                })
+        }),
+        None => {
+            let dir = std::path::PathBuf::from(
+                raw.get(config::DATA_DIR)
+                    .unwrap_or(config::DEFAULT_DATA_DIR),
+            );
+            let path = dir.join("gateway.db");
+            crate::store::sqlite::SqliteStore::open(&path)
+                .map(|_| format!("SQLite store ready at {}", path.display()))
+        }
+    };
+    match result {
+        Ok(done) => {
+            println!("{done}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Probes `http://<loopback>:<PORT>/health`. Reads only PORT and HOST, so it

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod aws;
 pub mod cli;
 pub mod config;
 #[cfg(feature = "demo")]

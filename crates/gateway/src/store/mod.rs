@@ -21,6 +21,7 @@
 //! - Values are opaque bytes. Secrets are encrypted by the vault before they
 //!   reach a store; a store never sees plaintext secrets.
 
+pub mod dynamodb;
 pub mod sqlite;
 
 #[cfg(any(test, feature = "test-support"))]

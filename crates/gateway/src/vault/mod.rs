@@ -1,7 +1,7 @@
 //! Secrets at rest: envelope encryption with AES-256-GCM.
 //!
 //! A [`Vault`] seals each secret with a 32-byte *data key*; a
-//! [`KeyProvider`] (the embedded [`LocalKeyProvider`], later AWS KMS) wraps
+//! [`KeyProvider`] (the embedded [`LocalKeyProvider`] or AWS KMS, [`KmsKeyProvider`]) wraps
 //! data keys under a *master key* it holds. Every value is bound to a
 //! [`SealContext`] (user and [`Purpose`]): the context is part of the AEAD
 //! associated data of the value and is handed to the provider as an
@@ -59,6 +59,7 @@ mod crypto;
 mod envelope;
 mod error;
 mod format;
+mod kms;
 mod local;
 mod provider;
 
@@ -70,5 +71,6 @@ mod tests;
 pub use context::{EncryptionContext, MAX_USER_LEN, Purpose, SealContext};
 pub use envelope::{Vault, VaultOptions, VaultStats};
 pub use error::VaultError;
+pub use kms::KmsKeyProvider;
 pub use local::{KEY_FILE_NAME, LocalKeyProvider, parse_master_key};
 pub use provider::{DataKey, KeyProvider};

@@ -2,6 +2,11 @@
 
 mod helpers;
 
+mod aws_app;
+mod aws_kms;
+mod aws_moto;
+mod aws_store;
+
 mod cli;
 mod health;
 mod mcp_endpoint;
