@@ -11,6 +11,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     config::{Config, KeyBackend, StoreBackend},
+    credentials::Credentials,
+    google::api::{ApiBases, GoogleApi},
     http, mcp,
     oauth::OAuthState,
     repo::Repo,
@@ -25,6 +27,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub vault: Arc<Vault>,
     pub oauth: OAuthState,
+    /// Google API access for tools, with the token lifecycle behind it.
+    pub google_api: GoogleApi,
     pub shutdown: Shutdown,
 }
 
@@ -83,10 +87,22 @@ impl Application {
         if let Err(e) = oauth.revocations.reload(&oauth.repo).await {
             tracing::warn!(error = %e, "loading revocations at start-up failed; retrying in the background");
         }
+        let credentials = Credentials::new(
+            oauth.repo.clone(),
+            vault.clone(),
+            oauth.google.clone(),
+            crate::config::join(&config.public_url, "/oauth/login").to_string(),
+        );
+        let google_api = GoogleApi::new(
+            credentials,
+            ApiBases::from_base_url(config.google_base_url.as_ref()),
+        )
+        .context("cannot build the Google API client")?;
         let mcp_endpoint = mcp::McpEndpoint::new(
             &config,
             store.clone(),
             Some(oauth.clone()),
+            Some(google_api.clone()),
             shutdown.draining.clone(),
             shutdown.stopping.clone(),
         );
@@ -95,6 +111,7 @@ impl Application {
             store,
             vault,
             oauth: oauth.clone(),
+            google_api,
             shutdown,
         };
         let router = http::router(state.clone(), mcp_endpoint, &oauth);

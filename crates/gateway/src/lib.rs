@@ -7,6 +7,7 @@ pub mod auth;
 pub mod aws;
 pub mod cli;
 pub mod config;
+pub mod credentials;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod google;
@@ -16,4 +17,5 @@ pub mod oauth;
 pub mod repo;
 pub mod store;
 pub mod telemetry;
+pub mod tools;
 pub mod vault;

@@ -38,6 +38,10 @@ pub const ALLOWED_EMAILS: &str = "ALLOWED_EMAILS";
 pub const ACCESS_TOKEN_TTL_SECONDS: &str = "ACCESS_TOKEN_TTL_SECONDS";
 pub const OAUTH_EXTRA_REDIRECT_URIS: &str = "OAUTH_EXTRA_REDIRECT_URIS";
 pub const OAUTH_REGISTRATION_BURST: &str = "OAUTH_REGISTRATION_BURST";
+pub const TOOLS: &str = "TOOLS";
+pub const READ_ONLY: &str = "READ_ONLY";
+pub const SERVICES: &str = "SERVICES";
+pub const TOOL_OUTPUT_LIMIT: &str = "TOOL_OUTPUT_LIMIT";
 
 /// Every variable the gateway reads, in the order `check-config` prints them.
 pub const ALL_VARIABLES: &[&str] = &[
@@ -70,6 +74,10 @@ pub const ALL_VARIABLES: &[&str] = &[
     ACCESS_TOKEN_TTL_SECONDS,
     OAUTH_EXTRA_REDIRECT_URIS,
     OAUTH_REGISTRATION_BURST,
+    TOOLS,
+    READ_ONLY,
+    SERVICES,
+    TOOL_OUTPUT_LIMIT,
 ];
 
 const SECRET_VARIABLES: &[&str] = &[
@@ -240,6 +248,10 @@ pub struct Config {
     pub extra_redirect_uris: Vec<String>,
     /// Client registrations one address may make at once; refilled at 30 a minute.
     pub registration_burst: u32,
+    /// Which tools are offered (TOOLS, READ_ONLY, SERVICES).
+    pub tools: crate::tools::Selection,
+    /// Most characters of text a tool returns before cutting with a note.
+    pub tool_output_limit: usize,
 }
 
 struct Checker<'a> {
@@ -566,6 +578,23 @@ impl Config {
         }
 
         let registration_burst = c.number(OAUTH_REGISTRATION_BURST, 20, 1, 100_000);
+        let tools = match crate::tools::Selection::parse(
+            raw.get(TOOLS),
+            raw.get(READ_ONLY),
+            raw.get(SERVICES),
+        ) {
+            Ok(s) => s,
+            Err((variable, message)) => {
+                let variable = match variable {
+                    "TOOLS" => TOOLS,
+                    "READ_ONLY" => READ_ONLY,
+                    _ => SERVICES,
+                };
+                c.problem(variable, message);
+                crate::tools::Selection::default()
+            }
+        };
+        let tool_output_limit = c.number(TOOL_OUTPUT_LIMIT, 20_000, 1_000, 1_000_000);
 
         if !c.problems.is_empty() {
             return Err(ConfigError {
@@ -600,6 +629,8 @@ impl Config {
             access_token_ttl,
             extra_redirect_uris,
             registration_burst,
+            tools,
+            tool_output_limit,
         })
     }
 
@@ -788,6 +819,25 @@ impl Config {
                 OAUTH_REGISTRATION_BURST,
                 self.registration_burst.to_string(),
             ),
+            (
+                TOOLS,
+                match (&self.tools.explicit, self.tools.tier) {
+                    (Some(list), _) => list.join(","),
+                    (None, crate::tools::Tier::Core) => "core".into(),
+                    (None, crate::tools::Tier::Extended) => "all".into(),
+                },
+            ),
+            (READ_ONLY, self.tools.read_only.to_string()),
+            (
+                SERVICES,
+                self.tools
+                    .services
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            (TOOL_OUTPUT_LIMIT, self.tool_output_limit.to_string()),
         ]
     }
 }

@@ -141,6 +141,10 @@ fn invalid_values_name_their_variable() {
         (ALLOWED_EMAILS, "ann@other.org"),
         (ACCESS_TOKEN_TTL_SECONDS, "5"),
         (OAUTH_EXTRA_REDIRECT_URIS, "no scheme here"),
+        (TOOLS, "gmail_teleport"),
+        (READ_ONLY, "sometimes"),
+        (SERVICES, "gmail,fax"),
+        (TOOL_OUTPUT_LIMIT, "10"),
     ];
     for (var, value) in cases {
         let mut raw = valid();

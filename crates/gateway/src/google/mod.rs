@@ -10,6 +10,7 @@
 //!   verified `hd` claim.
 //! - [`pkce`]: PKCE verifiers and challenges, and random tokens.
 
+pub mod api;
 mod endpoints;
 mod error;
 mod id_token;

@@ -14,9 +14,12 @@ use rmcp::transport::streamable_http_server::{
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::{app::AppState, config::Config, oauth::OAuthState, repo::Repo, store::Store};
+use crate::{
+    app::AppState, config::Config, google::api::GoogleApi, oauth::OAuthState, repo::Repo,
+    store::Store,
+};
 
-pub use server::GatewayServer;
+pub use server::{GatewayServer, ServerParts};
 use sessions::{SessionGuard, StoreSessionStore};
 
 /// How long a session worker stays in a task's memory without traffic. The
@@ -37,15 +40,20 @@ impl McpEndpoint {
         config: &Config,
         store: Arc<dyn Store>,
         oauth: Option<OAuthState>,
+        api: Option<GoogleApi>,
         draining: CancellationToken,
         stopping: CancellationToken,
     ) -> Self {
-        let handler = GatewayServer::new(
-            config.mcp_url().to_string(),
-            config.allowed_domains.clone(),
-            crate::config::join(&config.public_url, "/oauth/login").to_string(),
-            Some(Repo::new(store.clone())),
-        );
+        let handler = GatewayServer::new(ServerParts {
+            mcp_url: config.mcp_url().to_string(),
+            allowed_domains: config.allowed_domains.clone(),
+            sign_in_url: crate::config::join(&config.public_url, "/oauth/login").to_string(),
+            repo: Some(Repo::new(store.clone())),
+            api,
+            selection: config.tools.clone(),
+            output_limit: config.tool_output_limit,
+            tool_timeout: config.tool_timeout,
+        });
         let mut session_config = SessionConfig::default();
         session_config.keep_alive = Some(WORKER_IDLE);
         let mut manager = LocalSessionManager::default();

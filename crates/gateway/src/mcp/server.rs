@@ -1,7 +1,7 @@
 //! The MCP server handler: one prebuilt value cloned for every session and
 //! every stateless request (building the tool router per request costs CPU).
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use rmcp::{
     ServerHandler,
@@ -13,8 +13,10 @@ use serde::Serialize;
 
 use crate::{
     auth::Principal,
+    google::api::GoogleApi,
     repo::{GrantRecord, Repo, UserRecord},
     store::Kind,
+    tools::{Selection, ToolCtx},
 };
 
 /// What `server_info` reports: harmless facts about this gateway.
@@ -61,16 +63,31 @@ pub struct WhoAmI {
     pub sign_in_url: String,
 }
 
-struct Facts {
+pub(crate) struct Facts {
     mcp_url: String,
     allowed_domains: Vec<String>,
     sign_in_url: String,
     repo: Option<Repo>,
+    pub(crate) api: Option<GoogleApi>,
+    pub(crate) output_limit: usize,
+    tool_timeout: Duration,
+}
+
+/// What the MCP server needs from the application.
+pub struct ServerParts {
+    pub mcp_url: String,
+    pub allowed_domains: Vec<String>,
+    pub sign_in_url: String,
+    pub repo: Option<Repo>,
+    pub api: Option<GoogleApi>,
+    pub selection: Selection,
+    pub output_limit: usize,
+    pub tool_timeout: Duration,
 }
 
 #[derive(Clone)]
 pub struct GatewayServer {
-    facts: Arc<Facts>,
+    pub(crate) facts: Arc<Facts>,
     tool_router: ToolRouter<Self>,
 }
 
@@ -91,21 +108,44 @@ fn tool_error(text: impl Into<String>) -> CallToolResult {
 pub const SERVER_NAME: &str = "workspace-mcp-gateway";
 
 impl GatewayServer {
-    pub fn new(
-        mcp_url: String,
-        allowed_domains: Vec<String>,
-        sign_in_url: String,
-        repo: Option<Repo>,
-    ) -> Self {
+    pub fn new(p: ServerParts) -> Self {
+        let mut router = Self::all_tools();
+        for tool in router.list_all() {
+            if !crate::tools::spec_of(&tool.name).is_some_and(|spec| p.selection.offers(spec)) {
+                router.remove_route(&tool.name);
+            }
+        }
         Self {
             facts: Arc::new(Facts {
-                mcp_url,
-                allowed_domains,
-                sign_in_url,
-                repo,
+                mcp_url: p.mcp_url,
+                allowed_domains: p.allowed_domains,
+                sign_in_url: p.sign_in_url,
+                repo: p.repo,
+                api: p.api,
+                output_limit: p.output_limit,
+                tool_timeout: p.tool_timeout,
             }),
-            tool_router: Self::tool_router(),
+            tool_router: router,
         }
+    }
+
+    /// Every tool the gateway implements, before selection.
+    pub fn all_tools() -> ToolRouter<Self> {
+        Self::tool_router() + Self::gmail_router() + Self::calendar_router()
+    }
+
+    /// The tool context of the current request, and the Google API client.
+    pub(crate) fn tool_ctx(
+        &self,
+        parts: &http::request::Parts,
+    ) -> crate::tools::ToolResult<(ToolCtx, &GoogleApi)> {
+        let ctx = ToolCtx::from_parts(parts, self.facts.output_limit)?;
+        let api = self.facts.api.as_ref().ok_or_else(|| {
+            crate::tools::ToolError::Refused(
+                "Google access is not configured in this gateway.".into(),
+            )
+        })?;
+        Ok((ctx, api))
     }
 }
 
@@ -198,6 +238,30 @@ pub fn supported_versions() -> Vec<String> {
 
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for GatewayServer {
+    /// Runs a tool with the tool time limit. Invalid arguments to a known tool
+    /// become a tool error naming the problem (so the model can correct
+    /// itself); an unknown tool stays a protocol error.
+    async fn call_tool(
+        &self,
+        request: rmcp::model::CallToolRequestParams,
+        context: rmcp::service::RequestContext<rmcp::RoleServer>,
+    ) -> Result<rmcp::model::CallToolResponse, rmcp::ErrorData> {
+        let name = request.name.to_string();
+        let known = self.tool_router.has_route(&name);
+        let tcc = rmcp::handler::server::tool::ToolCallContext::new(self, request, context);
+        match tokio::time::timeout(self.facts.tool_timeout, self.tool_router.call(tcc)).await {
+            Ok(Err(e)) if known && e.code == rmcp::model::ErrorCode::INVALID_PARAMS => {
+                Ok(tool_error(format!("Invalid arguments for {name}: {}", e.message)).into())
+            }
+            Ok(result) => result,
+            Err(_) => Ok(tool_error(format!(
+                "{name} took longer than {} s and was stopped; try a narrower request",
+                self.facts.tool_timeout.as_secs()
+            ))
+            .into()),
+        }
+    }
+
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(
@@ -207,5 +271,46 @@ impl ServerHandler for GatewayServer {
             .with_instructions(
                 "Tools that act on the signed-in user's own Google Workspace (Gmail, Calendar, Drive, Docs, Sheets).",
             )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_implemented_tool_is_in_the_catalog_with_truthful_annotations() {
+        for tool in GatewayServer::all_tools().list_all() {
+            let spec = crate::tools::spec_of(&tool.name)
+                .unwrap_or_else(|| panic!("{} is not in the catalog", tool.name));
+            let a = tool
+                .annotations
+                .as_ref()
+                .unwrap_or_else(|| panic!("{} has no annotations", tool.name));
+            assert_eq!(
+                a.read_only_hint,
+                Some(!spec.writes),
+                "{}: readOnlyHint",
+                tool.name
+            );
+            assert!(
+                tool.output_schema.is_some(),
+                "{} has no output schema",
+                tool.name
+            );
+            let description = tool.description.as_deref().unwrap_or_default();
+            assert!(
+                description.len() >= 60,
+                "{}: description too thin",
+                tool.name
+            );
+            assert!(
+                tool.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{}: not snake_case",
+                tool.name
+            );
+        }
     }
 }

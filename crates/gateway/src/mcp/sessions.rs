@@ -256,8 +256,13 @@ pub async fn guard(State(guard): State<SessionGuard>, req: Request, next: Next) 
         };
     }
     if method == Method::DELETE {
-        // rmcp closes the local worker and deletes the stored state.
-        let response = next.run(req).await;
+        // rmcp closes the local worker and deletes the stored state. Clients
+        // (the Python SDK among them) expect 200 or 204 for a DELETE.
+        let mut response = next.run(req).await;
+        if response.status() == StatusCode::ACCEPTED {
+            *response.status_mut() = StatusCode::NO_CONTENT;
+            *response.body_mut() = Body::empty();
+        }
         return response;
     }
     let now = now_unix();

@@ -65,7 +65,7 @@ impl Urls {
 /// revocation requests are a few hundred bytes).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Google scopes requested at sign-in: identity only until tools need more.
+/// Google scopes requested at sign-in besides those of the offered tools.
 pub const IDENTITY_SCOPES: &[&str] = &["openid", "email", "profile"];
 
 /// Shared state of the authorization server.
@@ -107,7 +107,11 @@ impl OAuthState {
             vault,
             google,
             policy: SignInPolicy::from_config(config),
-            google_scopes: IDENTITY_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+            google_scopes: IDENTITY_SCOPES
+                .iter()
+                .map(|s| (*s).to_owned())
+                .chain(config.tools.google_scopes())
+                .collect(),
             access_tokens,
             revocations: Revocations::default(),
             redirects: Arc::new(redirect::RedirectPolicy::new(&config.extra_redirect_uris)),

@@ -35,7 +35,7 @@ async fn a_session_created_on_one_gateway_is_served_by_another_sharing_the_store
     );
 
     // DELETE on B ends the session on A too.
-    assert!(on_b.delete().await.is_success());
+    assert_eq!(on_b.delete().await, 204);
     let after = on_a.request(5, "tools/list", json!({})).await;
     assert_eq!(after.status, 404, "{}", after.body);
     let after = on_b.request(6, "tools/list", json!({})).await;

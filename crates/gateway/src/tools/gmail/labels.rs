@@ -1,0 +1,90 @@
+//! `gmail_list_labels`.
+
+use std::fmt::Write as _;
+
+use rmcp::{model::CallToolResult, schemars};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::gmail_path;
+use crate::{
+    google::api::{GoogleApi, api_url},
+    tools::{Output, ToolCtx, ToolResult},
+};
+
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListLabelsArgs {
+    /// Include message counts per label (one extra request per label; default false).
+    #[serde(default)]
+    pub with_counts: bool,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Label {
+    /// Label id (use with gmail_modify_labels).
+    pub id: String,
+    /// Display name (use with `label:` in gmail_search).
+    pub name: String,
+    /// `system` or `user`.
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub messages_total: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub messages_unread: Option<u64>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct LabelList {
+    pub labels: Vec<Label>,
+}
+
+fn count(v: &Value) -> Option<u64> {
+    v.as_u64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+}
+
+async fn fetch(ctx: &ToolCtx, api: &GoogleApi, args: &ListLabelsArgs) -> ToolResult<LabelList> {
+    let url = api_url(&api.bases.gmail, &gmail_path("/labels"));
+    let body = api.get(&ctx.user, url).await?;
+    let mut labels = Vec::new();
+    for l in body["labels"].as_array().into_iter().flatten() {
+        let id = l["id"].as_str().unwrap_or_default().to_owned();
+        let mut label = Label {
+            name: l["name"].as_str().unwrap_or(&id).to_owned(),
+            kind: l["type"].as_str().unwrap_or("user").to_ascii_lowercase(),
+            id,
+            messages_total: None,
+            messages_unread: None,
+        };
+        if args.with_counts {
+            let url = api_url(
+                &api.bases.gmail,
+                &gmail_path(&format!("/labels/{}", label.id)),
+            );
+            let detail = api.get(&ctx.user, url).await?;
+            label.messages_total = count(&detail["messagesTotal"]);
+            label.messages_unread = count(&detail["messagesUnread"]);
+        }
+        labels.push(label);
+    }
+    labels.sort_by(|a, b| (a.kind != "system", &a.name).cmp(&(b.kind != "system", &b.name)));
+    Ok(LabelList { labels })
+}
+
+pub async fn list(ctx: &ToolCtx, api: &GoogleApi, args: ListLabelsArgs) -> CallToolResult {
+    match fetch(ctx, api, &args).await {
+        Ok(list) => {
+            let mut text = format!("{} labels\n", list.labels.len());
+            for l in &list.labels {
+                let _ = write!(text, "{} ({}, {})", l.name, l.id, l.kind);
+                if let (Some(t), Some(u)) = (l.messages_total, l.messages_unread) {
+                    let _ = write!(text, ": {t} messages, {u} unread");
+                }
+                text.push('\n');
+            }
+            Output::new(&list, text).into_result(ctx.output_limit)
+        }
+        Err(e) => e.into_result(),
+    }
+}
