@@ -88,7 +88,7 @@ moto_start() {
         while kill -0 "$parent" 2>/dev/null && kill -0 "$MOTO_PID" 2>/dev/null; do
             sleep 2
         done
-        kill "$MOTO_PID" 2>/dev/null
+        kill "$MOTO_PID" 2>/dev/null || true
     ) >/dev/null 2>&1 &
     MOTO_WATCHDOG_PID=$!
     if [[ -z "$(trap -p EXIT)" ]]; then
@@ -117,13 +117,13 @@ moto_start() {
 
 moto_stop() {
     if [[ -n "$MOTO_WATCHDOG_PID" ]]; then
-        kill "$MOTO_WATCHDOG_PID" 2>/dev/null
-        wait "$MOTO_WATCHDOG_PID" 2>/dev/null
+        kill "$MOTO_WATCHDOG_PID" 2>/dev/null || true
+        wait "$MOTO_WATCHDOG_PID" 2>/dev/null || true
         MOTO_WATCHDOG_PID=""
     fi
     if [[ -n "$MOTO_PID" ]]; then
-        kill "$MOTO_PID" 2>/dev/null
-        wait "$MOTO_PID" 2>/dev/null
+        kill "$MOTO_PID" 2>/dev/null || true
+        wait "$MOTO_PID" 2>/dev/null || true
         MOTO_PID=""
     fi
     return 0
