@@ -43,12 +43,39 @@ pub enum Command {
         #[command(subcommand)]
         command: StoreCommand,
     },
+    /// Administer users: list them, or revoke one everywhere.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Manage the vault's keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Exit 0 when the local gateway's /health answers 200 (for container health checks).
     Healthcheck {
         /// Seconds to wait for the answer.
         #[arg(long, default_value_t = 3)]
         timeout: u64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Every user who signed in: email, last activity, sign-in expiry, granted Google scopes.
+    List,
+    /// Revoke a user's gateway tokens (on every task within 60 s) and their Google grant.
+    Revoke {
+        /// The user's email address.
+        email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Re-encrypt every stored secret sealed under an older master key with the current one.
+    Rewrap,
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,6 +120,26 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Store {
             command: StoreCommand::Init,
         } => store_init(),
+        Command::Users { command } => admin_command(|config| async move {
+            match command {
+                UsersCommand::List => {
+                    let (repo, _) = crate::admin::open(&config).await?;
+                    let rows = crate::admin::list_users(&repo).await?;
+                    Ok(crate::admin::render_users(&rows))
+                }
+                UsersCommand::Revoke { email } => crate::admin::revoke_user(&config, &email).await,
+            }
+        }),
+        Command::Keys {
+            command: KeysCommand::Rewrap,
+        } => admin_command(|config| async move {
+            let (repo, vault) = crate::admin::open(&config).await?;
+            let (rewrapped, current) = crate::admin::rewrap_secrets(&repo, &vault).await?;
+            Ok(format!(
+                "re-encrypted {rewrapped} credential record(s) under key {}; {current} already current",
+                vault.current_key_id()
+            ))
+        }),
         Command::Healthcheck { timeout } => healthcheck(Duration::from_secs(timeout)),
     }
 }
@@ -139,6 +186,32 @@ fn serve() -> ExitCode {
             }
         }
     })
+}
+
+/// Runs an administration command with the validated configuration.
+fn admin_command<F, Fut>(f: F) -> ExitCode
+where
+    F: FnOnce(Config) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<String>>,
+{
+    let config = match load_config() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    telemetry::init(config.log_format, "warn");
+    match runtime().block_on(f(config)) {
+        Ok(out) => {
+            print!("{out}");
+            if !out.ends_with('\n') {
+                println!();
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn check_config() -> ExitCode {

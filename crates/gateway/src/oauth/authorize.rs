@@ -402,11 +402,28 @@ async fn finish_sign_in(
         .id_token
         .as_deref()
         .ok_or_else(|| OAuthError::server_error("Google sent no ID token"))?;
-    let identity = s
+    let identity = match s
         .google
         .verify_id_token(id_token, &pending.nonce, &s.policy)
         .await
-        .map_err(|e| OAuthError::access_denied(e.to_string()))?;
+    {
+        Ok(identity) => identity,
+        Err(e) => {
+            // Refused (another domain, unverified, not allowed): hand back
+            // the grant Google just made, so no unused grant is left behind.
+            let google = s.google.clone();
+            let token = tokens
+                .refresh_token
+                .clone()
+                .unwrap_or_else(|| tokens.access_token.clone());
+            tokio::spawn(async move {
+                if let Err(e) = google.revoke(token.expose()).await {
+                    tracing::debug!(error = %e, "revoking a refused sign-in's Google grant failed");
+                }
+            });
+            return Err(OAuthError::access_denied(e.to_string()));
+        }
+    };
 
     let has_refresh = store_credentials(s, &identity, &tokens).await?;
     if !has_refresh {
