@@ -8,6 +8,7 @@ mod aws_moto;
 mod aws_store;
 
 mod cli;
+mod concurrency;
 mod health;
 mod mcp_endpoint;
 mod sessions;
