@@ -10,10 +10,14 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::FakeGoogle;
+use crate::api::ApiError;
+use crate::api::error::fault_body;
 
-const MAX_RECORDED_BODY: usize = 1 << 20;
+/// Gmail accepts messages up to 35 MB (base64 in JSON makes them bigger).
+const MAX_RECORDED_BODY: usize = 64 << 20;
 
-/// A scripted failure (or delay) for requests to one path.
+/// A scripted failure (or delay) for requests to one path, or to every path
+/// under a prefix when `path` ends with `*` (e.g. `/gmail/v1/users/me/messages*`).
 ///
 /// With `status` set, the next `times` matching requests (all of them when
 /// `times` is `None`) get that status and `body` instead of the real answer.
@@ -77,12 +81,35 @@ impl Fault {
         self
     }
 
-    fn matches(&self, method: &Method, path: &str) -> bool {
-        self.path == path && self.method.as_ref().is_none_or(|m| m == method)
+    /// Google's quota error: 403 `rateLimitExceeded` (or `userRateLimitExceeded`
+    /// when `per_user`), in the API error shape.
+    pub fn rate_limit(path: impl Into<String>, per_user: bool) -> Self {
+        let (reason, message) = if per_user {
+            ("userRateLimitExceeded", "User Rate Limit Exceeded")
+        } else {
+            ("rateLimitExceeded", "Rate Limit Exceeded")
+        };
+        let mut error = ApiError::new(StatusCode::FORBIDDEN, reason, message);
+        error.domain = "usageLimits";
+        Fault::status(path, 403).body(error.body().to_string())
     }
 
-    fn response(&self, status: StatusCode) -> Response {
+    fn matches(&self, method: &Method, path: &str) -> bool {
+        let path_matches = match self.path.strip_suffix('*') {
+            Some(prefix) => path.starts_with(prefix),
+            None => self.path == path,
+        };
+        path_matches && self.method.as_ref().is_none_or(|m| m == method)
+    }
+
+    fn response(&self, status: StatusCode, path: &str) -> Response {
+        let api = path.starts_with("/gmail/")
+            || path.starts_with("/calendar/")
+            || path.starts_with("/upload/");
         let body = self.body.clone().unwrap_or_else(|| {
+            if api {
+                return fault_body(status).to_string();
+            }
             let reason = status.canonical_reason().unwrap_or("Error");
             serde_json::json!({ "error": reason.to_ascii_lowercase().replace(' ', "_"), "error_description": reason })
                 .to_string()
@@ -184,7 +211,7 @@ pub(crate) async fn observe(
             tokio::time::sleep(latency).await;
         }
         if let Some(status) = fault.status {
-            return fault.response(status);
+            return fault.response(status, &path);
         }
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))

@@ -66,15 +66,22 @@
 //! auto-approve ([`FakeGoogle::set_auto_approve`]), revocation and expiry, key rotation.
 #![forbid(unsafe_code)]
 
+mod api;
 mod authorize;
+mod calendar;
 mod config;
+mod data;
 mod faults;
+mod gmail;
+mod hooks;
 mod info;
 mod keys;
 mod pages;
 mod scopes;
 mod server;
 mod token;
+
+pub mod seed;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -83,8 +90,10 @@ use std::time::{Duration, Instant, SystemTime};
 use axum::Router;
 use axum::routing::{get, post};
 
+pub use api::methods::{METHOD_SCOPES, method_scopes};
 pub use config::{FakeGoogleConfig, FakeUser, Issuer, OAuthClient, demo_users};
 pub use faults::{Fault, RecordedRequest};
+pub use hooks::GmailMessageInfo;
 pub use server::FakeGoogleHandle;
 
 use keys::KeySet;
@@ -133,6 +142,7 @@ struct Shared {
     code_ttl: Duration,
     jwks_max_age: Duration,
     state: Mutex<State>,
+    data: Mutex<data::ApiData>,
 }
 
 pub(crate) struct CodeGrant {
@@ -248,6 +258,7 @@ impl FakeGoogle {
                 code_ttl: config.code_ttl,
                 jwks_max_age: config.jwks_max_age,
                 state: Mutex::new(state),
+                data: Mutex::new(data::ApiData::default()),
             }),
         }
     }
@@ -276,6 +287,8 @@ impl FakeGoogle {
                 get(info::tokeninfo_v3).post(info::tokeninfo_v3),
             )
             .route(DISCOVERY_PATH, get(info::discovery))
+            .merge(gmail::routes())
+            .merge(calendar::routes())
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 faults::observe,

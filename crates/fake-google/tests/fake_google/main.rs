@@ -1,6 +1,8 @@
 //! Integration tests: the fake served on loopback, driven over HTTP.
 
+mod api;
 mod authorize;
+mod gmail;
 mod helpers;
 mod hooks;
 mod keys;

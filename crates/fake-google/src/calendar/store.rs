@@ -1,0 +1,4 @@
+//! A user's calendars and their events.
+
+#[derive(Default)]
+pub struct CalendarSet {}

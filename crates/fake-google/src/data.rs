@@ -1,0 +1,81 @@
+//! Per-user API data (mailboxes, calendars, sent mail), seeded on first use.
+
+use std::collections::HashMap;
+
+use crate::FakeGoogle;
+use crate::calendar::store::CalendarSet;
+use crate::gmail::store::Mailbox;
+use crate::seed;
+
+/// What the APIs keep per user, keyed by lowercased email.
+#[derive(Default)]
+pub(crate) struct ApiData {
+    pub mail: HashMap<String, Mailbox>,
+    pub calendars: HashMap<String, CalendarSet>,
+    /// Raw RFC 2822 messages each user sent, in order.
+    pub sent: HashMap<String, Vec<Vec<u8>>>,
+}
+
+/// Who a user is, as the seed needs it.
+#[derive(Debug, Clone)]
+pub(crate) struct Person {
+    pub email: String,
+    pub name: String,
+    pub hd: Option<String>,
+}
+
+impl FakeGoogle {
+    pub(crate) fn person(&self, email: &str) -> Person {
+        let email = email.to_ascii_lowercase();
+        self.with_state(|s| match s.user_by_email(&email) {
+            Some(u) => Person {
+                email: email.clone(),
+                name: u.name.clone(),
+                hd: u.hd.clone(),
+            },
+            None => Person {
+                name: email.split('@').next().unwrap_or_default().to_string(),
+                hd: None,
+                email: email.clone(),
+            },
+        })
+    }
+
+    /// Whether `email` is a user of this fake.
+    pub(crate) fn knows(&self, email: &str) -> bool {
+        self.with_state(|s| s.user_by_email(email).is_some())
+    }
+
+    pub(crate) fn with_data<R>(&self, f: impl FnOnce(&mut ApiData) -> R) -> R {
+        let mut data = self.shared.data.lock().expect("fake google data poisoned");
+        f(&mut data)
+    }
+
+    /// Runs `f` on the user's mailbox, seeding it on first use.
+    pub(crate) fn with_mailbox<R>(&self, email: &str, f: impl FnOnce(&mut Mailbox) -> R) -> R {
+        let person = self.person(email);
+        self.with_data(|d| {
+            let mailbox = d
+                .mail
+                .entry(person.email.clone())
+                .or_insert_with(|| seed::mail::mailbox(&person));
+            f(mailbox)
+        })
+    }
+
+    /// Runs `f` on the user's calendars, seeding them on first use.
+    pub(crate) fn with_calendars<R>(
+        &self,
+        email: &str,
+        f: impl FnOnce(&mut CalendarSet) -> R,
+    ) -> R {
+        let person = self.person(email);
+        self.with_data(|d| {
+            let set = d
+                .calendars
+                .entry(person.email.clone())
+                .or_insert_with(|| seed::calendar::calendars(&person));
+            f(set)
+        })
+    }
+}
