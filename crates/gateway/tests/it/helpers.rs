@@ -43,6 +43,7 @@ pub struct TestApp {
     pub shutdown: Shutdown,
     pub store: Arc<dyn Store>,
     pub state: AppState,
+    pub data_dir: std::path::PathBuf,
     pub handle: Option<JoinHandle<anyhow::Result<()>>>,
     _tmp: Option<tempfile::TempDir>,
 }
@@ -93,6 +94,7 @@ impl TestApp {
             shutdown,
             store,
             state,
+            data_dir: data_dir.to_owned(),
             handle: Some(handle),
             _tmp: None,
         }

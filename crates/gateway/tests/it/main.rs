@@ -9,6 +9,7 @@ mod aws_store;
 
 mod cli;
 mod concurrency;
+mod credentials;
 mod health;
 mod mcp_endpoint;
 mod sessions;
