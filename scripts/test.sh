@@ -2,7 +2,7 @@
 # Runs every test of the project, installing what the tests need first
 # (Python venv with the MCP SDK, Node 22 and MCP tools from npm, CDK packages).
 # Usage: scripts/test.sh            (everything)
-#        scripts/test.sh rust       (one part: rust, python, conformance, infra, container)
+#        scripts/test.sh rust       (one part: rust, python, conformance, peers, infra, container)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -28,25 +28,35 @@ run_step() {
   fi
 }
 
+# The Rust tests of the DynamoDB store and the KMS key provider run against
+# moto, a local AWS emulator started here; REQUIRE_MOTO makes them fail
+# (instead of skipping) if it is missing.
 rust_checks() {
   cargo fmt --all --check &&
     cargo clippy --workspace --all-targets --locked -- -D warnings &&
-    cargo test --workspace --locked
+    (
+      # shellcheck source=lib/moto.sh
+      source scripts/lib/moto.sh
+      moto_install && moto_start || exit 1
+      trap moto_stop EXIT
+      REQUIRE_MOTO=1 cargo test --workspace --locked
+    )
 }
 
 want() {
   [[ $# -eq 0 || " ${SELECTED} " == *" $1 "* ]]
 }
 
-SELECTED="${*:-rust python conformance infra container}"
+SELECTED="${*:-rust python conformance peers infra container}"
 
 want rust && run_step "Rust: format, lint, unit and integration tests" rust_checks
 # The scripts below use the debug gateway binary built by the Rust step.
-if want python || want conformance; then
+if want python || want conformance || want peers; then
   cargo build --locked -p mcp-gateway
 fi
 want python && run_step "Python MCP SDK against the gateway" bash scripts/test-python.sh
 want conformance && run_step "MCP conformance suite and Inspector CLI" bash scripts/test-conformance.sh
+want peers && run_step "TypeScript SDK OAuth client against the demo" bash scripts/test-peers.sh
 want infra && run_step "Infrastructure: CDK synth, tests, cdk-nag, cfn-lint, hadolint" bash scripts/test-infra.sh
 want container && run_step "Container entrypoint smoke test (release build)" bash scripts/container-smoke.sh
 
