@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks with printed figures (see docs/benchmarks.md). Not part of the
 # test command: figures depend on the machine and are read, not asserted.
-# Usage: scripts/bench.sh [startup|tokens|load|all]
+# Usage: scripts/bench.sh [startup|tokens|paths|load|all]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -16,6 +16,16 @@ if [[ $what == startup || $what == all ]]; then
 fi
 if [[ $what == tokens || $what == all ]]; then
   "$BENCH" tokens --iterations 200000
+fi
+if [[ $what == paths || $what == all ]]; then
+  # DynamoDB and KMS served by moto, a local AWS emulator.
+  (
+    # shellcheck source=lib/moto.sh
+    source scripts/lib/moto.sh
+    moto_install >/dev/null
+    moto_start
+    "$BENCH" paths --calls 100
+  )
 fi
 if [[ $what == load || $what == all ]]; then
   "$BENCH" load --bin "$BIN" --concurrency 64 --seconds 10 --mode stateless --method tools/list

@@ -12,6 +12,8 @@ use std::{
     time::{Duration, Instant},
 };
 
+mod paths;
+
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{Value, json};
@@ -57,6 +59,12 @@ enum Cmd {
         #[arg(long, env = "BENCH_TOKEN")]
         token: Option<String>,
     },
+    /// Store and KMS requests on the cold and warm paths of a tool call, with
+    /// DynamoDB and KMS at AWS_ENDPOINT_URL (a local emulator).
+    Paths {
+        #[arg(long, default_value_t = 100)]
+        calls: u64,
+    },
     /// Cost of validating a gateway access token (what every /mcp request pays).
     Tokens {
         #[arg(long, default_value_t = 200_000)]
@@ -73,10 +81,10 @@ enum Mode {
 }
 
 const PROTOCOL_STATELESS: &str = "2026-07-28";
-const SESSION_SECRET: &str = "bench-session-secret-0123456789abcdefghijklmnopqrstuvwxyz";
+pub(crate) const SESSION_SECRET: &str = "bench-session-secret-0123456789abcdefghijklmnopqrstuvwxyz";
 const PROTOCOL_LEGACY: &str = "2025-06-18";
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -156,7 +164,8 @@ async fn mint_token(dir: &std::path::Path, port: u16, n: usize) -> anyhow::Resul
         google_scopes: vec!["openid".into()],
         needs_reauth: false,
     };
-    repo.put(Kind::User, &sub, &user, None, None, Expect::Any).await?;
+    repo.put(Kind::User, &sub, &user, None, None, Expect::Any)
+        .await?;
     let family = format!("bench-family-{n}");
     let issuer = format!("http://localhost:{port}");
     let resource = format!("{issuer}/mcp");
@@ -180,7 +189,9 @@ async fn mint_token(dir: &std::path::Path, port: u16, n: usize) -> anyhow::Resul
         &resource,
         Duration::from_secs(3600),
     );
-    Ok(tokens.issue(&sub, &email, "gateway-bench", "mcp", &family).0)
+    Ok(tokens
+        .issue(&sub, &email, "gateway-bench", "mcp", &family)
+        .0)
 }
 
 fn tokens_bench(iterations: u32) {
@@ -224,7 +235,11 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .ok()
 }
 
-async fn wait_ready(http: &reqwest::Client, port: u16, limit: Duration) -> anyhow::Result<Duration> {
+async fn wait_ready(
+    http: &reqwest::Client,
+    port: u16,
+    limit: Duration,
+) -> anyhow::Result<Duration> {
     let started = Instant::now();
     let url = format!("http://127.0.0.1:{port}/ready");
     while started.elapsed() < limit {
@@ -548,7 +563,10 @@ async fn load(
         ms(all.last().copied().unwrap_or_default())
     );
     if peak_rss > 0 {
-        println!("  gateway peak resident memory {:.1} MiB", peak_rss as f64 / 1024.0);
+        println!(
+            "  gateway peak resident memory {:.1} MiB",
+            peak_rss as f64 / 1024.0
+        );
     }
     if let Some(g) = started_gateway {
         let _ = g.port;
@@ -564,6 +582,7 @@ async fn load(
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Cmd::Startup { bin, runs } => startup(bin, runs).await,
+        Cmd::Paths { calls } => paths::run(calls).await,
         Cmd::Tokens { iterations } => {
             tokens_bench(iterations);
             Ok(())
