@@ -104,3 +104,57 @@ impl FakeGoogle {
         });
     }
 }
+
+impl FakeGoogle {
+    /// The time zone of the user's primary calendar.
+    pub fn calendar_time_zone(&self, email: &str) -> String {
+        self.with_calendars(email, |set| set.primary().time_zone.clone())
+    }
+
+    /// Ids of the user's calendars: primary first, then the team calendar and the holidays.
+    pub fn calendar_ids(&self, email: &str) -> Vec<String> {
+        self.with_calendars(email, |set| {
+            set.calendars.iter().map(|c| c.id.clone()).collect()
+        })
+    }
+
+    /// The stored event resources of one of the user's calendars (`primary` works):
+    /// single events, recurring masters and exceptions.
+    pub fn calendar_events(&self, email: &str, calendar_id: &str) -> Vec<serde_json::Value> {
+        self.with_calendars(email, |set| {
+            set.get(calendar_id)
+                .map(|c| c.events.clone())
+                .unwrap_or_default()
+        })
+    }
+
+    /// The id of the first event on the primary calendar whose summary starts with `summary`.
+    pub fn calendar_event_id(&self, email: &str, summary: &str) -> Option<String> {
+        self.calendar_events(email, "primary")
+            .iter()
+            .filter(|e| e.get("recurringEventId").is_none())
+            .find(|e| {
+                e["summary"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with(summary))
+            })
+            .and_then(|e| e["id"].as_str().map(str::to_string))
+    }
+
+    /// Stores an event resource as given (give it `id`, `start`, `end`, `status`);
+    /// returns false when the calendar is unknown.
+    pub fn add_calendar_event(
+        &self,
+        email: &str,
+        calendar_id: &str,
+        event: serde_json::Value,
+    ) -> bool {
+        self.with_calendars(email, |set| match set.get_mut(calendar_id) {
+            Some(cal) => {
+                cal.events.push(event);
+                true
+            }
+            None => false,
+        })
+    }
+}

@@ -58,6 +58,11 @@ impl ApiError {
         }
     }
 
+    pub fn with_reason(mut self, reason: &'static str) -> Self {
+        self.reason = reason;
+        self
+    }
+
     /// 401: missing, unknown, expired or revoked access token.
     pub fn unauthenticated(token_present: bool) -> Self {
         let mut error = ApiError::new(

@@ -2,6 +2,7 @@
 
 mod api;
 mod authorize;
+mod calendar;
 mod gmail;
 mod helpers;
 mod hooks;
