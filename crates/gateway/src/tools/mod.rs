@@ -113,8 +113,15 @@ pub const CATALOG: &[ToolSpec] = &[
     spec("gmail_read_message", Gm, Core, false, &[GMAIL_READONLY]),
     spec("gmail_read_thread", Gm, Core, false, &[GMAIL_READONLY]),
     spec("gmail_get_attachment", Gm, Core, false, &[GMAIL_READONLY]),
-    spec("gmail_send", Gm, Core, true, &[GMAIL_SEND]),
-    spec("gmail_create_draft", Gm, Core, true, &[GMAIL_COMPOSE]),
+    // Replies read the original, and an unconfirmed send is looked up in Sent.
+    spec("gmail_send", Gm, Core, true, &[GMAIL_SEND, GMAIL_READONLY]),
+    spec(
+        "gmail_create_draft",
+        Gm,
+        Core,
+        true,
+        &[GMAIL_COMPOSE, GMAIL_READONLY],
+    ),
     spec("gmail_list_labels", Gm, Extended, false, &[GMAIL_READONLY]),
     spec("gmail_modify_labels", Gm, Core, true, &[GMAIL_MODIFY]),
     spec("gmail_trash", Gm, Extended, true, &[GMAIL_MODIFY]),

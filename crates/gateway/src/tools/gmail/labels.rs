@@ -88,3 +88,71 @@ pub async fn list(ctx: &ToolCtx, api: &GoogleApi, args: ListLabelsArgs) -> CallT
         Err(e) => e.into_result(),
     }
 }
+
+/// `(id, name)` of every label of the mailbox.
+pub(crate) async fn all(ctx: &ToolCtx, api: &GoogleApi) -> ToolResult<Vec<(String, String)>> {
+    let url = api_url(&api.bases.gmail, &gmail_path("/labels"));
+    let body = api.get(&ctx.user, url).await?;
+    Ok(body["labels"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| {
+            let id = l["id"].as_str()?.to_owned();
+            let name = l["name"].as_str().unwrap_or(&id).to_owned();
+            Some((id, name))
+        })
+        .collect())
+}
+
+/// Label ids for `wanted` (ids or names, names case-insensitive); an unknown
+/// label is an invalid `field`.
+pub(crate) fn resolve(
+    labels: &[(String, String)],
+    wanted: &[String],
+    field: &str,
+) -> ToolResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for w in wanted {
+        let w = w.trim();
+        let found = labels
+            .iter()
+            .find(|(id, _)| id == w)
+            .or_else(|| labels.iter().find(|(_, name)| name.eq_ignore_ascii_case(w)))
+            .or_else(|| labels.iter().find(|(id, _)| id.eq_ignore_ascii_case(w)));
+        match found {
+            Some((id, _)) if !out.contains(id) => out.push(id.clone()),
+            Some(_) => {}
+            None => {
+                return Err(crate::tools::ToolError::invalid(
+                    field,
+                    format!("no label {w:?} in this mailbox; gmail_list_labels lists the labels"),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Replaces user label ids (`Label_…`) by their names; system ids stay.
+pub(crate) async fn name_labels(
+    ctx: &ToolCtx,
+    api: &GoogleApi,
+    lists: &mut [&mut Vec<String>],
+) -> ToolResult<()> {
+    if !lists
+        .iter()
+        .any(|l| l.iter().any(|x| x.starts_with("Label_")))
+    {
+        return Ok(());
+    }
+    let known = all(ctx, api).await?;
+    for list in lists.iter_mut() {
+        for l in list.iter_mut() {
+            if let Some((_, name)) = known.iter().find(|(id, _)| id == l) {
+                *l = name.clone();
+            }
+        }
+    }
+    Ok(())
+}

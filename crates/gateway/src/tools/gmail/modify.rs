@@ -1,0 +1,268 @@
+//! `gmail_modify_labels` (one batchModify) and `gmail_trash` (per message).
+
+use std::fmt::Write as _;
+
+use futures::{StreamExt, stream};
+use reqwest::Method;
+use rmcp::{model::CallToolResult, schemars};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{gmail_path, labels, search::CONCURRENCY};
+use crate::{
+    google::api::{ApiError, Body, GoogleApi, Retry, api_url},
+    tools::{Output, ToolCtx, ToolError, ToolResult},
+};
+
+pub const MAX_IDS: usize = 100;
+
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModifyLabelsArgs {
+    /// Ids of the messages to change (1 to 100), from gmail_search.
+    pub message_ids: Vec<String>,
+    /// Labels to add, by id or name (e.g. `Receipts`, `STARRED`, `IMPORTANT`).
+    #[serde(default)]
+    pub add_labels: Vec<String>,
+    /// Labels to remove, by id or name.
+    #[serde(default)]
+    pub remove_labels: Vec<String>,
+    /// Archive: remove from the inbox (removes INBOX).
+    #[serde(default)]
+    pub archive: bool,
+    /// Mark as read (removes UNREAD).
+    #[serde(default)]
+    pub mark_read: bool,
+    /// Mark as unread (adds UNREAD).
+    #[serde(default)]
+    pub mark_unread: bool,
+    /// Star (adds STARRED).
+    #[serde(default)]
+    pub star: bool,
+    /// Remove the star (removes STARRED).
+    #[serde(default)]
+    pub unstar: bool,
+}
+
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrashArgs {
+    /// Ids of the messages to move to Trash (1 to 100), from gmail_search.
+    pub message_ids: Vec<String>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct LabelChange {
+    /// Messages changed.
+    pub changed: Vec<String>,
+    /// Ids with no message in this mailbox (left alone).
+    pub not_found: Vec<String>,
+    /// Label ids added.
+    pub added: Vec<String>,
+    /// Label ids removed.
+    pub removed: Vec<String>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct TrashOutcome {
+    pub id: String,
+    /// Whether the message is now in Trash.
+    pub trashed: bool,
+    /// Why not, when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct TrashResult {
+    pub results: Vec<TrashOutcome>,
+}
+
+fn check_ids(ids: &[String]) -> ToolResult<Vec<String>> {
+    if ids.is_empty() || ids.len() > MAX_IDS {
+        return Err(ToolError::invalid(
+            "message_ids",
+            format!("give 1 to {MAX_IDS} message ids, got {}", ids.len()),
+        ));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(ids.len());
+    for id in ids {
+        let id = id.trim();
+        if id.is_empty() || id.len() > 200 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(ToolError::invalid(
+                "message_ids",
+                format!("{id:?} is not a Gmail message id"),
+            ));
+        }
+        if !out.iter().any(|x| x == id) {
+            out.push(id.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+/// Whether message `id` exists (`format=minimal`).
+async fn exists(ctx: &ToolCtx, api: &GoogleApi, id: &str) -> Result<bool, ApiError> {
+    let mut url = api_url(&api.bases.gmail, &gmail_path(&format!("/messages/{id}")));
+    url.query_pairs_mut().append_pair("format", "minimal");
+    match api.get(&ctx.user, url).await {
+        Ok(_) => Ok(true),
+        Err(ApiError::NotFound(_)) => Ok(false),
+        Err(ApiError::BadRequest(m)) if m.to_ascii_lowercase().contains("invalid id") => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+async fn modify(
+    ctx: &ToolCtx,
+    api: &GoogleApi,
+    args: &ModifyLabelsArgs,
+) -> ToolResult<LabelChange> {
+    let ids = check_ids(&args.message_ids)?;
+    if args.mark_read && args.mark_unread {
+        return Err(ToolError::invalid(
+            "mark_read",
+            "mark_read and mark_unread cannot both be set",
+        ));
+    }
+    if args.star && args.unstar {
+        return Err(ToolError::invalid(
+            "star",
+            "star and unstar cannot both be set",
+        ));
+    }
+    let mut add = Vec::new();
+    let mut remove = Vec::new();
+    if !args.add_labels.is_empty() || !args.remove_labels.is_empty() {
+        let known = labels::all(ctx, api).await?;
+        add = labels::resolve(&known, &args.add_labels, "add_labels")?;
+        remove = labels::resolve(&known, &args.remove_labels, "remove_labels")?;
+    }
+    let mut flag = |on: bool, label: &str, adds: bool| {
+        let list = if adds { &mut add } else { &mut remove };
+        if on && !list.iter().any(|l| l == label) {
+            list.push(label.to_owned());
+        }
+    };
+    flag(args.archive, "INBOX", false);
+    flag(args.mark_read, "UNREAD", false);
+    flag(args.mark_unread, "UNREAD", true);
+    flag(args.star, "STARRED", true);
+    flag(args.unstar, "STARRED", false);
+    if add.is_empty() && remove.is_empty() {
+        return Err(ToolError::invalid(
+            "add_labels",
+            "nothing to change: give add_labels, remove_labels or a flag (archive, mark_read, mark_unread, star, unstar)",
+        ));
+    }
+    if let Some(both) = add.iter().find(|l| remove.contains(l)) {
+        return Err(ToolError::invalid(
+            "remove_labels",
+            format!("{both} is both added and removed"),
+        ));
+    }
+    let found: Vec<Result<bool, ApiError>> = stream::iter(ids.clone())
+        .map(|id| async move { exists(ctx, api, &id).await })
+        .buffered(CONCURRENCY)
+        .collect()
+        .await;
+    let mut changed = Vec::new();
+    let mut not_found = Vec::new();
+    for (id, f) in ids.into_iter().zip(found) {
+        if f? {
+            changed.push(id);
+        } else {
+            not_found.push(id);
+        }
+    }
+    if !changed.is_empty() {
+        let url = api_url(&api.bases.gmail, &gmail_path("/messages/batchModify"));
+        let body = json!({ "ids": changed, "addLabelIds": add, "removeLabelIds": remove });
+        api.call(
+            &ctx.user,
+            Method::POST,
+            url,
+            Some(Body::Json(body)),
+            Retry::Safe,
+        )
+        .await?;
+    }
+    Ok(LabelChange {
+        changed,
+        not_found,
+        added: add,
+        removed: remove,
+    })
+}
+
+pub async fn modify_labels(
+    ctx: &ToolCtx,
+    api: &GoogleApi,
+    args: ModifyLabelsArgs,
+) -> CallToolResult {
+    match modify(ctx, api, &args).await {
+        Ok(c) => {
+            let mut text = format!("Changed {} message(s)", c.changed.len());
+            if !c.added.is_empty() {
+                let _ = write!(text, "; added {}", c.added.join(", "));
+            }
+            if !c.removed.is_empty() {
+                let _ = write!(text, "; removed {}", c.removed.join(", "));
+            }
+            text.push('\n');
+            crate::tools::line(&mut text, "Changed", &c.changed.join(", "));
+            crate::tools::line(&mut text, "Not found", &c.not_found.join(", "));
+            Output::new(&c, text).into_result(ctx.output_limit)
+        }
+        Err(e) => e.into_result(),
+    }
+}
+
+async fn trash_one(ctx: &ToolCtx, api: &GoogleApi, id: String) -> TrashOutcome {
+    let url = api_url(
+        &api.bases.gmail,
+        &gmail_path(&format!("/messages/{id}/trash")),
+    );
+    match api
+        .call(&ctx.user, Method::POST, url, None, Retry::Safe)
+        .await
+    {
+        Ok(_) => TrashOutcome {
+            id,
+            trashed: true,
+            error: None,
+        },
+        Err(e) => TrashOutcome {
+            error: Some(super::message::not_found(e, "no message", &id).to_string()),
+            id,
+            trashed: false,
+        },
+    }
+}
+
+pub async fn trash(ctx: &ToolCtx, api: &GoogleApi, args: TrashArgs) -> CallToolResult {
+    let ids = match check_ids(&args.message_ids) {
+        Ok(ids) => ids,
+        Err(e) => return e.into_result(),
+    };
+    let results: Vec<TrashOutcome> = stream::iter(ids)
+        .map(|id| trash_one(ctx, api, id))
+        .buffered(CONCURRENCY)
+        .collect()
+        .await;
+    let ok = results.iter().filter(|r| r.trashed).count();
+    let mut text = format!("Moved {ok} of {} message(s) to Trash.\n", results.len());
+    for r in results.iter().filter(|r| !r.trashed) {
+        let _ = writeln!(
+            text,
+            "- {}: {}",
+            r.id,
+            r.error.as_deref().unwrap_or("failed")
+        );
+    }
+    if ok == 0 {
+        // Nothing happened: a failure, so the model notices.
+        return ToolError::Refused(text.trim_end().to_owned()).into_result();
+    }
+    Output::new(&TrashResult { results }, text).into_result(ctx.output_limit)
+}

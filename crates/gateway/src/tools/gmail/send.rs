@@ -1,0 +1,215 @@
+//! `gmail_send` (never twice: an unknown outcome is settled by looking for
+//! the message's own Message-ID in Sent) and `gmail_create_draft`.
+
+use std::{fmt::Write as _, time::Duration};
+
+use base64::Engine;
+use reqwest::Method;
+use rmcp::{model::CallToolResult, schemars};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::{
+    compose::{ComposeArgs, Composed, compose},
+    gmail_path,
+    message::str_field,
+};
+use crate::{
+    google::api::{ApiError, Body, GoogleApi, Retry, api_url},
+    tools::{Output, ToolCtx, ToolError, ToolResult},
+};
+
+/// Waits before looking in Sent again after an unconfirmed send.
+const CONFIRM_DELAYS: [Duration; 2] = [Duration::ZERO, Duration::from_secs(2)];
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SentMessage {
+    /// Id of the sent message.
+    pub id: String,
+    /// Its thread (for gmail_read_thread).
+    pub thread_id: String,
+    /// The Message-ID header the gateway gave the message.
+    pub message_id_header: String,
+    pub subject: String,
+    /// Every recipient (To, Cc, Bcc).
+    pub recipients: Vec<String>,
+    /// Set when Gmail's answer was lost and the message was found in Sent instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct CreatedDraft {
+    /// Draft id.
+    pub draft_id: String,
+    /// Id of the draft's message.
+    pub message_id: String,
+    pub thread_id: String,
+    pub subject: String,
+    pub recipients: Vec<String>,
+}
+
+fn raw_body(c: &Composed) -> Value {
+    let mut m = json!({ "raw": base64::engine::general_purpose::URL_SAFE.encode(&c.raw) });
+    if let Some(t) = &c.thread_id {
+        m["threadId"] = json!(t);
+    }
+    m
+}
+
+/// The sent message with Message-ID `message_id`, if Sent holds it.
+async fn find_sent(
+    ctx: &ToolCtx,
+    api: &GoogleApi,
+    message_id: &str,
+) -> Result<Option<(String, String)>, ApiError> {
+    let mut url = api_url(&api.bases.gmail, &gmail_path("/messages"));
+    url.query_pairs_mut()
+        .append_pair("q", &format!("rfc822msgid:{message_id}"))
+        .append_pair("labelIds", "SENT")
+        .append_pair("maxResults", "5");
+    let list = api.get(&ctx.user, url).await?;
+    Ok(list["messages"]
+        .as_array()
+        .and_then(|a| a.first())
+        .map(|m| (str_field(m, "id"), str_field(m, "threadId"))))
+}
+
+/// After a send whose outcome is unknown: the sent message, or an error that
+/// says whether it was sent.
+async fn settle(
+    ctx: &ToolCtx,
+    api: &GoogleApi,
+    c: &Composed,
+    cause: ApiError,
+) -> ToolResult<(String, String)> {
+    let mut lookup_failed = false;
+    for delay in CONFIRM_DELAYS {
+        tokio::time::sleep(delay).await;
+        match find_sent(ctx, api, &c.message_id).await {
+            Ok(Some(found)) => return Ok(found),
+            Ok(None) => lookup_failed = false,
+            Err(_) => lookup_failed = true,
+        }
+    }
+    let what = if lookup_failed {
+        format!(
+            "Gmail did not confirm the send ({cause}) and the Sent folder could not be checked, so the message may or may not have gone out. Before sending again, check with gmail_search query `rfc822msgid:{}`.",
+            c.message_id
+        )
+    } else {
+        format!(
+            "Gmail did not confirm the send ({cause}); the message is not in Sent, so it was not sent. It is safe to send it again (if in doubt, gmail_search `rfc822msgid:{}` finds it).",
+            c.message_id
+        )
+    };
+    Err(ToolError::Refused(what))
+}
+
+async fn do_send(
+    ctx: &ToolCtx,
+    api: &GoogleApi,
+    args: &ComposeArgs,
+    sender: Option<&str>,
+) -> ToolResult<SentMessage> {
+    let c = compose(ctx, api, args, sender).await?;
+    let url = api_url(&api.bases.gmail, &gmail_path("/messages/send"));
+    let sent = api
+        .call(
+            &ctx.user,
+            Method::POST,
+            url,
+            Some(Body::Json(raw_body(&c))),
+            Retry::RejectedOnly,
+        )
+        .await;
+    let (id, thread_id, note) = match sent {
+        Ok((v, _)) => (str_field(&v, "id"), str_field(&v, "threadId"), None),
+        Err(e @ ApiError::Unavailable(_)) => {
+            let (id, thread) = settle(ctx, api, &c, e).await?;
+            let note = "Gmail's answer was lost, but the message is in Sent: it was sent once.";
+            (id, thread, Some(note.to_owned()))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(SentMessage {
+        id,
+        thread_id,
+        message_id_header: format!("<{}>", c.message_id),
+        subject: c.subject,
+        recipients: c.recipients,
+        note,
+    })
+}
+
+pub async fn send(
+    ctx: &ToolCtx,
+    api: &GoogleApi,
+    args: ComposeArgs,
+    sender: Option<&str>,
+) -> CallToolResult {
+    match do_send(ctx, api, &args, sender).await {
+        Ok(s) => {
+            let mut text = format!(
+                "Sent \"{}\" to {}.\nid: {}  thread: {}\n",
+                s.subject,
+                s.recipients.join(", "),
+                s.id,
+                s.thread_id
+            );
+            if let Some(n) = &s.note {
+                let _ = writeln!(text, "{n}");
+            }
+            Output::new(&s, text).into_result(ctx.output_limit)
+        }
+        Err(e) => e.into_result(),
+    }
+}
+
+async fn do_draft(
+    ctx: &ToolCtx,
+    api: &GoogleApi,
+    args: &ComposeArgs,
+    sender: Option<&str>,
+) -> ToolResult<CreatedDraft> {
+    let c = compose(ctx, api, args, sender).await?;
+    let url = api_url(&api.bases.gmail, &gmail_path("/drafts"));
+    let (v, _) = api
+        .call(
+            &ctx.user,
+            Method::POST,
+            url,
+            Some(Body::Json(json!({ "message": raw_body(&c) }))),
+            Retry::RejectedOnly,
+        )
+        .await?;
+    Ok(CreatedDraft {
+        draft_id: str_field(&v, "id"),
+        message_id: str_field(&v["message"], "id"),
+        thread_id: str_field(&v["message"], "threadId"),
+        subject: c.subject,
+        recipients: c.recipients,
+    })
+}
+
+pub async fn create_draft(
+    ctx: &ToolCtx,
+    api: &GoogleApi,
+    args: ComposeArgs,
+    sender: Option<&str>,
+) -> CallToolResult {
+    match do_draft(ctx, api, &args, sender).await {
+        Ok(d) => {
+            let text = format!(
+                "Draft \"{}\" to {} saved (not sent).\ndraft id: {}  message id: {}  thread: {}\n",
+                d.subject,
+                d.recipients.join(", "),
+                d.draft_id,
+                d.message_id,
+                d.thread_id
+            );
+            Output::new(&d, text).into_result(ctx.output_limit)
+        }
+        Err(e) => e.into_result(),
+    }
+}
