@@ -40,6 +40,7 @@ class Exchange:
     form: dict[str, str]
     status: int
     body: bytes
+    bearer: str | None = None
 
 
 @dataclass
@@ -88,7 +89,9 @@ class GoogleFront:
                         document["expires_in"] = front.code_expires_in
                         payload = json.dumps(document).encode()
                 with front.lock:
-                    front.exchanges.append(Exchange(self.command, path, form, status, payload))
+                    authorization = self.headers.get("authorization") or ""
+                    bearer = authorization[7:] if authorization.lower().startswith("bearer ") else None
+                    front.exchanges.append(Exchange(self.command, path, form, status, payload, bearer))
                 self.send_response(status, reason)
                 for name, value in answer_headers:
                     if name.lower() not in HOP_BY_HOP:
