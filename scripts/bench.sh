@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks with printed figures (see docs/benchmarks.md). Not part of the
 # test command: figures depend on the machine and are read, not asserted.
-# Usage: scripts/bench.sh [startup|tokens|paths|load|all]
+# Usage: scripts/bench.sh [startup|tokens|paths|load|overhead|all]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -31,4 +31,7 @@ if [[ $what == load || $what == all ]]; then
   "$BENCH" load --bin "$BIN" --concurrency 64 --seconds 10 --mode stateless --method tools/list
   "$BENCH" load --bin "$BIN" --concurrency 64 --seconds 10 --mode legacy --method tools/list
   "$BENCH" load --bin "$BIN" --concurrency 64 --seconds 10 --mode stateless --method tools/call --tool whoami
+fi
+if [[ $what == overhead || $what == all ]]; then
+  "$BENCH" overhead --bin "$BIN" --concurrency 32 --seconds 10
 fi

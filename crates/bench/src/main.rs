@@ -12,6 +12,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+mod overhead;
 mod paths;
 
 use anyhow::{Context, bail};
@@ -64,6 +65,16 @@ enum Cmd {
     Paths {
         #[arg(long, default_value_t = 100)]
         calls: u64,
+    },
+    /// Gateway-added latency of a tool call next to the same Google request made directly.
+    Overhead {
+        /// The gateway binary (a release build).
+        #[arg(long)]
+        bin: PathBuf,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
     },
     /// Cost of validating a gateway access token (what every /mcp request pays).
     Tokens {
@@ -583,6 +594,11 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Cmd::Startup { bin, runs } => startup(bin, runs).await,
         Cmd::Paths { calls } => paths::run(calls).await,
+        Cmd::Overhead {
+            bin,
+            concurrency,
+            seconds,
+        } => overhead::run(bin, concurrency, seconds).await,
         Cmd::Tokens { iterations } => {
             tokens_bench(iterations);
             Ok(())

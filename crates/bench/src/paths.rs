@@ -103,7 +103,7 @@ fn query(url: &str) -> HashMap<String, String> {
 }
 
 /// The gateway's OAuth flow as an MCP client runs it; returns an access token.
-async fn sign_in(public: &str, http: &reqwest::Client) -> anyhow::Result<String> {
+pub(crate) async fn sign_in(public: &str, http: &reqwest::Client) -> anyhow::Result<String> {
     let redirect = "http://127.0.0.1:9/callback";
     let reg: Value = http
         .post(format!("{public}/oauth/register"))
