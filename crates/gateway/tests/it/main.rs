@@ -20,3 +20,6 @@ mod oauth_clients;
 mod oauth_flow;
 mod oauth_refusals;
 mod oauth_tokens;
+
+mod gmail_read;
+mod gmail_support;
