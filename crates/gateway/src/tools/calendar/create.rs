@@ -123,6 +123,7 @@ pub fn check_emails(field: &str, emails: &[String]) -> ToolResult<Vec<String>> {
 }
 
 /// An event's new start and end as Google's `EventDateTime` values.
+#[derive(Debug)]
 pub struct Times {
     pub start: Value,
     pub end: Value,
