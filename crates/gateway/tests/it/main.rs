@@ -21,5 +21,9 @@ mod oauth_flow;
 mod oauth_refusals;
 mod oauth_tokens;
 
+mod calendar_errors;
+mod calendar_support;
+mod calendar_tools;
+
 mod gmail_read;
 mod gmail_support;
