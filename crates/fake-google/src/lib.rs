@@ -1,4 +1,5 @@
-//! A faithful in-process fake of Google's OAuth 2.0 / OpenID Connect service.
+//! A faithful in-process fake of Google's OAuth 2.0 / OpenID Connect service,
+//! and of the Gmail v1 and Calendar v3 REST APIs the gateway calls.
 //!
 //! The gateway's tests and its demo mode use it in place of `accounts.google.com`,
 //! `oauth2.googleapis.com`, `openidconnect.googleapis.com` and `www.googleapis.com`:
@@ -30,6 +31,44 @@
 //! | `GET /v1/userinfo`, `GET /oauth2/v3/userinfo` | openidconnect / www.googleapis.com | Bearer access token |
 //! | `GET /oauth2/v1/tokeninfo`, `GET /oauth2/v3/tokeninfo` | www.googleapis.com | `access_token=` or `id_token=` (v3) |
 //! | `GET /.well-known/openid-configuration` | accounts.google.com | endpoints point at this fake |
+//! | `/gmail/v1/users/{userId}/…` | gmail.googleapis.com | see below |
+//! | `/calendar/v3/…` | www.googleapis.com | see below |
+//!
+//! # Gmail and Calendar
+//!
+//! Every API request needs `Authorization: Bearer <access token from /token>`
+//! (or `access_token=`); the token's user decides whose data is served, and
+//! the token's scopes must include one that Google's discovery document lists
+//! for the method ([`METHOD_SCOPES`]). Errors use Google's JSON error shape
+//! (`{"error": {"code", "message", "errors": [{"message", "domain", "reason"}], "status"}}`).
+//! Each user's mailbox and calendars are seeded on first use (see [`seed`]):
+//! deterministic per email, with times relative to the moment of seeding.
+//!
+//! Gmail (`userId` is `me` or the user's address; another address is 403):
+//! `getProfile`; `messages.list` (`q`, `labelIds`, `includeSpamTrash`,
+//! `maxResults` ≤ 500, `pageToken`); `messages.get` (`format`
+//! full/metadata/minimal/raw, `metadataHeaders`); `messages.send` (JSON `raw`
+//! with `threadId`, or `/upload/…?uploadType=media`); `messages.modify`,
+//! `batchModify`, `trash`, `untrash`; `messages.attachments.get` (unpadded
+//! base64url `data`); `threads.list`, `get`, `modify`, `trash`, `untrash`;
+//! `labels.list`, `get` (with counts), `create`; `drafts.create`, `list`,
+//! `get`, `send`, `delete`. Search (`q`) understands `from: to: cc: bcc:
+//! subject: label: in: is: has:attachment filename: category: newer_than:
+//! older_than: after: before: rfc822msgid:`, free words, quoted phrases, `-`
+//! and `OR`. A sent message joins `threadId` only when In-Reply-To/References
+//! name a message of that thread and the subjects match (Gmail's rule); mail
+//! to another user of the fake lands in their inbox.
+//!
+//! Calendar: `calendarList.list`, `calendars.get`, `events.list` (`timeMin`
+//! bounds the end, `timeMax` the start; `singleEvents` expands RRULEs with
+//! exceptions; `orderBy=startTime` needs `singleEvents=true`; `q`, `timeZone`,
+//! `showDeleted`, `maxResults` ≤ 2500, `pageToken`), `events.get` (also
+//! instance ids `<id>_<YYYYMMDDTHHMMSSZ>`), `events.instances`,
+//! `events.insert` (attendees, all-day, Meet links with
+//! `conferenceDataVersion=1`, `sendUpdates` checked), `events.patch` (JSON
+//! merge; patching an instance makes an exception), `events.delete` (410
+//! when already deleted), `freebusy.query`. A colleague's primary calendar
+//! (same Workspace domain) is visible as free/busy only.
 //!
 //! # Behaviour worth knowing
 //!
@@ -55,6 +94,16 @@
 //!   do not expire unless [`FakeGoogle::expire_refresh_tokens_for`] is called.
 //! - The refresh grant ignores a `scope` parameter (no down-scoping).
 //! - `/oauth2/v3/tokeninfo` accepts `access_token` only, not `id_token`.
+//! - Gmail: `after:`/`before:` dates are UTC midnight (Gmail uses the account's
+//!   zone); `resultSizeEstimate` is exact; attachment ids are stable; no
+//!   history, watch, import/insert, settings or batch HTTP endpoint; message
+//!   bodies are served as UTF-8 whatever their charset; `drafts.send` gives
+//!   the sent message a new id.
+//! - Calendar: no sync tokens (a `nextSyncToken` is sent but not accepted),
+//!   no ACLs, watch, move, quickAdd, import or update (PUT); invitations are
+//!   not copied into attendees' calendars and `sendUpdates` sends nothing;
+//!   all-day events are placed in the calendar's zone.
+//! - Page tokens are offsets into the current result.
 //! - Invalid-request conditions the real service shows as an error page after
 //!   the redirect URI was checked (such as a bad `scope`) are redirected back
 //!   with `error=` as RFC 6749 describes.
@@ -64,6 +113,12 @@
 //! See the methods of [`FakeGoogle`]: counters ([`FakeGoogle::requests`]), recorded
 //! requests ([`FakeGoogle::last_request`]), fault injection ([`FakeGoogle::inject`]),
 //! auto-approve ([`FakeGoogle::set_auto_approve`]), revocation and expiry, key rotation.
+//! Fault paths ending in `*` match every path under that prefix, and faults on
+//! API paths answer in the API error shape ([`Fault::rate_limit`] for 403 quota errors).
+//! API data: [`FakeGoogle::gmail_messages`], [`FakeGoogle::gmail_ids_by_subject`],
+//! [`FakeGoogle::add_gmail_message`], [`FakeGoogle::sent_messages`],
+//! [`FakeGoogle::calendar_events`], [`FakeGoogle::calendar_event_id`],
+//! [`FakeGoogle::add_calendar_event`], [`FakeGoogle::reset_user_data`].
 #![forbid(unsafe_code)]
 
 mod api;

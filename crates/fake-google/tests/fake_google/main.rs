@@ -3,7 +3,9 @@
 mod api;
 mod authorize;
 mod calendar;
+mod discovery;
 mod gmail;
+mod gmail_write;
 mod helpers;
 mod hooks;
 mod keys;
