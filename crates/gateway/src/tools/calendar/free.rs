@@ -37,7 +37,7 @@ pub struct FindFreeTimeArgs {
     /// Meeting length in minutes, 15 to 480 (default 30).
     #[serde(default)]
     pub duration_minutes: Option<u32>,
-    /// Earliest start: RFC 3339, a local date-time or a date (read in `time_zone`). Default: now.
+    /// Earliest start: RFC 3339, a local date-time or a date (read in `time_zone`). Default: now; times already past are skipped.
     #[serde(default)]
     pub time_min: Option<String>,
     /// Latest end, same forms (a date means through the end of that day). Default: 7 days after `time_min`; at most 62 days after it.
@@ -337,8 +337,9 @@ async fn search(ctx: &ToolCtx, api: &GoogleApi, args: &FindFreeTimeArgs) -> Tool
         )
         .await?;
     let calendars = &answer["calendars"];
+    // Slots in the past are of no use: the search starts now at the earliest.
     let window = Interval {
-        start: time_min,
+        start: time_min.max(ceil_to_grid(Utc::now())),
         end: time_max,
     };
     let mut all_busy = Vec::new();
