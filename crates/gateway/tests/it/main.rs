@@ -27,3 +27,4 @@ mod calendar_tools;
 
 mod gmail_read;
 mod gmail_support;
+mod gmail_send;
