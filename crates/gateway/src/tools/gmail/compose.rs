@@ -51,13 +51,13 @@ pub struct AttachmentArg {
 pub struct ComposeArgs {
     /// Recipients: `alice@example.com` or `Alice Example <alice@example.com>`. May be empty
     /// when replying (the reply then goes to the original sender).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_or_many")]
     pub to: Vec<String>,
     /// Cc recipients, same forms as `to`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_or_many")]
     pub cc: Vec<String>,
     /// Bcc recipients (hidden from the others), same forms as `to`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_or_many")]
     pub bcc: Vec<String>,
     /// Subject line. Required for a new message; when replying it defaults to the
     /// original's subject, and `Re: ` is added when missing.
@@ -75,6 +75,44 @@ pub struct ComposeArgs {
     /// In-Reply-To and References set.
     #[serde(default)]
     pub reply_to_message_id: Option<String>,
+}
+
+/// A list of addresses, also accepted as one string (`"a@x.com, b@y.com"`).
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::Many(v) => v,
+        OneOrMany::One(s) => split_addresses(&s),
+    })
+}
+
+/// Splits `a@x.com, Name <b@y.com>` at commas outside quotes and angle brackets.
+fn split_addresses(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut cur, mut quoted, mut angle) = (String::new(), false, false);
+    for c in s.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '<' => angle = true,
+            '>' => angle = false,
+            ',' | ';' if !quoted && !angle => {
+                out.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    out.push(cur);
+    out.into_iter()
+        .map(|a| a.trim().to_owned())
+        .filter(|a| !a.is_empty())
+        .collect()
 }
 
 /// A built message, ready for `raw`.
@@ -401,6 +439,14 @@ mod tests {
         assert_eq!(parse_address("a b@c.example"), None);
         assert_eq!(parse_address("a@localhost"), None);
         assert_eq!(parse_address("x@y.example\r\nBcc: e@vil.example"), None);
+    }
+
+    #[test]
+    fn address_lists_split_outside_quotes() {
+        assert_eq!(
+            split_addresses("a@x.example, \"Doe, Jane\" <j@y.example>;b@z.example"),
+            vec!["a@x.example", "\"Doe, Jane\" <j@y.example>", "b@z.example"]
+        );
     }
 
     #[test]
