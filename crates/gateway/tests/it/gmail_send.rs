@@ -184,7 +184,7 @@ async fn a_reply_joins_the_thread_with_in_reply_to_and_references() {
         .references()
         .as_text_list()
         .unwrap_or_default()
-        .into_iter()
+        .iter()
         .map(|s| s.to_string())
         .collect();
     assert_eq!(refs.last(), Some(&orig_id), "{refs:?}");
@@ -235,10 +235,15 @@ async fn drafts_are_saved_not_sent() {
     let (v, text) = gm
         .ok(
             "gmail_create_draft",
-            json!({"to": [ERIN], "subject": "Plan for next week", "body": "*Draft* plan", "body_format": "markdown"}),
+            json!({"to": ERIN, "subject": "Plan for next week", "body": "*Draft* plan", "body_format": "markdown"}),
         )
         .await;
     assert!(v["draft_id"].as_str().unwrap().starts_with("r-"), "{v}");
+    assert_eq!(
+        v["recipients"],
+        json!([ERIN]),
+        "a single string is one recipient"
+    );
     assert!(text.contains("not sent"), "{text}");
     assert!(env.fake().sent_messages(ANN).is_empty());
     let draft = env

@@ -28,3 +28,5 @@ mod calendar_tools;
 mod gmail_read;
 mod gmail_support;
 mod gmail_send;
+mod gmail_errors;
+mod gmail_modify;
