@@ -135,10 +135,16 @@ async fn fetch(
             args.message_id, args.attachment_id
         )),
     );
-    let body = api
-        .get(&ctx.user, url)
-        .await
-        .map_err(|e| not_found(e, "no attachment", &args.attachment_id))?;
+    let body = api.get(&ctx.user, url).await.map_err(|e| match e {
+        // Gmail's answer to an attachment id that is not the message's.
+        crate::google::api::ApiError::BadRequest(m) if m.contains("attachment") => {
+            crate::google::api::ApiError::NotFound(format!(
+                "no attachment {} on message {}",
+                args.attachment_id, args.message_id
+            ))
+        }
+        e => not_found(e, "no attachment", &args.attachment_id),
+    })?;
     let bytes = decode_base64(body["data"].as_str().unwrap_or_default()).ok_or_else(|| {
         ToolError::Api(crate::google::api::ApiError::Unavailable(
             "Gmail sent unreadable attachment data".into(),
