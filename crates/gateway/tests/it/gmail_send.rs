@@ -10,7 +10,7 @@ use fake_google::{
 use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::json;
 
-use crate::gmail_support::{ann, ann_via_proxy, ids};
+use crate::gmail_support::{Loss, ann, ann_via_proxy, ids};
 use crate::google_flow::{ANN, ERIN};
 
 const SEND_PATH: &str = "/gmail/v1/users/me/messages/send";
@@ -271,8 +271,14 @@ async fn drafts_are_saved_not_sent() {
 
 #[tokio::test]
 async fn a_lost_answer_to_a_send_is_settled_from_sent_without_sending_twice() {
+    for how in [Loss::Unavailable, Loss::CutOff] {
+        sent_once_despite(how).await;
+    }
+}
+
+async fn sent_once_despite(how: Loss) {
     let (env, proxy, gm) = ann_via_proxy().await;
-    proxy.lose_next(SEND_PATH);
+    proxy.lose_next(SEND_PATH, how);
     let (v, text) = gm
         .ok(
             "gmail_send",
@@ -281,7 +287,7 @@ async fn a_lost_answer_to_a_send_is_settled_from_sent_without_sending_twice() {
         .await;
     assert!(text.contains("in Sent"), "{text}");
     let sent = env.fake().sent_messages(ANN);
-    assert_eq!(sent.len(), 1, "sent more than once");
+    assert_eq!(sent.len(), 1, "{how:?}: sent more than once");
     let stored = env
         .fake()
         .gmail_messages(ANN)

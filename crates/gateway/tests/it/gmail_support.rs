@@ -119,8 +119,17 @@ pub fn ids(env: &Env, email: &str, subject: &str) -> Vec<String> {
 pub struct LosingProxy {
     pub url: String,
     target: Arc<Mutex<String>>,
-    lose: Arc<Mutex<Option<String>>>,
+    lose: Arc<Mutex<Option<(String, Loss)>>>,
     http: reqwest::Client,
+}
+
+/// How an answer is lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loss {
+    /// Answered with 503 instead.
+    Unavailable,
+    /// The connection breaks in the middle of the answer.
+    CutOff,
 }
 
 async fn forward(
@@ -155,13 +164,28 @@ async fn forward(
     let bytes = r.bytes().await.unwrap_or_default();
     let lose = {
         let mut l = p.lose.lock().unwrap();
-        let hit = l.as_deref() == Some(uri.path());
-        if hit {
-            *l = None;
+        match l.take() {
+            Some((path, how)) if path == uri.path() => Some(how),
+            other => {
+                *l = other;
+                None
+            }
         }
-        hit
     };
-    if lose {
+    if lose == Some(Loss::CutOff) {
+        let half = bytes.slice(..bytes.len() / 2);
+        let parts: Vec<Result<Bytes, std::io::Error>> = vec![
+            Ok(half),
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "cut off",
+            )),
+        ];
+        return out
+            .body(axum::body::Body::from_stream(futures::stream::iter(parts)))
+            .unwrap();
+    }
+    if lose == Some(Loss::Unavailable) {
         let e = json!({"error": {"code": 503, "message": "The service is currently unavailable.", "status": "UNAVAILABLE"}});
         return (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -199,9 +223,9 @@ impl LosingProxy {
         *self.target.lock().unwrap() = target.trim_end_matches('/').to_owned();
     }
 
-    /// Loses the answer to the next request on `path`.
-    pub fn lose_next(&self, path: &str) {
-        *self.lose.lock().unwrap() = Some(path.to_owned());
+    /// Loses the answer to the next request on `path`, in the way `how`.
+    pub fn lose_next(&self, path: &str, how: Loss) {
+        *self.lose.lock().unwrap() = Some((path.to_owned(), how));
     }
 }
 
