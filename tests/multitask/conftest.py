@@ -166,6 +166,17 @@ class Fleet:
 MakeFleet = Callable[..., Fleet]
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> object:
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_FAILED] = report.failed
+    return report
+
+
+CALL_FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture
 def make_fleet(
     binaries: None, aws: Aws, tmp_path: Path, request: pytest.FixtureRequest
@@ -198,6 +209,9 @@ def make_fleet(
 
     yield make
 
+    if request.node.stash.get(CALL_FAILED, False):
+        for fleet in fleets:
+            print(f"\n=== logs of {fleet.work} ===\n{fleet.logs()}")
     failures = []
     for fleet in fleets:
         for task in fleet.tasks.values():
