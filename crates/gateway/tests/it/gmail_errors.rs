@@ -47,10 +47,7 @@ async fn unknown_ids_are_not_found() {
             json!({"message_id": png, "attachment_id": "ANGjdJxyz"}),
         )
         .await;
-    assert!(
-        text.contains("not found") || text.contains("rejected"),
-        "{text}"
-    );
+    assert!(text.contains("not found: no attachment"), "{text}");
     let text = gm
         .err(
             "gmail_send",
