@@ -11,6 +11,7 @@
 //! | `ttl`     | N    | expiry in Unix seconds (the table's TTL attribute)  |
 //! | `gpk`     | S    | `<kind>#<group>`, only when grouped (index `gsi1`)  |
 //! | `gsk`     | S    | the record's `pk`, only when grouped (`gsi1` sort)  |
+//! | `wid`     | S    | random id of the write that produced the item       |
 //!
 //! Every compare-and-set is one conditional write. Versions are taken from
 //! a hybrid clock (microseconds since the epoch, strictly increasing within
@@ -20,6 +21,11 @@
 //! item into a *tombstone* (no value, `ttl` = now) that keeps its version
 //! until DynamoDB's TTL removes it, so a key created again gets a greater
 //! version.
+//!
+//! The SDK sends a request again when an attempt times out. A conditional
+//! write whose first attempt went through would then fail its own
+//! condition; the write id in the item returned with the failure shows
+//! that it was this very write, which is then reported as done.
 
 use std::collections::HashMap;
 
@@ -27,13 +33,14 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use futures::StreamExt;
 
 mod item;
 mod table;
 
-use item::{LIVE, PK, Stored, VersionClock, n, names, pk, s, to_item};
+use item::{LIVE, PK, Stored, VersionClock, n, names, new_write_id, pk, s, to_item};
 pub use table::TableSetup;
 
 use super::{Expect, Kind, Put, Record, Store, StoreError, StoreResult, now_unix};
@@ -116,8 +123,7 @@ impl DynamoStore {
         out.item().map(Stored::parse).transpose()
     }
 
-    /// Turns the record into a tombstone if `condition` holds; returns the
-    /// old item (`None` when the condition failed).
+    /// Turns the record into a tombstone if `condition` holds.
     async fn tombstone(
         &self,
         kind: Kind,
@@ -125,9 +131,11 @@ impl DynamoStore {
         condition: &str,
         mut values: HashMap<String, AttributeValue>,
         now: i64,
-    ) -> StoreResult<Option<HashMap<String, AttributeValue>>> {
+    ) -> StoreResult<Tombstoned> {
+        const UPDATE: &str = "SET #ttl = :gone, #wid = :wid REMOVE #v, #gpk, #gsk";
+        let write_id = new_write_id();
         values.insert(":gone".to_owned(), n(now));
-        const UPDATE: &str = "SET #ttl = :gone REMOVE #v, #gpk, #gsk";
+        values.insert(":wid".to_owned(), s(write_id.as_str()));
         let result = self
             .client
             .update_item()
@@ -138,13 +146,29 @@ impl DynamoStore {
             .set_expression_attribute_names(Some(names(&[UPDATE, condition])))
             .set_expression_attribute_values(Some(values))
             .return_values(ReturnValue::AllOld)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        match result {
-            Ok(out) => Ok(Some(out.attributes.unwrap_or_default())),
-            Err(e) if is_conditional_failure(&e) => Ok(None),
-            Err(e) => Err(self.error("UpdateItem", e)),
+        let old = match result {
+            Ok(out) => Stored::parse(&out.attributes.unwrap_or_default())?,
+            Err(e) if is_conditional_failure(&e) => {
+                let old = e.as_service_error().and_then(|e| match e {
+                    UpdateItemError::ConditionalCheckFailedException(e) => e.item(),
+                    _ => None,
+                });
+                return match old.map(Stored::parse).transpose()? {
+                    Some(old) if old.write_id.as_deref() == Some(&write_id) => {
+                        Ok(Tombstoned::Repeated)
+                    }
+                    _ => Ok(Tombstoned::ConditionFailed),
+                };
+            }
+            Err(e) => return Err(self.error("UpdateItem", e)),
+        };
+        if old.write_id.as_deref() == Some(&write_id) {
+            return Ok(Tombstoned::Repeated);
         }
+        Ok(Tombstoned::Done(old.live(now).is_some()))
     }
 
     /// Adds the record in `item` to `out` if it is live.
@@ -199,6 +223,16 @@ where
     }
 }
 
+/// What a tombstone update did.
+enum Tombstoned {
+    /// Done; whether the record was live before.
+    Done(bool),
+    /// An earlier attempt of the same request had done it.
+    Repeated,
+    /// The condition did not hold; nothing changed.
+    ConditionFailed,
+}
+
 fn is_conditional_failure<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
     e.as_service_error().and_then(ProvideErrorMetadata::code)
         == Some("ConditionalCheckFailedException")
@@ -237,6 +271,7 @@ impl Store for DynamoStore {
                  AND (attribute_not_exists(#ttl) OR #ttl > :now)"
             }
         };
+        let write_id = new_write_id();
         for _ in 0..MAX_VERSION_ATTEMPTS {
             let Some(above) = floor.checked_add(1) else {
                 // No write can have produced this version.
@@ -257,7 +292,7 @@ impl Store for DynamoStore {
                 .client
                 .put_item()
                 .table_name(&self.table)
-                .set_item(Some(to_item(&put, version)))
+                .set_item(Some(to_item(&put, version, &write_id)))
                 .condition_expression(condition)
                 .set_expression_attribute_names(Some(names(&[condition])))
                 .set_expression_attribute_values(Some(values))
@@ -271,17 +306,26 @@ impl Store for DynamoStore {
                 Err(e) if is_conditional_failure(&e) => e,
                 Err(e) => return Err(self.error("PutItem", e)),
             };
+            let returned = failed.as_service_error().and_then(|e| match e {
+                PutItemError::ConditionalCheckFailedException(e) => e.item(),
+                _ => None,
+            });
+            let old = match returned {
+                Some(item) => Some(Stored::parse(item)?),
+                None if matches!(put.expect, Expect::Version(_)) => None,
+                None => self.get_raw(put.kind, put.key).await?,
+            };
+            if let Some(old) = &old
+                && old.write_id.as_deref() == Some(&write_id)
+            {
+                // An earlier attempt of this request went through and its
+                // answer was lost; the SDK's retry then failed the condition.
+                return Ok(old.version);
+            }
             if let Expect::Version(_) = put.expect {
                 return Err(StoreError::Conflict);
             }
             // The caller's condition, or only the version guard?
-            let old = match failed.as_service_error().and_then(|e| match e {
-                PutItemError::ConditionalCheckFailedException(e) => e.item(),
-                _ => None,
-            }) {
-                Some(item) => Some(Stored::parse(item)?),
-                None => self.get_raw(put.kind, put.key).await?,
-            };
             let Some(old) = old else {
                 // Deleted in the meantime: try again.
                 continue;
@@ -306,13 +350,16 @@ impl Store for DynamoStore {
         let now = now_unix();
         match expect {
             Expect::Any => {
-                let old = self
+                let done = self
                     .tombstone(kind, key, "attribute_exists(#pk)", HashMap::new(), now)
                     .await?;
-                let Some(old) = old else {
-                    return Ok(false);
-                };
-                Ok(Stored::parse(&old)?.live(now).is_some())
+                Ok(match done {
+                    Tombstoned::Done(was_live) => was_live,
+                    Tombstoned::ConditionFailed => false,
+                    // The first attempt's answer, which said whether the
+                    // record was live, was lost; something was there.
+                    Tombstoned::Repeated => true,
+                })
             }
             Expect::Absent => match self.get(kind, key).await? {
                 Some(_) => Err(StoreError::Conflict),
@@ -325,8 +372,8 @@ impl Store for DynamoStore {
                 ]);
                 let condition = format!("#ver = :expected AND {LIVE}");
                 match self.tombstone(kind, key, &condition, values, now).await? {
-                    Some(_) => Ok(true),
-                    None => Err(StoreError::Conflict),
+                    Tombstoned::Done(_) | Tombstoned::Repeated => Ok(true),
+                    Tombstoned::ConditionFailed => Err(StoreError::Conflict),
                 }
             }
         }

@@ -183,7 +183,8 @@ async fn items_have_the_documented_layout() {
     assert_eq!(item["v"].as_b().unwrap(), &Blob::new(b"\x00sealed"));
     assert_eq!(item["ver"].as_n().unwrap(), &version.to_string());
     assert_eq!(item["ttl"].as_n().unwrap(), &expires.to_string());
-    assert_eq!(item.len(), 7);
+    assert!(!item["wid"].as_s().unwrap().is_empty(), "write id");
+    assert_eq!(item.len(), 8);
 
     store
         .put(put(Kind::User, "u", b"plain", Expect::Any))
@@ -194,7 +195,7 @@ async fn items_have_the_documented_layout() {
     names.sort();
     assert_eq!(
         names,
-        ["kind", "pk", "v", "ver"],
+        ["kind", "pk", "v", "ver", "wid"],
         "sparse: no ttl, no index keys"
     );
 }
@@ -392,4 +393,65 @@ fn store_init_without_dynamodb_creates_the_sqlite_file() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     assert!(data.join("gateway.db").is_file());
+}
+
+/// Forwards connections to `upstream`; the answers on the first connection
+/// arrive only after `delay`, when the client has given up on them.
+async fn slow_first_answer_proxy(upstream: String, delay: std::time::Duration) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let upstream = upstream.trim_start_matches("http://").to_owned();
+    tokio::spawn(async move {
+        let mut first = true;
+        while let Ok((client, _)) = listener.accept().await {
+            let upstream = tokio::net::TcpStream::connect(&upstream).await.unwrap();
+            let slow = std::mem::take(&mut first);
+            tokio::spawn(async move {
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut up_read, mut up_write) = upstream.into_split();
+                let requests = tokio::io::copy(&mut client_read, &mut up_write);
+                let answers = async {
+                    if slow {
+                        let mut first = [0u8; 1];
+                        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                        if up_read.read_exact(&mut first).await.is_ok() {
+                            tokio::time::sleep(delay).await;
+                            let _ = client_write.write_all(&first).await;
+                        }
+                    }
+                    tokio::io::copy(&mut up_read, &mut client_write).await
+                };
+                let _ = tokio::join!(requests, answers);
+            });
+        }
+    });
+    url
+}
+
+/// A write whose answer is lost is sent again by the SDK; the second
+/// attempt finds the first one's item and reports success, not a conflict.
+#[tokio::test]
+async fn a_write_sent_twice_after_a_lost_answer_succeeds_once() {
+    let Some(url) = moto_url("a_write_sent_twice_after_a_lost_answer_succeeds_once") else {
+        return;
+    };
+    let (_, direct) = fresh_table(&url).await;
+    let proxy = slow_first_answer_proxy(
+        url.clone(),
+        mcp_gateway::aws::ATTEMPT_TIMEOUT + std::time::Duration::from_millis(500),
+    )
+    .await;
+    let through_proxy = DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&sdk(&proxy).await),
+        direct.table(),
+    );
+    let version = through_proxy
+        .put(put(Kind::Lease, "once", b"mine", Expect::Absent))
+        .await
+        .expect("the retried create reports success");
+    let record = direct.get(Kind::Lease, "once").await.unwrap().unwrap();
+    assert_eq!(
+        (record.value.as_slice(), record.version),
+        (&b"mine"[..], version)
+    );
 }

@@ -16,6 +16,9 @@ pub(super) const VALUE: &str = "v";
 pub(super) const VERSION: &str = "ver";
 pub(super) const GPK: &str = "gpk";
 pub(super) const GSK: &str = "gsk";
+/// A random id of the write that produced the item: a write whose answer
+/// was lost and that the SDK sent again recognises itself by it.
+pub(super) const WRITE_ID: &str = "wid";
 
 /// Versions: microseconds since the epoch, strictly increasing within the
 /// process even when the wall clock stalls or steps back.
@@ -56,7 +59,7 @@ pub(super) fn n(value: impl ToString) -> AttributeValue {
 }
 
 /// Every attribute an expression may name.
-const ATTRIBUTES: [&str; 7] = [PK, KIND, VALUE, VERSION, TTL_ATTRIBUTE, GPK, GSK];
+const ATTRIBUTES: [&str; 8] = [PK, KIND, VALUE, VERSION, TTL_ATTRIBUTE, GPK, GSK, WRITE_ID];
 
 /// Expression attribute names (`#pk` for `pk`, ...; `ttl` is a reserved
 /// word) for exactly the attributes `expressions` use: DynamoDB refuses
@@ -91,6 +94,7 @@ pub(super) struct Stored {
     /// `None` on a tombstone.
     pub(super) record: Option<Record>,
     pub(super) version: u64,
+    pub(super) write_id: Option<String>,
 }
 
 impl Stored {
@@ -142,11 +146,16 @@ impl Stored {
             }
             Some(_) => return Err(corrupt(&format!("{pk}: non-binary value"))),
         };
+        let write_id = match item.get(WRITE_ID) {
+            Some(AttributeValue::S(id)) => Some(id.clone()),
+            _ => None,
+        };
         Ok(Stored {
             kind,
             key: key.to_owned(),
             record,
             version,
+            write_id,
         })
     }
 
@@ -160,12 +169,22 @@ impl Stored {
     }
 }
 
-pub(super) fn to_item(put: &Put<'_>, version: u64) -> HashMap<String, AttributeValue> {
+/// A new random write id.
+pub(super) fn new_write_id() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
+pub(super) fn to_item(
+    put: &Put<'_>,
+    version: u64,
+    write_id: &str,
+) -> HashMap<String, AttributeValue> {
     let pk = pk(put.kind, put.key);
     let mut item = HashMap::from([
         (KIND.to_owned(), s(put.kind.as_str())),
         (VALUE.to_owned(), AttributeValue::B(Blob::new(put.value))),
         (VERSION.to_owned(), n(version)),
+        (WRITE_ID.to_owned(), s(write_id)),
     ]);
     if let Some(at) = put.expires_at {
         item.insert(TTL_ATTRIBUTE.to_owned(), n(at));
@@ -200,7 +219,7 @@ mod tests {
             expires_at: Some(1_900_000_000),
             expect: Expect::Any,
         };
-        let raw = to_item(&put, 42);
+        let raw = to_item(&put, 42, "w1");
         assert_eq!(raw[PK], s("grant#a#b"));
         assert_eq!(raw[GPK], s("grant#user#1"));
         assert_eq!(raw[GSK], s("grant#a#b"));
@@ -227,6 +246,7 @@ mod tests {
                 ..put
             },
             7,
+            "w2",
         );
         assert!(!plain.contains_key(GPK) && !plain.contains_key(GSK));
         assert!(!plain.contains_key(TTL_ATTRIBUTE));
