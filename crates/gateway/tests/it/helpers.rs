@@ -402,3 +402,15 @@ impl Store for FlakyStore {
         self.inner.ping().await
     }
 }
+
+/// The default (core) tool set: the gateway's own tools and the core
+/// Workspace tools, and no extended ones.
+pub fn assert_default_tools(names: &[String]) {
+    let expected = mcp_gateway::tools::Selection::default().offered();
+    let mut got: Vec<&str> = names.iter().map(String::as_str).collect();
+    got.sort_unstable();
+    let mut want = expected.clone();
+    want.sort_unstable();
+    assert_eq!(got, want, "tools/list is not the default core set");
+    assert!(got.contains(&"whoami") && got.contains(&"server_info"));
+}

@@ -1,7 +1,7 @@
 use mcp_gateway::store::{Expect, Kind, Put, now_unix};
 use serde_json::json;
 
-use crate::helpers::{Mcp, TestApp, tool_names};
+use crate::helpers::{Mcp, TestApp, assert_default_tools, tool_names};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_session_created_on_one_gateway_is_served_by_another_sharing_the_store() {
@@ -12,7 +12,7 @@ async fn a_session_created_on_one_gateway_is_served_by_another_sharing_the_store
     let mut on_a = Mcp::new(&a);
     on_a.initialize().await;
     let list = on_a.request(2, "tools/list", json!({})).await.message();
-    assert_eq!(tool_names(&list), vec!["server_info", "whoami"]);
+    assert_default_tools(&tool_names(&list));
 
     // Same session, other gateway: restored transparently, no new handshake.
     let mut on_b = Mcp::new(&b);
@@ -20,7 +20,7 @@ async fn a_session_created_on_one_gateway_is_served_by_another_sharing_the_store
     on_b.protocol = on_a.protocol.clone();
     let reply = on_b.request(3, "tools/list", json!({})).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(tool_names(&reply.message()), vec!["server_info", "whoami"]);
+    assert_default_tools(&tool_names(&reply.message()));
     let call = on_b
         .request(
             4,
