@@ -1,6 +1,6 @@
 """Proof 4: after a full sign-in and tool calls, no secret is stored in
 plaintext: not in a full scan of the DynamoDB table, not in the bytes of the
-embedded SQLite store.
+embedded SQLite store, and not in the tasks' JSON logs either.
 
 The secrets: the Google access and refresh tokens the fake issued (exact
 values, seen by the recording front, and Google's prefixes `ya29.` and `1//0`
@@ -127,6 +127,13 @@ def test_no_plaintext_secret_in_a_full_dynamodb_scan(make_fleet: MakeFleet) -> N
     fleet = make_fleet()
     secrets, names = work_and_collect_secrets(fleet)
     assert_no_plaintext(scan_table(fleet), secrets, f"DynamoDB table {fleet.table}", names)
+    assert_no_plaintext(task_logs(fleet), secrets, "the tasks' logs", names)
+
+
+def task_logs(fleet: Fleet) -> list[bytes]:
+    logs = [task.log.read_bytes() for task in fleet.tasks.values()]
+    assert all(b'"message":"request"' in log for log in logs), "request logs were written"
+    return logs
 
 
 def sqlite_files(data_dir: Path) -> list[bytes]:
@@ -144,3 +151,4 @@ def test_no_plaintext_secret_in_the_sqlite_file(make_fleet: MakeFleet) -> None:
     assert_no_plaintext(live, secrets, f"{data_dir} (running)", names)
     assert fleet.a.stop() == 0
     assert_no_plaintext(sqlite_files(data_dir), secrets, f"{data_dir} (after shutdown)", names)
+    assert_no_plaintext(task_logs(fleet), secrets, "the task's log", names)
