@@ -225,6 +225,10 @@ fn spawn_housekeeping(
     stop: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        if store.backend() == "dynamodb" {
+            // DynamoDB's TTL removes expired items without a scan.
+            return;
+        }
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
             tokio::select! {

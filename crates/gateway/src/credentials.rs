@@ -98,6 +98,12 @@ pub struct Credentials {
     inner: Arc<Inner>,
 }
 
+/// The detail (which may name the key) goes to the log, not to the user.
+fn keys_unavailable(e: crate::vault::VaultError) -> CredentialError {
+    tracing::warn!(error = %e, "the vault could not seal or open a Google credential");
+    CredentialError::KeysUnavailable("sealing or opening credentials failed".into())
+}
+
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
@@ -186,7 +192,7 @@ impl Credentials {
             .vault
             .open(&sealed, &SealContext::new(user, purpose))
             .await
-            .map_err(|e| CredentialError::KeysUnavailable(e.to_string()))?;
+            .map_err(keys_unavailable)?;
         Ok(Secret::new(String::from_utf8_lossy(&plain).into_owned()))
     }
 
@@ -201,7 +207,7 @@ impl Credentials {
             .seal(value.as_bytes(), &SealContext::new(user, purpose))
             .await
             .map(|c| b64(&c))
-            .map_err(|e| CredentialError::KeysUnavailable(e.to_string()))
+            .map_err(keys_unavailable)
     }
 
     /// A Google access token for `user` valid for at least [`REFRESH_AHEAD`].

@@ -293,6 +293,9 @@ pub struct RefreshTokenRecord {
     /// Set when the token was exchanged; presenting it again is reuse.
     pub used: bool,
     pub issued_at: i64,
+    /// When it was exchanged.
+    #[serde(default)]
+    pub used_at: Option<i64>,
 }
 
 /// A revocation every task applies to self-contained access tokens: tokens

@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 
 use rmcp::{
     ServerHandler,
-    handler::server::{common::Extension, router::tool::ToolRouter, wrapper::Json},
+    handler::server::{common::Extension, router::tool::ToolRouter},
     model::{CallToolResult, ContentBlock, Implementation, ServerCapabilities, ServerConfig},
     schemars, tool, tool_handler, tool_router,
 };
@@ -16,7 +16,7 @@ use crate::{
     google::api::GoogleApi,
     repo::{GrantRecord, Repo, UserRecord},
     store::Kind,
-    tools::{Selection, ToolCtx},
+    tools::{Output, Selection, ToolCtx},
 };
 
 /// What `server_info` reports: harmless facts about this gateway.
@@ -159,16 +159,26 @@ impl GatewayServer {
             destructive_hint = false,
             idempotent_hint = true,
             open_world_hint = false
-        )
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<ServerInfo>()
     )]
-    fn server_info(&self) -> Json<ServerInfo> {
-        Json(ServerInfo {
+    fn server_info(&self) -> CallToolResult {
+        let info = ServerInfo {
             name: SERVER_NAME.to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             mcp_url: self.facts.mcp_url.clone(),
             allowed_domains: self.facts.allowed_domains.clone(),
             protocol_versions: supported_versions(),
-        })
+        };
+        let text = format!(
+            "{} {}\nMCP URL: {}\nAllowed domains: {}\nProtocol revisions: {}\n",
+            info.name,
+            info.version,
+            info.mcp_url,
+            info.allowed_domains.join(", "),
+            info.protocol_versions.join(", ")
+        );
+        Output::new(&info, text).into_result(self.facts.output_limit)
     }
 
     #[tool(
@@ -179,12 +189,42 @@ impl GatewayServer {
             destructive_hint = false,
             idempotent_hint = true,
             open_world_hint = false
-        )
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<WhoAmI>()
     )]
-    async fn whoami(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-    ) -> Result<Json<WhoAmI>, CallToolResult> {
+    async fn whoami(&self, Extension(parts): Extension<http::request::Parts>) -> CallToolResult {
+        match self.whoami_inner(&parts).await {
+            Ok(me) => {
+                let mut text = format!("Signed in as {} ({})\n", me.email, me.domain);
+                if let Some(n) = &me.name {
+                    text.push_str(&format!("Name: {n}\n"));
+                }
+                text.push_str(&format!(
+                    "MCP client: {}\nSigned in at: {}\nSign-in expires: {}\nGoogle scopes: {}\n",
+                    me.client_name.as_deref().unwrap_or(&me.client_id),
+                    me.signed_in_at,
+                    me.sign_in_expires_at.as_deref().unwrap_or("not forced"),
+                    if me.google_scopes.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        me.google_scopes.join(" ")
+                    }
+                ));
+                if me.needs_sign_in {
+                    text.push_str(&format!(
+                        "Google no longer accepts this gateway's access: sign in again at {}\n",
+                        me.sign_in_url
+                    ));
+                }
+                Output::new(&me, text).into_result(self.facts.output_limit)
+            }
+            Err(e) => e,
+        }
+    }
+}
+
+impl GatewayServer {
+    async fn whoami_inner(&self, parts: &http::request::Parts) -> Result<WhoAmI, CallToolResult> {
         let principal = parts
             .extensions
             .get::<Principal>()
@@ -211,7 +251,7 @@ impl GatewayServer {
             .await
             .map_err(unavailable)?
             .map(|g| g.value);
-        Ok(Json(WhoAmI {
+        Ok(WhoAmI {
             email: user.email,
             user_id: user.sub,
             domain: user.domain,
@@ -224,7 +264,7 @@ impl GatewayServer {
             sign_in_expires_at: grant.and_then(|g| g.sign_in_expires_at).map(rfc3339),
             needs_sign_in: user.needs_reauth,
             sign_in_url: self.facts.sign_in_url.clone(),
-        }))
+        })
     }
 }
 

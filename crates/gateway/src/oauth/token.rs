@@ -27,6 +27,11 @@ use crate::{
     store::{Expect, Kind, StoreError, now_unix},
 };
 
+/// A refresh token presented again this soon after its rotation is taken as a
+/// concurrent duplicate (a client retrying, two requests in flight), refused
+/// without revoking the family; later it is reuse and revokes everything.
+pub const ROTATION_GRACE: i64 = 5;
+
 /// Refresh tokens expire after this long without use.
 pub const REFRESH_IDLE_TTL: i64 = 30 * 24 * 3600;
 
@@ -173,6 +178,7 @@ async fn issue_tokens(
         client_id: grant.client_id.clone(),
         used: false,
         issued_at: now_unix(),
+        used_at: None,
     };
     let mut expires = now_unix() + REFRESH_IDLE_TTL;
     if let Some(limit) = grant.sign_in_expires_at {
@@ -342,6 +348,15 @@ async fn rotate_refresh_token(
         ));
     }
     if found.value.used {
+        if found
+            .value
+            .used_at
+            .is_some_and(|t| now_unix() - t <= ROTATION_GRACE)
+        {
+            return Err(OAuthError::invalid_grant(
+                "this refresh token was just used by a concurrent request; use the tokens that request received",
+            ));
+        }
         revoke_family(s, family).await?;
         tracing::warn!(client_id = %client.client_id, "refresh token reused; its family was revoked");
         return Err(OAuthError::invalid_grant(
@@ -378,6 +393,7 @@ async fn rotate_refresh_token(
     };
     let mut used = found.value.clone();
     used.used = true;
+    used.used_at = Some(now_unix());
     match s
         .repo
         .put(

@@ -17,7 +17,7 @@ use super::{DataKey, EncryptionContext, KeyProvider, VaultError};
 
 /// How long a successful KMS call keeps [`KeyProvider::ping`] from calling
 /// KMS again.
-pub const PING_FRESHNESS: Duration = Duration::from_secs(30);
+pub const PING_FRESHNESS: Duration = Duration::from_secs(5);
 
 const NAME: &str = "kms";
 

@@ -150,7 +150,21 @@ async fn refresh_rotation_and_reuse_revokes_the_family() {
     assert_eq!(status, 200, "{third}");
     let (access3, refresh3) = access_and_refresh(&third);
 
-    // Replaying the first token revokes the whole family.
+    // Replaying the first token within the grace after its rotation is taken
+    // as a concurrent duplicate: refused, the family stays.
+    let (status, body) = env.refresh(&client, &refresh2).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("concurrent"),
+        "{body}"
+    );
+    assert_eq!(env.mcp_status(&access3).await, 200);
+
+    // Replaying the first token later revokes the whole family.
+    backdate_rotation(&env, &refresh).await;
     let (status, body) = env.refresh(&client, &refresh).await;
     assert_eq!(status, 400);
     assert_eq!(body["error"], "invalid_grant");
@@ -169,6 +183,21 @@ async fn refresh_rotation_and_reuse_revokes_the_family() {
     assert!(env.grants(ANN).await.is_empty());
 }
 
+/// Moves a rotated refresh token's rotation time past the grace period.
+async fn backdate_rotation(env: &Env, refresh: &str) {
+    use mcp_gateway::{oauth::tokens::hash_secret, repo::RefreshTokenRecord, store::Kind};
+    env.app
+        .state
+        .oauth
+        .repo
+        .update::<RefreshTokenRecord, _>(Kind::RefreshToken, &hash_secret(refresh), |r| {
+            r.used_at = r.used_at.map(|t| t - 60)
+        })
+        .await
+        .unwrap()
+        .expect("the rotated token is still stored");
+}
+
 #[tokio::test]
 async fn concurrent_rotations_of_one_refresh_token_have_one_winner() {
     let env = Env::start().await;
@@ -185,6 +214,12 @@ async fn concurrent_rotations_of_one_refresh_token_have_one_winner() {
             .all(|(s, b)| s.as_u16() == 400 && b["error"] == "invalid_grant"),
         "{results:?}"
     );
+    // The losers did not revoke the winner's tokens.
+    let (_, winner) = results.iter().find(|(s, _)| *s == 200).unwrap();
+    let (access, refresh) = access_and_refresh(winner);
+    assert_eq!(env.mcp_status(&access).await, 200);
+    let (status, body) = env.refresh(&client, &refresh).await;
+    assert_eq!(status, 200, "{body}");
 }
 
 #[tokio::test]

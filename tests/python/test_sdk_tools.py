@@ -1,0 +1,134 @@
+"""Every Workspace tool through the official MCP Python SDK against `mcp-gateway demo`.
+
+The demo serves alice@example.com's seeded mailbox and calendars from its
+built-in fake Google; the SDK connects with a token from the gateway's own
+OAuth flow and calls each tool as a model would, checking that results carry
+structured content that validates against the tool's output schema and a
+text rendering that is not a raw JSON dump.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx2
+import jsonschema
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from gateway import Gateway
+
+pytestmark = pytest.mark.anyio
+
+
+class Tools:
+    def __init__(self, client: Client, schemas: dict[str, Any]) -> None:
+        self.client = client
+        self.schemas = schemas
+        self.called: set[str] = set()
+
+    async def call(self, name: str, **arguments: Any) -> dict[str, Any]:
+        result = await self.client.call_tool(name, arguments)
+        text = "".join(getattr(c, "text", "") or "" for c in result.content)
+        assert not result.is_error, f"{name}({arguments}) failed: {text}"
+        structured = result.structured_content
+        assert isinstance(structured, dict), f"{name}: no structured content"
+        if self.schemas.get(name):
+            jsonschema.validate(structured, self.schemas[name])
+        assert text.strip(), f"{name}: empty text"
+        try:
+            json.loads(text)
+            raise AssertionError(f"{name}: the text rendering is a raw JSON dump")
+        except json.JSONDecodeError:
+            pass
+        self.called.add(name)
+        return structured
+
+
+async def test_every_tool_through_the_python_sdk(start_gateway) -> None:
+    gateway: Gateway = start_gateway(TOOLS="all")
+    async with httpx2.AsyncClient(timeout=httpx2.Timeout(30.0, read=60.0), headers=gateway.bearer) as http:
+        async with Client(streamable_http_client(gateway.mcp_url, http_client=http)) as client:
+            listed = await client.list_tools()
+            schemas = {t.name: t.output_schema for t in listed.tools}
+            names = set(schemas)
+            tools = Tools(client, schemas)
+
+            # Gateway
+            me = await tools.call("whoami")
+            assert me["email"] == "alice@example.com"
+            await tools.call("server_info")
+
+            # Gmail: read
+            found = await tools.call("gmail_search", query="in:inbox", max_results=5)
+            assert found["messages"], "the seeded inbox is empty"
+            first = found["messages"][0]
+            await tools.call("gmail_read_message", message_id=first["id"])
+            thread = await tools.call("gmail_read_thread", thread_id=first["thread_id"])
+            assert thread["messages"]
+            with_files = await tools.call("gmail_search", query="has:attachment", max_results=5)
+            attachment = None
+            for row in with_files["messages"]:
+                message = await tools.call("gmail_read_message", message_id=row["id"])
+                if message["attachments"]:
+                    attachment = (row["id"], message["attachments"][0]["attachment_id"])
+                    break
+            assert attachment, "no seeded message with an attachment"
+            await tools.call("gmail_get_attachment", message_id=attachment[0], attachment_id=attachment[1])
+            labels = await tools.call("gmail_list_labels")
+            assert any(label["id"] == "INBOX" for label in labels["labels"])
+
+            # Gmail: write
+            await tools.call("gmail_modify_labels", message_ids=[first["id"]], star=True)
+            await tools.call(
+                "gmail_create_draft", to=["bob@example.com"], subject="Draft from the SDK", body="Hello"
+            )
+            sent = await tools.call(
+                "gmail_send",
+                to=["alice@example.com"],
+                subject="Grüße from the SDK",
+                body="**Hello** from a test.",
+                body_format="markdown",
+            )
+            await tools.call("gmail_trash", message_ids=[sent["id"]])
+
+            # Calendar: read
+            calendars = await tools.call("calendar_list_calendars")
+            assert calendars["calendars"]
+            now = datetime.now(timezone.utc)
+            window = {
+                "time_min": (now - timedelta(days=7)).isoformat(),
+                "time_max": (now + timedelta(days=14)).isoformat(),
+            }
+            events = await tools.call("calendar_list_events", max_results=100, **window)
+            assert events["events"], "no seeded events"
+            await tools.call("calendar_get_event", event_id=events["events"][0]["id"])
+            await tools.call(
+                "calendar_find_free_time",
+                attendees=["alice@example.com"],
+                duration_minutes=30,
+                time_min=now.isoformat(),
+                time_max=(now + timedelta(days=7)).isoformat(),
+            )
+
+            # Calendar: write
+            start = (now + timedelta(days=3)).replace(hour=14, minute=0, second=0, microsecond=0)
+            created = await tools.call(
+                "calendar_create_event",
+                summary="Planning from the SDK",
+                start=start.isoformat(),
+                end=(start + timedelta(minutes=45)).isoformat(),
+                attendees=["bob@example.com"],
+                add_meet_link=True,
+            )
+            event_id = created["id"]
+            await tools.call("calendar_update_event", event_id=event_id, location="Room 4")
+            invitation = next((e for e in events["events"] if e.get("my_response") == "needsAction"), None)
+            assert invitation, "no seeded unanswered invitation"
+            await tools.call("calendar_respond", event_id=invitation["id"], response="accepted")
+            await tools.call("calendar_delete_event", event_id=event_id)
+
+            assert tools.called == names, f"tools not exercised: {sorted(names - tools.called)}"
