@@ -2,7 +2,7 @@
 # Runs every test of the project, installing what the tests need first
 # (Python venv with the MCP SDK, Node 22 and MCP tools from npm, CDK packages).
 # Usage: scripts/test.sh            (everything)
-#        scripts/test.sh rust       (one part: rust, python, conformance, peers, infra, container)
+#        scripts/test.sh rust       (one part: rust, python, multitask, conformance, peers, infra, container)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -47,14 +47,15 @@ want() {
   [[ $# -eq 0 || " ${SELECTED} " == *" $1 "* ]]
 }
 
-SELECTED="${*:-rust python conformance peers infra container}"
+SELECTED="${*:-rust python multitask conformance peers infra container}"
 
 want rust && run_step "Rust: format, lint, unit and integration tests" rust_checks
 # The scripts below use the debug gateway binary built by the Rust step.
-if want python || want conformance || want peers; then
-  cargo build --locked -p mcp-gateway
+if want python || want multitask || want conformance || want peers; then
+  cargo build --locked -p mcp-gateway -p fake-google
 fi
 want python && run_step "Python MCP SDK against the gateway" bash scripts/test-python.sh
+want multitask && run_step "Three gateway tasks on DynamoDB and KMS (moto) with the fake Google" bash scripts/test-multitask.sh
 want conformance && run_step "MCP conformance suite and Inspector CLI" bash scripts/test-conformance.sh
 want peers && run_step "TypeScript SDK OAuth client against the demo" bash scripts/test-peers.sh
 want infra && run_step "Infrastructure: CDK synth, tests, cdk-nag, cfn-lint, hadolint" bash scripts/test-infra.sh

@@ -87,11 +87,6 @@ def test_one_refresh_token_rotated_on_a_and_b_at_once_succeeds_once(make_fleet: 
         assert loser.json()["error"] == "invalid_grant", loser.text
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="gateway bug: when the losing task reads the token after the winner's conditional write, "
-    "it takes the reuse path and revokes the winner's family (oauth/token.rs rotate_refresh_token)",
-)
 def test_the_loser_of_a_rotation_race_does_not_revoke_the_winner(make_fleet: MakeFleet) -> None:
     """oauth/README.md: "Two simultaneous rotations of one token: exactly one wins,
     the other gets invalid_grant (without revoking the winner)"."""
