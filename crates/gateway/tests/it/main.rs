@@ -25,8 +25,8 @@ mod calendar_errors;
 mod calendar_support;
 mod calendar_tools;
 
-mod gmail_read;
-mod gmail_support;
-mod gmail_send;
 mod gmail_errors;
 mod gmail_modify;
+mod gmail_read;
+mod gmail_send;
+mod gmail_support;
