@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Refreshes Google's discovery documents for gmail.v1 and calendar.v3 that the
+# Refreshes Google's discovery documents for gmail.v1, calendar.v3, drive.v3,
+# docs.v1 and sheets.v4 that the
 # fake Google's schema-conformance test reads. They ship inside the PyPI package
 # google-api-python-client (Apache-2.0) under
 # googleapiclient/discovery_cache/documents/. Usage: tests/discovery/fetch.sh [VERSION]
@@ -21,10 +22,11 @@ python3 - "$wheel" "$DEST" "$VERSION" <<'PY'
 import json, sys, zipfile
 wheel, dest, version = sys.argv[1:4]
 with zipfile.ZipFile(wheel) as z:
-    for name in ("gmail.v1.json", "calendar.v3.json"):
+    names = ("gmail.v1.json", "calendar.v3.json", "drive.v3.json", "docs.v1.json", "sheets.v4.json")
+    for name in names:
         data = z.read("googleapiclient/discovery_cache/documents/" + name)
         doc = json.loads(data)
-        assert doc["id"] in ("gmail:v1", "calendar:v3"), doc["id"]
+        assert doc["id"] == name[:-5].replace(".", ":"), doc["id"]
         if len(data) > 1_000_000:
             sys.exit(f"{name} is unexpectedly large: {len(data)} bytes")
         with open(f"{dest}/{name}", "wb") as out:
@@ -33,7 +35,8 @@ with zipfile.ZipFile(wheel) as z:
 with open(f"{dest}/SOURCE.md", "w") as out:
     out.write(f"""# Google discovery documents
 
-`gmail.v1.json` and `calendar.v3.json` are Google's API discovery documents, copied
+`gmail.v1.json`, `calendar.v3.json`, `drive.v3.json`, `docs.v1.json` and
+`sheets.v4.json` are Google's API discovery documents, copied
 unchanged from the PyPI package `google-api-python-client` {version}
 (`googleapiclient/discovery_cache/documents/`, Apache-2.0). The schema-conformance
 test (`tests/fake_google/discovery.rs`) checks the fake's responses against them.

@@ -1,9 +1,11 @@
-//! Per-user API data (mailboxes, calendars, sent mail), seeded on first use.
+//! Per-user API data (mailboxes, calendars, sent mail, Drive with Docs and
+//! Sheets), seeded on first use.
 
 use std::collections::HashMap;
 
 use crate::FakeGoogle;
 use crate::calendar::store::CalendarSet;
+use crate::drive::store::Workspace;
 use crate::gmail::store::Mailbox;
 use crate::seed;
 
@@ -12,6 +14,8 @@ use crate::seed;
 pub(crate) struct ApiData {
     pub mail: HashMap<String, Mailbox>,
     pub calendars: HashMap<String, CalendarSet>,
+    /// Drive files with the Docs and Sheets behind them.
+    pub workspaces: HashMap<String, Workspace>,
     /// Raw RFC 2822 messages each user sent, in order.
     pub sent: HashMap<String, Vec<Vec<u8>>>,
 }
@@ -76,6 +80,18 @@ impl FakeGoogle {
                 .entry(person.email.clone())
                 .or_insert_with(|| seed::calendar::calendars(&person));
             f(set)
+        })
+    }
+
+    /// Runs `f` on the user's Drive (with its Docs and Sheets), seeding it on first use.
+    pub(crate) fn with_workspace<R>(&self, email: &str, f: impl FnOnce(&mut Workspace) -> R) -> R {
+        let person = self.person(email);
+        self.with_data(|d| {
+            let ws = d
+                .workspaces
+                .entry(person.email.clone())
+                .or_insert_with(|| seed::drive::workspace(&person));
+            f(ws)
         })
     }
 }

@@ -94,13 +94,15 @@ impl FakeGoogle {
         self.with_data(|d| d.sent.get(&email).cloned().unwrap_or_default())
     }
 
-    /// Forgets the user's mailbox, calendars and sent mail; the next use seeds them anew.
+    /// Forgets the user's mailbox, calendars, sent mail and Drive (with Docs
+    /// and Sheets); the next use seeds them anew.
     pub fn reset_user_data(&self, email: &str) {
         let email = email.to_ascii_lowercase();
         self.with_data(|d| {
             d.mail.remove(&email);
             d.calendars.remove(&email);
             d.sent.remove(&email);
+            d.workspaces.remove(&email);
         });
     }
 }

@@ -1,5 +1,6 @@
 //! A faithful in-process fake of Google's OAuth 2.0 / OpenID Connect service,
-//! and of the Gmail v1 and Calendar v3 REST APIs the gateway calls.
+//! and of the Gmail v1, Calendar v3, Drive v3, Sheets v4 and Docs v1 REST APIs
+//! the gateway calls.
 //!
 //! The gateway's tests and its demo mode use it in place of `accounts.google.com`,
 //! `oauth2.googleapis.com`, `openidconnect.googleapis.com` and `www.googleapis.com`:
@@ -33,6 +34,7 @@
 //! | `GET /.well-known/openid-configuration` | accounts.google.com | endpoints point at this fake |
 //! | `/gmail/v1/users/{userId}/…` | gmail.googleapis.com | see below |
 //! | `/calendar/v3/…` | www.googleapis.com | see below |
+//! | `/drive/v3/…`, `/upload/drive/v3/files` | www.googleapis.com | see below |
 //!
 //! # Gmail and Calendar
 //!
@@ -70,6 +72,27 @@
 //! when already deleted), `freebusy.query`. A colleague's primary calendar
 //! (same Workspace domain) is visible as free/busy only.
 //!
+//! Drive (each user has a My Drive, a shared drive "Team Drive" and files
+//! shared by a colleague; see [`seed::drive`]): `files.list` (`q` with `name`,
+//! `fullText`, `mimeType`, `'<id>' in parents`, `'me' in owners`, `trashed`,
+//! `starred`, `sharedWithMe`, `modifiedTime`/`createdTime` comparisons, `and`,
+//! `or`, `not`, parentheses; `corpora`, `driveId`; shared-drive items only with
+//! both `supportsAllDrives` and `includeItemsFromAllDrives`; `orderBy`;
+//! `pageSize` ≤ 1000, `pageToken`), `files.get` (`alt=media` for uploaded
+//! files), `files.export` (Docs as `text/markdown`, `text/plain`,
+//! `text/html`; Sheets as `text/csv` of the first sheet; Slides as
+//! `text/plain`; over 10 MB is 403 `exportSizeLimitExceeded`),
+//! `files.create` (metadata, `uploadType=media|multipart`; Markdown or plain
+//! text uploaded as a Google Doc, CSV as a Google Sheet, are converted),
+//! `files.update` (rename, `trashed`, `addParents`/`removeParents`; new
+//! content by `PATCH /upload/…`), `files.copy`, `files.delete` (permanent,
+//! folders with their content), `permissions.list`/`create` (roles reader,
+//! commenter, writer; types user, group, domain, anyone;
+//! `sendNotificationEmail` sends nothing), `drives.list`. `fields` selects
+//! the answer's fields (`files(id,name)`, `a/b`, `*`); without it Drive's
+//! default `kind,id,name,mimeType`. Google files share their ids with the
+//! Docs and Sheets APIs.
+//!
 //! # Behaviour worth knowing
 //!
 //! - A refresh token is issued only with `access_type=offline`, and then only on the
@@ -103,6 +126,9 @@
 //!   no ACLs, watch, move, quickAdd, import or update (PUT); invitations are
 //!   not copied into attendees' calendars and `sendUpdates` sends nothing;
 //!   all-day events are placed in the calendar's zone.
+//! - Drive: no resumable uploads, revisions, comments, changes or watch;
+//!   `drive.file` grants access to every file; search is substring-based (no
+//!   stemming); a copy of a file shared with the user lands in My Drive.
 //! - Page tokens are offsets into the current result.
 //! - Invalid-request conditions the real service shows as an error page after
 //!   the redirect URI was checked (such as a bad `scope`) are redirected back
@@ -118,7 +144,12 @@
 //! API data: [`FakeGoogle::gmail_messages`], [`FakeGoogle::gmail_ids_by_subject`],
 //! [`FakeGoogle::add_gmail_message`], [`FakeGoogle::sent_messages`],
 //! [`FakeGoogle::calendar_events`], [`FakeGoogle::calendar_event_id`],
-//! [`FakeGoogle::add_calendar_event`], [`FakeGoogle::reset_user_data`].
+//! [`FakeGoogle::add_calendar_event`], [`FakeGoogle::reset_user_data`];
+//! [`FakeGoogle::drive_files`], [`FakeGoogle::drive_file_id`],
+//! [`FakeGoogle::drive_root_id`], [`FakeGoogle::shared_drive_id`],
+//! [`FakeGoogle::drive_file_content`], [`FakeGoogle::doc_text`],
+//! [`FakeGoogle::doc_tab_titles`], [`FakeGoogle::sheet_titles`],
+//! [`FakeGoogle::sheet_values`].
 #![forbid(unsafe_code)]
 
 mod api;
@@ -126,14 +157,18 @@ mod authorize;
 mod calendar;
 mod config;
 mod data;
+mod docs;
+mod drive;
 mod faults;
 mod gmail;
 mod hooks;
+mod hooks_drive;
 mod info;
 mod keys;
 mod pages;
 mod scopes;
 mod server;
+mod sheets;
 mod token;
 
 pub mod seed;
@@ -149,6 +184,7 @@ pub use api::methods::{METHOD_SCOPES, method_scopes};
 pub use config::{FakeGoogleConfig, FakeUser, Issuer, OAuthClient, demo_users};
 pub use faults::{Fault, RecordedRequest};
 pub use hooks::GmailMessageInfo;
+pub use hooks_drive::DriveFileInfo;
 pub use server::FakeGoogleHandle;
 
 use keys::KeySet;
@@ -344,6 +380,7 @@ impl FakeGoogle {
             .route(DISCOVERY_PATH, get(info::discovery))
             .merge(gmail::routes())
             .merge(calendar::routes())
+            .merge(drive::routes())
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 faults::observe,

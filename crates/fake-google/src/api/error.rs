@@ -63,6 +63,14 @@ impl ApiError {
         self
     }
 
+    /// Names the offending request parameter (`location`, `locationType: parameter`).
+    pub fn with_location(mut self, location: &str) -> Self {
+        let mut extra = self.extra.take().map(|e| *e).unwrap_or_default();
+        extra.location = Some((location.to_string(), "parameter"));
+        self.extra = Some(Box::new(extra));
+        self
+    }
+
     /// 401: missing, unknown, expired or revoked access token.
     pub fn unauthenticated(token_present: bool) -> Self {
         let mut error = ApiError::new(

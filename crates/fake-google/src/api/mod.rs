@@ -41,6 +41,9 @@ impl Caller {
         }
         let service = match method.split('.').next() {
             Some("gmail") => "gmail.googleapis.com",
+            Some("drive") => "drive.googleapis.com",
+            Some("docs") => "docs.googleapis.com",
+            Some("sheets") => "sheets.googleapis.com",
             _ => "calendar-json.googleapis.com",
         };
         Err(ApiError::insufficient_scope(service, method, accepted))

@@ -1,9 +1,12 @@
-//! Demo data every user starts with: a mailbox and calendars with plausible
+//! Demo data every user starts with: a mailbox, calendars and a Drive (with
+//! Docs and Sheets) with plausible
 //! company content. Everything is derived from the user's email (names of
 //! colleagues, ids, time zone), and times are relative to the moment of
 //! seeding, so "this week" always has mail and meetings.
 
 pub mod calendar;
+pub(crate) mod docs;
+pub mod drive;
 pub mod mail;
 pub(crate) mod mime_build;
 

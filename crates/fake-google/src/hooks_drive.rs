@@ -1,0 +1,110 @@
+//! Test hooks on Drive, Docs and Sheets: ids by name, file listings, and the
+//! content of documents and spreadsheets.
+
+use crate::FakeGoogle;
+
+/// A Drive file as tests see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DriveFileInfo {
+    pub id: String,
+    pub name: String,
+    pub mime_type: String,
+    pub parents: Vec<String>,
+    pub trashed: bool,
+    /// The shared drive holding the file.
+    pub drive_id: Option<String>,
+    pub shared_with_me: bool,
+    /// Role → address (or domain, or `anyone`) of each permission.
+    pub permissions: Vec<(String, String)>,
+}
+
+impl FakeGoogle {
+    /// Every file of the user's Drive (seeded on first use), shared drives included.
+    pub fn drive_files(&self, email: &str) -> Vec<DriveFileInfo> {
+        self.with_workspace(email, |ws| {
+            ws.files
+                .iter()
+                .map(|f| DriveFileInfo {
+                    id: f.id.clone(),
+                    name: f.name.clone(),
+                    mime_type: f.mime_type.clone(),
+                    parents: f.parents.clone(),
+                    trashed: f.trashed,
+                    drive_id: f.drive_id.clone(),
+                    shared_with_me: f.shared_with_me,
+                    permissions: f
+                        .permissions
+                        .iter()
+                        .map(|p| {
+                            let who = p
+                                .email
+                                .clone()
+                                .or(p.domain.clone())
+                                .unwrap_or(p.kind.clone());
+                            (p.role.clone(), who)
+                        })
+                        .collect(),
+                })
+                .collect()
+        })
+    }
+
+    /// The id of the user's first file named `name` (files, folders, Docs, Sheets).
+    pub fn drive_file_id(&self, email: &str, name: &str) -> Option<String> {
+        self.drive_files(email)
+            .into_iter()
+            .find(|f| f.name == name)
+            .map(|f| f.id)
+    }
+
+    /// The id of the user's My Drive root folder.
+    pub fn drive_root_id(&self, email: &str) -> String {
+        self.with_workspace(email, |ws| ws.root.clone())
+    }
+
+    /// The id of the user's shared drive named `name`.
+    pub fn shared_drive_id(&self, email: &str, name: &str) -> Option<String> {
+        self.with_workspace(email, |ws| {
+            ws.drives
+                .iter()
+                .find(|d| d.name == name)
+                .map(|d| d.id.clone())
+        })
+    }
+
+    /// The content of an uploaded (non-Google) file.
+    pub fn drive_file_content(&self, email: &str, id: &str) -> Option<Vec<u8>> {
+        self.with_workspace(email, |ws| ws.file(id).map(|f| f.content.clone()))
+    }
+
+    /// The plain text of a Google Doc: every tab, paragraphs ending in `\n`,
+    /// table cells separated by tabs.
+    pub fn doc_text(&self, email: &str, id: &str) -> Option<String> {
+        self.with_workspace(email, |ws| ws.docs.get(id).map(|d| d.plain_text()))
+    }
+
+    /// The titles of a Google Doc's tabs.
+    pub fn doc_tab_titles(&self, email: &str, id: &str) -> Option<Vec<String>> {
+        self.with_workspace(email, |ws| {
+            ws.docs
+                .get(id)
+                .map(|d| d.tabs.iter().map(|t| t.title.clone()).collect())
+        })
+    }
+
+    /// The sheet titles of a spreadsheet, in order.
+    pub fn sheet_titles(&self, email: &str, id: &str) -> Option<Vec<String>> {
+        self.with_workspace(email, |ws| {
+            ws.sheets
+                .get(id)
+                .map(|s| s.sheets.iter().map(|sh| sh.title.clone()).collect())
+        })
+    }
+
+    /// The formatted values of one sheet (trailing empty cells and rows dropped).
+    pub fn sheet_values(&self, email: &str, id: &str, sheet: &str) -> Option<Vec<Vec<String>>> {
+        self.with_workspace(email, |ws| {
+            ws.sheets.get(id)?.sheet(sheet).map(|s| s.values())
+        })
+    }
+}
