@@ -35,6 +35,7 @@
 //! | `/gmail/v1/users/{userId}/…` | gmail.googleapis.com | see below |
 //! | `/calendar/v3/…` | www.googleapis.com | see below |
 //! | `/drive/v3/…`, `/upload/drive/v3/files` | www.googleapis.com | see below |
+//! | `/v4/spreadsheets…` | sheets.googleapis.com | see below |
 //!
 //! # Gmail and Calendar
 //!
@@ -93,6 +94,19 @@
 //! default `kind,id,name,mimeType`. Google files share their ids with the
 //! Docs and Sheets APIs.
 //!
+//! Sheets (the spreadsheets Drive lists, same ids): `spreadsheets.get`
+//! (sheets with `gridProperties`, `namedRanges`; `includeGridData`, `ranges`),
+//! `spreadsheets.create` (title, sheets; the file appears in My Drive),
+//! `spreadsheets.batchUpdate` (`addSheet`, `deleteSheet`,
+//! `updateSpreadsheetProperties`; all or nothing), `values.get` and
+//! `values:batchGet` (A1 with quoted names such as `'It''s Q4'!A1:B2`, whole
+//! columns `A:C`, open ranges `A2:C`, a sheet or named range alone, no sheet
+//! meaning the first; `majorDimension`, `valueRenderOption`; nothing there
+//! means no `values`), `values.update`, `:append`, `:clear`
+//! (`valueInputOption` `RAW` or `USER_ENTERED` is required; `USER_ENTERED`
+//! parses numbers, booleans, a leading `'` and formulas `SUM`, `AVERAGE`,
+//! `MIN`, `MAX`, `COUNT` of a range, cell references and arithmetic).
+//!
 //! # Behaviour worth knowing
 //!
 //! - A refresh token is issued only with `access_type=offline`, and then only on the
@@ -129,6 +143,9 @@
 //! - Drive: no resumable uploads, revisions, comments, changes or watch;
 //!   `drive.file` grants access to every file; search is substring-based (no
 //!   stemming); a copy of a file shared with the user lands in My Drive.
+//! - Sheets: formulas are computed when written, not recalculated; no
+//!   formatting, `dateTimeRenderOption`, developer metadata or batchUpdate
+//!   requests beyond the three listed.
 //! - Page tokens are offsets into the current result.
 //! - Invalid-request conditions the real service shows as an error page after
 //!   the redirect URI was checked (such as a bad `scope`) are redirected back
@@ -381,6 +398,7 @@ impl FakeGoogle {
             .merge(gmail::routes())
             .merge(calendar::routes())
             .merge(drive::routes())
+            .merge(sheets::routes())
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 faults::observe,

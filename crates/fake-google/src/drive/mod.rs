@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use crate::FakeGoogle;
 use crate::api::{ApiError, Params};
 use fields::Fields;
+pub(crate) use files::can_edit;
 use store::{DOC, DriveFile, FOLDER, Permission, SHEET, SLIDES, Workspace};
 
 pub(crate) fn routes() -> Router<FakeGoogle> {

@@ -131,3 +131,125 @@ async fn drive_answers_match_the_schemas() {
     let (_, body) = post(&fake, &readonly, "/drive/v3/files", json!({})).await;
     check_error(&body, 403);
 }
+
+#[tokio::test]
+async fn sheets_answers_match_the_schemas() {
+    let d = Discovery::load();
+    let fake = start().await;
+    let token = token(&fake, ALICE, &[crate::sheets::SHEETS_ALL]).await;
+    let id = fake.drive_file_id(ALICE, SHEET_BUDGET).unwrap();
+    for query in ["", "?includeGridData=true"] {
+        let body = get_ok(&fake, &token, &format!("/v4/spreadsheets/{id}{query}")).await;
+        d.check(
+            "sheets.spreadsheets.get",
+            &body,
+            &[
+                "spreadsheetId",
+                "properties.title",
+                "sheets[].properties.sheetId",
+                "sheets[].properties.gridProperties.rowCount",
+                "namedRanges[].range.sheetId",
+            ],
+        );
+    }
+    let range = "%27It%27%27s%20Q4%27!A1%3AD3";
+    let body = get_ok(
+        &fake,
+        &token,
+        &format!("/v4/spreadsheets/{id}/values/{range}"),
+    )
+    .await;
+    d.check(
+        "sheets.spreadsheets.values.get",
+        &body,
+        &["range", "majorDimension", "values"],
+    );
+    let body = get_ok(
+        &fake,
+        &token,
+        &format!("/v4/spreadsheets/{id}/values:batchGet?ranges={range}&ranges=Summary"),
+    )
+    .await;
+    d.check(
+        "sheets.spreadsheets.values.batchGet",
+        &body,
+        &["spreadsheetId", "valueRanges[].range"],
+    );
+    let (status, body) = call(&fake, &token, Method::PUT, &format!("/v4/spreadsheets/{id}/values/Summary!E1?valueInputOption=USER_ENTERED&includeValuesInResponse=true"), Some(json!({ "values": [["=1+2", 4]] }))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    d.check(
+        "sheets.spreadsheets.values.update",
+        &body,
+        &[
+            "spreadsheetId",
+            "updatedRange",
+            "updatedCells",
+            "updatedData.values",
+        ],
+    );
+    let (_, body) = post(
+        &fake,
+        &token,
+        &format!("/v4/spreadsheets/{id}/values/Summary!A1:C1:append?valueInputOption=RAW"),
+        json!({ "values": [["x"]] }),
+    )
+    .await;
+    d.check(
+        "sheets.spreadsheets.values.append",
+        &body,
+        &["spreadsheetId", "tableRange", "updates.updatedRange"],
+    );
+    let (_, body) = post(
+        &fake,
+        &token,
+        &format!("/v4/spreadsheets/{id}/values/Summary!A9:clear"),
+        json!({}),
+    )
+    .await;
+    d.check(
+        "sheets.spreadsheets.values.clear",
+        &body,
+        &["spreadsheetId", "clearedRange"],
+    );
+    let (_, body) = post(
+        &fake,
+        &token,
+        "/v4/spreadsheets",
+        json!({ "properties": { "title": "New" } }),
+    )
+    .await;
+    d.check(
+        "sheets.spreadsheets.create",
+        &body,
+        &[
+            "spreadsheetId",
+            "sheets[].properties.title",
+            "spreadsheetUrl",
+        ],
+    );
+    let (_, body) = post(
+        &fake,
+        &token,
+        &format!("/v4/spreadsheets/{id}:batchUpdate"),
+        json!({ "requests": [{ "addSheet": {} }], "includeSpreadsheetInResponse": true }),
+    )
+    .await;
+    d.check(
+        "sheets.spreadsheets.batchUpdate",
+        &body,
+        &[
+            "spreadsheetId",
+            "replies[].addSheet.properties.sheetId",
+            "updatedSpreadsheet.sheets",
+        ],
+    );
+    let (_, body) = get(
+        &fake,
+        &token,
+        &format!("/v4/spreadsheets/{id}/values/Nope!A1"),
+    )
+    .await;
+    check_error(&body, 400);
+    let (_, body) = get(&fake, &token, "/v4/spreadsheets/nope").await;
+    check_error(&body, 404);
+}
