@@ -36,6 +36,7 @@
 //! | `/calendar/v3/…` | www.googleapis.com | see below |
 //! | `/drive/v3/…`, `/upload/drive/v3/files` | www.googleapis.com | see below |
 //! | `/v4/spreadsheets…` | sheets.googleapis.com | see below |
+//! | `/v1/documents…` | docs.googleapis.com | see below |
 //!
 //! # Gmail and Calendar
 //!
@@ -107,6 +108,19 @@
 //! parses numbers, booleans, a leading `'` and formulas `SUM`, `AVERAGE`,
 //! `MIN`, `MAX`, `COUNT` of a range, cell references and arithmetic).
 //!
+//! Docs (the documents Drive lists, same ids): `documents.get` (without
+//! `includeTabsContent` the first tab's `body`, `lists`, `documentStyle`; with
+//! it every tab under `tabs[].documentTab` and no top-level body; paragraphs
+//! with `namedStyleType`, bullets, tables, runs with bold, italic and links;
+//! `startIndex`/`endIndex` in UTF-16 code units), `documents.create` (title;
+//! the file appears in My Drive), `documents.batchUpdate` (`insertText` at
+//! `location` or `endOfSegmentLocation`, `deleteContentRange`,
+//! `replaceAllText` with `tabsCriteria`, `updateTextStyle`,
+//! `createParagraphBullets`, `deleteParagraphBullets`, `updateParagraphStyle`;
+//! `tabId` in locations and ranges; `writeControl.requiredRevisionId`; all or
+//! nothing, with Google's messages for an index past the segment, outside a
+//! paragraph, inside a surrogate pair, or the segment's final newline).
+//!
 //! # Behaviour worth knowing
 //!
 //! - A refresh token is issued only with `access_type=offline`, and then only on the
@@ -146,6 +160,10 @@
 //! - Sheets: formulas are computed when written, not recalculated; no
 //!   formatting, `dateTimeRenderOption`, developer metadata or batchUpdate
 //!   requests beyond the three listed.
+//! - Docs: no headers, footers, footnotes, images, suggestions, nested lists
+//!   or nested tables; a table cell holds one paragraph; an edit range must
+//!   stay in one table cell or between tables; table rows and columns cannot
+//!   be inserted or deleted.
 //! - Page tokens are offsets into the current result.
 //! - Invalid-request conditions the real service shows as an error page after
 //!   the redirect URI was checked (such as a bad `scope`) are redirected back
@@ -399,6 +417,7 @@ impl FakeGoogle {
             .merge(calendar::routes())
             .merge(drive::routes())
             .merge(sheets::routes())
+            .merge(docs::routes())
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 faults::observe,

@@ -253,3 +253,74 @@ async fn sheets_answers_match_the_schemas() {
     let (_, body) = get(&fake, &token, "/v4/spreadsheets/nope").await;
     check_error(&body, 404);
 }
+
+#[tokio::test]
+async fn docs_answers_match_the_schemas() {
+    let d = Discovery::load();
+    let fake = start().await;
+    let token = token(&fake, ALICE, &[crate::docs::DOCS_ALL]).await;
+    let id = fake.drive_file_id(ALICE, DOC_ROADMAP).unwrap();
+    let body = get_ok(&fake, &token, &format!("/v1/documents/{id}")).await;
+    d.check(
+        "docs.documents.get",
+        &body,
+        &[
+            "documentId",
+            "title",
+            "revisionId",
+            "body.content[].endIndex",
+            "lists",
+        ],
+    );
+    let body = get_ok(
+        &fake,
+        &token,
+        &format!("/v1/documents/{id}?includeTabsContent=true"),
+    )
+    .await;
+    d.check(
+        "docs.documents.get",
+        &body,
+        &[
+            "tabs[].tabProperties.tabId",
+            "tabs[].tabProperties.title",
+            "tabs[].documentTab.body.content[].endIndex",
+        ],
+    );
+    let (_, created) = post(&fake, &token, "/v1/documents", json!({ "title": "Schema" })).await;
+    d.check(
+        "docs.documents.create",
+        &created,
+        &["documentId", "title", "body.content"],
+    );
+    let (status, reply) = post(
+        &fake,
+        &token,
+        &format!("/v1/documents/{id}:batchUpdate"),
+        json!({ "requests": [
+        { "insertText": { "location": { "index": 1 }, "text": "Hi " } },
+        { "replaceAllText": { "containsText": { "text": "Goals" }, "replaceText": "Aims" } },
+    ] }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    d.check(
+        "docs.documents.batchUpdate",
+        &reply,
+        &["documentId", "replies", "writeControl.requiredRevisionId"],
+    );
+    assert_eq!(
+        reply["replies"][1]["replaceAllText"]["occurrencesChanged"],
+        1
+    );
+    let (_, body) = post(
+        &fake,
+        &token,
+        &format!("/v1/documents/{id}:batchUpdate"),
+        json!({ "requests": [{ "insertText": { "location": { "index": 0 }, "text": "x" } }] }),
+    )
+    .await;
+    check_error(&body, 400);
+    let (_, body) = get(&fake, &token, "/v1/documents/nope").await;
+    check_error(&body, 404);
+}

@@ -5,6 +5,7 @@ mod authorize;
 mod calendar;
 mod discovery;
 mod discovery_workspace;
+mod docs;
 mod drive;
 mod drive_write;
 mod gmail;
