@@ -144,7 +144,7 @@ pub(crate) fn file_json(ws: &Workspace, f: &DriveFile) -> Value {
         "permissionIds": f.permissions.iter().map(|p| p.id.clone()).collect::<Vec<_>>(),
         "permissions": f.permissions.iter().map(permission_json).collect::<Vec<_>>(),
         "capabilities": {
-            "canEdit": f.owner.as_ref().is_some_and(|(_, e)| e == me) || f.drive_id.is_some(),
+            "canEdit": can_edit(ws, f),
             "canDownload": true,
             "canCopy": f.mime_type != FOLDER,
             "canShare": true,
@@ -171,8 +171,8 @@ pub(crate) fn file_json(ws: &Workspace, f: &DriveFile) -> Value {
     if !f.is_native() {
         out["size"] = json!(f.size().to_string());
         use sha2::Digest;
-        out["md5Checksum"] = json!(
-            sha2::Sha256::digest(&f.content)[..16]
+        out["sha256Checksum"] = json!(
+            sha2::Sha256::digest(&f.content)
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>()

@@ -82,6 +82,14 @@ pub(crate) fn roadmap(id: &str, title: &str, people: &[Colleague]) -> Document {
                 title: "Notes".into(),
                 blocks: notes,
             },
+            Tab {
+                id: "t.summary".into(),
+                title: "Summary 概要".into(),
+                blocks: vec![
+                    p("HEADING_1", "Zusammenfassung – 概要"),
+                    p("NORMAL_TEXT", "Ελληνικά, עברית και 한국어 🇩🇪🇯🇵"),
+                ],
+            },
         ],
         revision: 1,
     }

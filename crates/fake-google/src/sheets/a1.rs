@@ -52,7 +52,10 @@ pub fn quote(title: &str) -> String {
 
 fn looks_like_cell(s: &str) -> bool {
     let letters = s.chars().take_while(|c| c.is_ascii_alphabetic()).count();
-    letters > 0 && letters < s.len() && s[letters..].chars().all(|c| c.is_ascii_digit())
+    // Columns run to ZZZ, so only one to three letters and digits read as a cell.
+    (1..=3).contains(&letters)
+        && letters < s.len()
+        && s[letters..].chars().all(|c| c.is_ascii_digit())
 }
 
 /// `(col, row)` of a reference part; either may be absent (`A` or `5`).

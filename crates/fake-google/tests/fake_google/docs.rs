@@ -139,7 +139,16 @@ async fn documents_get_with_and_without_tabs() {
     .await;
     assert!(tabs.get("body").is_none());
     let list = tabs["tabs"].as_array().unwrap();
-    assert_eq!(list.len(), 2);
+    assert_eq!(list.len(), 3);
+    let summary = &list[2]["documentTab"]["body"]["content"];
+    let end = check_indexes(summary, 0);
+    let expected = "Zusammenfassung – 概要\nΕλληνικά, עברית και 한국어 🇩🇪🇯🇵\n";
+    assert_eq!(text_of(summary), expected);
+    assert_eq!(
+        end,
+        1 + utf16(expected),
+        "flags are two surrogate pairs each"
+    );
     assert_eq!(
         list[1]["tabProperties"],
         json!({ "tabId": "t.notes", "title": "Notes", "index": 1 })
@@ -151,7 +160,7 @@ async fn documents_get_with_and_without_tabs() {
     assert_eq!(end, 1 + utf16(expected));
     assert_eq!(
         fake.doc_tab_titles(ALICE, &id).unwrap(),
-        ["Overview", "Notes"]
+        ["Overview", "Notes", "Summary 概要"]
     );
     let (status, _) = get(&fake, &token, "/v1/documents/nope").await;
     assert_eq!(status, StatusCode::NOT_FOUND);

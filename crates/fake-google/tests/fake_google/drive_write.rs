@@ -74,6 +74,21 @@ async fn create_upload_and_convert() {
     let (_, _, bytes) = raw_get(&fake, &token, &format!("/drive/v3/files/{id}?alt=media")).await;
     assert_eq!(bytes, b"hello, drive");
 
+    let response = http()
+        .patch(fake.url(&format!(
+            "/upload/drive/v3/files/{id}?uploadType=media&fields=id,size"
+        )))
+        .bearer_auth(&token)
+        .header("content-type", "text/plain")
+        .body("hello again")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let updated: Value = response.json().await.unwrap();
+    assert_eq!(updated["size"], "11");
+    assert_eq!(fake.drive_file_content(ALICE, id).unwrap(), b"hello again");
+
     let (status, simple) = upload(
         &fake,
         &token,

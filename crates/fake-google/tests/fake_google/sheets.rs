@@ -341,8 +341,13 @@ async fn create_and_add_sheets() {
         fake.sheet_values(ALICE, &id, "Q's \"notes\"").unwrap(),
         [vec![], vec!["", "hi"]]
     );
-    let (status, _) = post(&fake, &token, "/v4/spreadsheets", json!({})).await;
+    let (status, untitled) = post(&fake, &token, "/v4/spreadsheets", json!({})).await;
     assert_eq!(status, StatusCode::OK);
+    let untitled = untitled["spreadsheetId"].as_str().unwrap();
+    let body = values(&fake, &token, untitled, "A1:B2", "").await;
+    assert_eq!(body["range"], "Sheet1!A1:B2", "a plain name stays unquoted");
+    let body = values(&fake, &token, &id, "Feb & Mar", "").await;
+    assert_eq!(body["range"], "'Feb & Mar'!A1:Z1000");
 }
 
 #[tokio::test]
