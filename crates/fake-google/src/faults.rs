@@ -105,6 +105,9 @@ impl Fault {
     fn response(&self, status: StatusCode, path: &str) -> Response {
         let api = path.starts_with("/gmail/")
             || path.starts_with("/calendar/")
+            || path.starts_with("/drive/")
+            || path.starts_with("/v4/spreadsheets")
+            || path.starts_with("/v1/documents")
             || path.starts_with("/upload/");
         let body = self.body.clone().unwrap_or_else(|| {
             if api {

@@ -108,3 +108,67 @@ impl FakeGoogle {
         })
     }
 }
+
+impl FakeGoogle {
+    /// Adds an uploaded file (not a Google type) to the user's My Drive root; returns its id.
+    pub fn add_drive_file(
+        &self,
+        email: &str,
+        name: &str,
+        mime_type: &str,
+        content: &[u8],
+    ) -> String {
+        self.with_workspace(email, |ws| {
+            let id = ws.next_id("file");
+            crate::sheets::insert_file(ws, &id, name, mime_type);
+            if let Some(f) = ws.file_mut(&id) {
+                f.content = content.to_vec();
+            }
+            id
+        })
+    }
+
+    /// Adds a Google Doc built from Markdown (`#` headings, `-` bullets) to My Drive; returns its id.
+    pub fn add_google_doc(&self, email: &str, title: &str, markdown: &str) -> String {
+        self.with_workspace(email, |ws| {
+            let id = ws.next_id("document");
+            crate::sheets::insert_file(ws, &id, title, crate::drive::store::DOC);
+            let doc = crate::docs::model::Document::from_text(&id, title, markdown, true);
+            ws.docs.insert(id.clone(), doc);
+            id
+        })
+    }
+
+    /// Adds a Google Sheet with one sheet per `(title, rows)` to My Drive; values are
+    /// parsed as `USER_ENTERED` literals (numbers, booleans, text). Returns its id.
+    pub fn add_google_sheet(
+        &self,
+        email: &str,
+        title: &str,
+        sheets: &[(&str, &[&[&str]])],
+    ) -> String {
+        use crate::sheets::model::{Sheet, Spreadsheet};
+        self.with_workspace(email, |ws| {
+            let id = ws.next_id("spreadsheet");
+            crate::sheets::insert_file(ws, &id, title, crate::drive::store::SHEET);
+            let sheets = sheets
+                .iter()
+                .enumerate()
+                .map(|(i, (name, rows))| Sheet::new(i as i64, name).with_rows(rows))
+                .collect();
+            ws.sheets
+                .insert(id.clone(), Spreadsheet::new(&id, title, sheets));
+            id
+        })
+    }
+
+    /// Makes Drive report `bytes` as the file's size (over 10 MB, exports fail
+    /// with `exportSizeLimitExceeded`). Returns whether the file exists.
+    pub fn set_drive_file_size(&self, email: &str, id: &str, bytes: u64) -> bool {
+        self.with_workspace(email, |ws| {
+            ws.file_mut(id)
+                .map(|f| f.virtual_size = Some(bytes))
+                .is_some()
+        })
+    }
+}

@@ -179,12 +179,12 @@
 //! API data: [`FakeGoogle::gmail_messages`], [`FakeGoogle::gmail_ids_by_subject`],
 //! [`FakeGoogle::add_gmail_message`], [`FakeGoogle::sent_messages`],
 //! [`FakeGoogle::calendar_events`], [`FakeGoogle::calendar_event_id`],
-//! [`FakeGoogle::add_calendar_event`], [`FakeGoogle::reset_user_data`];
-//! [`FakeGoogle::drive_files`], [`FakeGoogle::drive_file_id`],
-//! [`FakeGoogle::drive_root_id`], [`FakeGoogle::shared_drive_id`],
-//! [`FakeGoogle::drive_file_content`], [`FakeGoogle::doc_text`],
-//! [`FakeGoogle::doc_tab_titles`], [`FakeGoogle::sheet_titles`],
-//! [`FakeGoogle::sheet_values`].
+//! [`FakeGoogle::add_calendar_event`], [`FakeGoogle::reset_user_data`]; Drive, Docs and
+//! Sheets: [`FakeGoogle::drive_files`], [`FakeGoogle::drive_file_id`], [`FakeGoogle::drive_root_id`],
+//! [`FakeGoogle::shared_drive_id`], [`FakeGoogle::drive_file_content`], [`FakeGoogle::doc_text`],
+//! [`FakeGoogle::doc_tab_titles`], [`FakeGoogle::sheet_titles`], [`FakeGoogle::sheet_values`],
+//! [`FakeGoogle::add_drive_file`], [`FakeGoogle::add_google_doc`],
+//! [`FakeGoogle::add_google_sheet`], [`FakeGoogle::set_drive_file_size`].
 #![forbid(unsafe_code)]
 
 mod api;

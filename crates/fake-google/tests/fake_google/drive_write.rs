@@ -372,4 +372,56 @@ async fn users_are_kept_apart_and_scopes_checked() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = get(&fake, "ya29.bad", "/drive/v3/files").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    for path in ["/drive/v3/files", "/v4/spreadsheets/x", "/v1/documents/x"] {
+        fake.inject(fake_google::Fault::status(path, 503).times(1));
+        let (status, body) = get(&fake, &bob, path).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        assert_eq!(
+            error_reason(&body, 503),
+            "backendError",
+            "Google's API error shape"
+        );
+    }
+}
+
+#[tokio::test]
+async fn test_hooks_add_files() {
+    let fake = start().await;
+    let token = token(&fake, ALICE, &[DRIVE_READ]).await;
+    let txt = fake.add_drive_file(ALICE, "extra.txt", "text/plain", b"extra words");
+    assert_eq!(
+        q(&fake, &token, "fullText contains 'extra words'").await,
+        ["extra.txt"]
+    );
+    let (_, _, bytes) = raw_get(&fake, &token, &format!("/drive/v3/files/{txt}?alt=media")).await;
+    assert_eq!(bytes, b"extra words");
+    let doc = fake.add_google_doc(ALICE, "Hooked", "# Title\n\n- one");
+    assert_eq!(fake.doc_text(ALICE, &doc).unwrap(), "Title\n\none\n");
+    let sheet = fake.add_google_sheet(
+        ALICE,
+        "Hooked sheet",
+        &[("Data", &[&["a", "1"], &["b", "2"]]), ("More", &[])],
+    );
+    assert_eq!(fake.sheet_titles(ALICE, &sheet).unwrap(), ["Data", "More"]);
+    let (_, _, csv) = raw_get(
+        &fake,
+        &token,
+        &format!("/drive/v3/files/{sheet}/export?mimeType=text/csv"),
+    )
+    .await;
+    assert_eq!(csv, b"a,1\r\nb,2");
+    assert!(fake.set_drive_file_size(ALICE, &doc, 11 * 1024 * 1024));
+    let (status, body) = get(
+        &fake,
+        &token,
+        &format!("/drive/v3/files/{doc}/export?mimeType=text/markdown"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(error_reason(&body, 403), "exportSizeLimitExceeded");
+    assert!(
+        fake.drive_file_content(BOB, &txt).is_none(),
+        "only in Alice's Drive"
+    );
 }
