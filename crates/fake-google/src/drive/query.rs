@@ -203,13 +203,32 @@ fn check(expr: &Expr) -> Result<(), ApiError> {
                 ("parents" | "owners", "in") => true,
                 ("trashed" | "starred", "=" | "!=") => value == "true" || value == "false",
                 ("modifiedTime" | "createdTime", "=" | "!=" | "<" | "<=" | ">" | ">=") => {
-                    DateTime::parse_from_rfc3339(value).is_ok()
+                    timestamp(value).is_some()
                 }
                 _ => false,
             };
             if ok { Ok(()) } else { Err(invalid()) }
         }
     }
+}
+
+/// Milliseconds of an RFC 3339 time; without an offset it is UTC, as at Google.
+fn timestamp(value: &str) -> Option<i64> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(value) {
+        return Some(t.timestamp_millis());
+    }
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
+        .iter()
+        .find_map(|f| {
+            chrono::NaiveDateTime::parse_from_str(value, f)
+                .ok()
+                .or_else(|| {
+                    chrono::NaiveDate::parse_from_str(value, f)
+                        .ok()
+                        .and_then(|d| d.and_hms_opt(0, 0, 0))
+                })
+        })
+        .map(|t| t.and_utc().timestamp_millis())
 }
 
 fn compare(op: &str, left: i64, right: i64) -> bool {
@@ -262,9 +281,7 @@ impl Expr {
                     "trashed" => (file.trashed == (value == "true")) == (op == "="),
                     "starred" => (file.starred == (value == "true")) == (op == "="),
                     _ => {
-                        let at = DateTime::parse_from_rfc3339(value)
-                            .map(|t| t.timestamp_millis())
-                            .unwrap_or_default();
+                        let at = timestamp(value).unwrap_or_default();
                         let own = if field == "modifiedTime" {
                             file.modified
                         } else {

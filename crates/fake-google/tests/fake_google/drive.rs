@@ -180,6 +180,12 @@ async fn search_syntax() {
         recent.contains(&DOC_MEETING_NOTES.to_string()) && !recent.contains(&FILE_PDF.to_string()),
         "{recent:?}"
     );
+    let naive = (chrono::Utc::now() - chrono::Duration::days(2)).format("%Y-%m-%dT%H:%M:%S");
+    assert_eq!(
+        q(&fake, &token, &format!("modifiedTime > '{naive}'")).await,
+        recent,
+        "no offset means UTC"
+    );
     let either = q(
         &fake,
         &token,
