@@ -3,7 +3,8 @@
 //! the gateway calls.
 //!
 //! The gateway's tests and its demo mode use it in place of `accounts.google.com`,
-//! `oauth2.googleapis.com`, `openidconnect.googleapis.com` and `www.googleapis.com`:
+//! `oauth2.googleapis.com`, `openidconnect.googleapis.com`, `www.googleapis.com`,
+//! `sheets.googleapis.com` and `docs.googleapis.com`:
 //! every endpoint lives on one origin, under Google's own paths, and answers
 //! with Google's field names, error shapes and status codes.
 //!
@@ -118,8 +119,8 @@
 //! `replaceAllText` with `tabsCriteria`, `updateTextStyle`,
 //! `createParagraphBullets`, `deleteParagraphBullets`, `updateParagraphStyle`;
 //! `tabId` in locations and ranges; `writeControl.requiredRevisionId`; all or
-//! nothing, with Google's messages for an index past the segment, outside a
-//! paragraph, inside a surrogate pair, or the segment's final newline).
+//! nothing; 400 `Invalid requests[i].<kind>: …` for an index past the segment,
+//! outside a paragraph, inside a surrogate pair, or the segment's final newline).
 //!
 //! # Behaviour worth knowing
 //!
