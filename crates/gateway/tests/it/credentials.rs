@@ -203,3 +203,25 @@ async fn sign_out_revokes_at_google_and_every_gateway_token() {
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"], "invalid_grant");
 }
+
+#[tokio::test]
+async fn a_token_google_refuses_is_refreshed_once_and_the_call_retried() {
+    let env = Env::start_with(&[("TOOLS", "all")]).await;
+    let gm = crate::gmail_support::Gm::sign_in(&env, ANN).await;
+    gm.ok("gmail_list_labels", serde_json::json!({})).await;
+    // Google invalidates the access token early (it may, at any time).
+    env.fake().expire_access_tokens_for(ANN);
+    env.fake().reset_counters();
+    let (labels, _) = gm.ok("gmail_list_labels", serde_json::json!({})).await;
+    assert!(labels["labels"].as_array().is_some_and(|l| !l.is_empty()));
+    assert_eq!(
+        env.fake().requests("/token"),
+        1,
+        "one refresh after the 401"
+    );
+    assert_eq!(
+        env.fake().requests("/gmail/v1/users/me/labels"),
+        2,
+        "the refused call and its retry"
+    );
+}

@@ -11,6 +11,7 @@ mod cli;
 mod concurrency;
 mod credentials;
 mod health;
+mod keys;
 mod mcp_endpoint;
 mod sessions;
 mod shutdown;
