@@ -14,70 +14,9 @@ use mcp_gateway::config;
 use serde_json::{Value, json};
 
 use crate::google_flow::{ANN, End, Env, Flow, query};
-use crate::helpers::Mcp;
 
-/// A signed-in MCP session for one user.
-pub struct Cal {
-    pub mcp: Mcp,
-    next_id: AtomicU64,
-}
-
-/// A tool call's outcome.
-pub struct Called {
-    pub is_error: bool,
-    pub structured: Value,
-    pub text: String,
-}
-
-impl Cal {
-    pub async fn sign_in(env: &Env, email: &str) -> Cal {
-        let tokens = env.sign_in(email).await;
-        Self::with_token(env, &tokens.access).await
-    }
-
-    pub async fn with_token(env: &Env, token: &str) -> Cal {
-        let mut mcp = env.mcp(token);
-        mcp.initialize().await;
-        Cal {
-            mcp,
-            next_id: AtomicU64::new(10),
-        }
-    }
-
-    pub async fn call(&self, name: &str, args: Value) -> Called {
-        let id = self.next_id.fetch_add(1, Ordering::SeqCst);
-        let reply = self
-            .mcp
-            .request(id, "tools/call", json!({"name": name, "arguments": args}))
-            .await;
-        assert_eq!(reply.status, 200, "{name}: {}", reply.body);
-        let msg = reply.message();
-        let result = &msg["result"];
-        assert!(result.is_object(), "{name}: no result: {msg}");
-        Called {
-            is_error: result["isError"].as_bool().unwrap_or(false),
-            structured: result["structuredContent"].clone(),
-            text: result["content"][0]["text"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        }
-    }
-
-    /// A successful call's structured content (and its text).
-    pub async fn ok(&self, name: &str, args: Value) -> (Value, String) {
-        let c = self.call(name, args).await;
-        assert!(!c.is_error, "{name} failed: {}", c.text);
-        (c.structured, c.text)
-    }
-
-    /// A failed call's text.
-    pub async fn err(&self, name: &str, args: Value) -> String {
-        let c = self.call(name, args).await;
-        assert!(c.is_error, "{name} should fail, got: {}", c.text);
-        c.text
-    }
-}
+/// A signed-in MCP session for one user (the same client the Gmail tests use).
+pub use crate::gmail_support::Gm as Cal;
 
 /// A gateway offering every tool, with `extra` settings.
 pub async fn env(extra: &[(&str, &str)]) -> Env {
