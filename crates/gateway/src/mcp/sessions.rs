@@ -318,10 +318,12 @@ async fn new_or_stateless_post(
             );
         }
     };
-    let is_initialize = serde_json::from_slice::<MethodPeek>(&bytes)
-        .ok()
-        .and_then(|m| m.method)
-        .is_some_and(|m| m == "initialize");
+    // rmcp parses the body again: parse here only when it can be an initialize.
+    let is_initialize = bytes.windows(12).any(|w| w == b"\"initialize\"")
+        && serde_json::from_slice::<MethodPeek>(&bytes)
+            .ok()
+            .and_then(|m| m.method)
+            .is_some_and(|m| m == "initialize");
     let req = Request::from_parts(parts, Body::from(bytes));
     if !is_initialize {
         return next.run(req).await;
