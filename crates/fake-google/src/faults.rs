@@ -108,6 +108,7 @@ impl Fault {
             || path.starts_with("/drive/")
             || path.starts_with("/v4/spreadsheets")
             || path.starts_with("/v1/documents")
+            || path.starts_with("/v1/presentations")
             || path.starts_with("/upload/");
         let body = self.body.clone().unwrap_or_else(|| {
             if api {

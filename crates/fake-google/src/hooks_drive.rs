@@ -1,5 +1,5 @@
-//! Test hooks on Drive, Docs and Sheets: ids by name, file listings, and the
-//! content of documents and spreadsheets.
+//! Test hooks on Drive, Docs, Sheets and Slides: ids by name, file listings,
+//! and the content of documents, spreadsheets and presentations.
 
 use crate::FakeGoogle;
 
@@ -101,6 +101,22 @@ impl FakeGoogle {
         })
     }
 
+    /// The text of each slide of a Google Slides deck, in order: the title,
+    /// then each body paragraph, one per line. `None` if the user has no
+    /// presentation with this id.
+    pub fn slide_texts(&self, email: &str, id: &str) -> Option<Vec<String>> {
+        self.with_workspace(email, |ws| {
+            let deck = crate::slides::deck(ws, id).ok()?;
+            let text = String::from_utf8_lossy(&deck.content);
+            Some(
+                crate::slides::parse(&text)
+                    .iter()
+                    .map(|s| s.text())
+                    .collect(),
+            )
+        })
+    }
+
     /// The formatted values of one sheet (trailing empty cells and rows dropped).
     pub fn sheet_values(&self, email: &str, id: &str, sheet: &str) -> Option<Vec<Vec<String>>> {
         self.with_workspace(email, |ws| {
@@ -158,6 +174,20 @@ impl FakeGoogle {
                 .collect();
             ws.sheets
                 .insert(id.clone(), Spreadsheet::new(&id, title, sheets));
+            id
+        })
+    }
+
+    /// Adds a Google Slides deck with one slide per `(title, body)` to My Drive
+    /// (the body's lines become paragraphs; blank lines are dropped, a title
+    /// should not be empty). Returns its id.
+    pub fn add_presentation(&self, email: &str, title: &str, slides: &[(&str, &str)]) -> String {
+        self.with_workspace(email, |ws| {
+            let id = ws.next_id("presentation");
+            crate::sheets::insert_file(ws, &id, title, crate::drive::store::SLIDES);
+            if let Some(f) = ws.file_mut(&id) {
+                f.content = crate::slides::to_text(slides).into_bytes();
+            }
             id
         })
     }

@@ -38,6 +38,7 @@
 //! | `/drive/v3/…`, `/upload/drive/v3/files` | www.googleapis.com | see below |
 //! | `/v4/spreadsheets…` | sheets.googleapis.com | see below |
 //! | `/v1/documents…` | docs.googleapis.com | see below |
+//! | `GET /v1/presentations/{id}` | slides.googleapis.com | see below |
 //!
 //! # Gmail and Calendar
 //!
@@ -122,6 +123,17 @@
 //! nothing; 400 `Invalid requests[i].<kind>: …` for an index past the segment,
 //! outside a paragraph, inside a surrogate pair, or the segment's final newline).
 //!
+//! Slides (the presentations Drive lists, same ids; 404 for any other file):
+//! `presentations.get` builds each slide from the deck's text (blocks
+//! separated by blank lines; the first line is the title, the others body
+//! paragraphs): `slides[].pageElements[]` holds a `CENTERED_TITLE` and a
+//! `SUBTITLE` placeholder on the first slide, `TITLE` and `BODY` on the others,
+//! each `shape.text.textElements[]` a `paragraphMarker` and a `textRun` per
+//! paragraph (`startIndex`/`endIndex` in UTF-16 code units, `startIndex` left
+//! out at 0; an empty placeholder has no `text`); every slide has a notes page
+//! with an empty speaker-notes shape; object ids are the same on every read;
+//! a deck without text has no `slides`. `fields` selects parts of the answer.
+//!
 //! # Behaviour worth knowing
 //!
 //! - A refresh token is issued only with `access_type=offline`, and then only on the
@@ -165,6 +177,9 @@
 //!   or nested tables; a table cell holds one paragraph; an edit range must
 //!   stay in one table cell or between tables; table rows and columns cannot
 //!   be inserted or deleted.
+//! - Slides: read only (no `create` or `batchUpdate`); only title and body
+//!   placeholders with unstyled text, no tables, images, bullets, speaker
+//!   notes text or comments; one master and two layouts for every deck.
 //! - Page tokens are offsets into the current result.
 //! - Invalid-request conditions the real service shows as an error page after
 //!   the redirect URI was checked (such as a bad `scope`) are redirected back
@@ -205,6 +220,7 @@ mod pages;
 mod scopes;
 mod server;
 mod sheets;
+mod slides;
 mod token;
 
 pub mod seed;
@@ -419,6 +435,7 @@ impl FakeGoogle {
             .merge(drive::routes())
             .merge(sheets::routes())
             .merge(docs::routes())
+            .merge(slides::routes())
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 faults::observe,

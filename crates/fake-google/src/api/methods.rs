@@ -1,6 +1,6 @@
 //! Which OAuth scopes each served API method accepts, as listed in Google's
-//! discovery documents (`scopes` of each method in gmail.v1, calendar.v3, drive.v3, docs.v1
-//! and sheets.v4).
+//! discovery documents (`scopes` of each method in gmail.v1, calendar.v3, drive.v3, docs.v1,
+//! sheets.v4 and slides.v1).
 //! The discovery conformance test checks this table against the documents.
 
 /// `(method id, accepted scopes)`; any one of the scopes suffices.
@@ -486,6 +486,16 @@ pub const METHOD_SCOPES: &[(&str, &[&str])] = &[
             "https://www.googleapis.com/auth/documents",
             "https://www.googleapis.com/auth/drive",
             "https://www.googleapis.com/auth/drive.file",
+        ],
+    ),
+    (
+        "slides.presentations.get",
+        &[
+            "https://www.googleapis.com/auth/drive",
+            "https://www.googleapis.com/auth/drive.file",
+            "https://www.googleapis.com/auth/drive.readonly",
+            "https://www.googleapis.com/auth/presentations",
+            "https://www.googleapis.com/auth/presentations.readonly",
         ],
     ),
 ];

@@ -44,6 +44,7 @@ impl Caller {
             Some("drive") => "drive.googleapis.com",
             Some("docs") => "docs.googleapis.com",
             Some("sheets") => "sheets.googleapis.com",
+            Some("slides") => "slides.googleapis.com",
             _ => "calendar-json.googleapis.com",
         };
         Err(ApiError::insufficient_scope(service, method, accepted))

@@ -2,7 +2,7 @@
 //! user, seeded with folders, a shared drive and native and uploaded files.
 
 pub(crate) mod export;
-mod fields;
+pub(crate) mod fields;
 mod files;
 pub(crate) mod perms;
 mod query;
