@@ -1,4 +1,4 @@
-//! Drive, Sheets and Docs answers checked against Google's discovery
+//! Drive, Sheets, Docs and Slides answers checked against Google's discovery
 //! documents (see `schema.rs` for the checker).
 
 use fake_google::seed::drive::*;
@@ -323,4 +323,63 @@ async fn docs_answers_match_the_schemas() {
     check_error(&body, 400);
     let (_, body) = get(&fake, &token, "/v1/documents/nope").await;
     check_error(&body, 404);
+}
+
+#[tokio::test]
+async fn slides_answers_match_the_schemas() {
+    let d = Discovery::load();
+    let fake = start().await;
+    let token = token(&fake, ALICE, &[crate::slides::SLIDES_READ]).await;
+    let id = fake.drive_file_id(ALICE, SLIDES_KICKOFF).unwrap();
+    let body = get_ok(&fake, &token, &format!("/v1/presentations/{id}")).await;
+    d.check(
+        "slides.presentations.get",
+        &body,
+        &[
+            "presentationId",
+            "title",
+            "locale",
+            "revisionId",
+            "pageSize.width.magnitude",
+            "pageSize.height.unit",
+            "slides[].objectId",
+            "slides[].pageType",
+            "slides[].pageElements[].objectId",
+            "slides[].pageElements[].shape.placeholder.type",
+            "slides[].pageElements[].size.width.magnitude",
+            "slides[].pageElements[].transform.translateX",
+            "slides[].slideProperties.layoutObjectId",
+            "slides[].slideProperties.notesPage.notesProperties.speakerNotesObjectId",
+            "masters[].objectId",
+            "layouts[].layoutProperties.name",
+            "notesMaster.objectId",
+        ],
+    );
+    let deck = fake.add_presentation(ALICE, "Émojis 😀", &[("Ünïcode 😀", "a 😀\nb")]);
+    let body = get_ok(&fake, &token, &format!("/v1/presentations/{deck}")).await;
+    d.check(
+        "slides.presentations.get",
+        &body,
+        &["slides[].pageElements[].shape.text.textElements[].endIndex"],
+    );
+    let body = get_ok(
+        &fake,
+        &token,
+        &format!("/v1/presentations/{id}?fields=presentationId,slides(objectId,pageElements(shape(text)))"),
+    )
+    .await;
+    d.check(
+        "slides.presentations.get",
+        &body,
+        &["presentationId", "slides[].objectId"],
+    );
+    let (_, body) = get(&fake, &token, "/v1/presentations/nope").await;
+    check_error(&body, 404);
+    let (_, body) = get(
+        &fake,
+        &crate::api::token(&fake, ALICE, &[crate::docs::DOCS_ALL]).await,
+        &format!("/v1/presentations/{id}"),
+    )
+    .await;
+    check_error(&body, 403);
 }

@@ -10,7 +10,7 @@ use crate::api::*;
 use crate::drive::{DRIVE_ALL, DRIVE_READ, q, raw_get};
 use crate::helpers::{ALICE, BOB, http, start};
 
-async fn upload(
+pub async fn upload(
     fake: &FakeGoogle,
     token: &str,
     query: &str,
@@ -29,7 +29,7 @@ async fn upload(
     (status, response.json().await.unwrap())
 }
 
-fn multipart(meta: Value, media_type: &str, media: &str) -> Vec<u8> {
+pub fn multipart(meta: Value, media_type: &str, media: &str) -> Vec<u8> {
     format!(
         "--XyZ\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n{meta}\r\n--XyZ\r\nContent-Type: {media_type}\r\n\r\n{media}\r\n--XyZ--\r\n"
     )

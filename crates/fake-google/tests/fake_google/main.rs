@@ -15,4 +15,5 @@ mod hooks;
 mod keys;
 mod schema;
 mod sheets;
+mod slides;
 mod tokens;

@@ -13,6 +13,7 @@ const CALENDAR: &str = include_str!("../discovery/calendar.v3.json");
 const DRIVE: &str = include_str!("../discovery/drive.v3.json");
 const DOCS: &str = include_str!("../discovery/docs.v1.json");
 const SHEETS: &str = include_str!("../discovery/sheets.v4.json");
+const SLIDES: &str = include_str!("../discovery/slides.v1.json");
 
 pub struct Discovery {
     pub gmail: Value,
@@ -20,6 +21,7 @@ pub struct Discovery {
     pub drive: Value,
     pub docs: Value,
     pub sheets: Value,
+    pub slides: Value,
 }
 
 impl Discovery {
@@ -30,6 +32,7 @@ impl Discovery {
             drive: serde_json::from_str(DRIVE).expect("drive discovery"),
             docs: serde_json::from_str(DOCS).expect("docs discovery"),
             sheets: serde_json::from_str(SHEETS).expect("sheets discovery"),
+            slides: serde_json::from_str(SLIDES).expect("slides discovery"),
         }
     }
 
@@ -39,6 +42,7 @@ impl Discovery {
             Some("drive") => &self.drive,
             Some("docs") => &self.docs,
             Some("sheets") => &self.sheets,
+            Some("slides") => &self.slides,
             _ => &self.calendar,
         }
     }
