@@ -266,6 +266,7 @@ fn style_range(doc: &mut Document, body: &Value, ctx: &Ctx) -> Result<(), ApiErr
     let split = || ctx.err("The range cannot split a surrogate pair.");
     let a = char_index(seg.text, start - seg.base).ok_or_else(split)?;
     let b = char_index(seg.text, (end - seg.base).min(width(seg.text))).ok_or_else(split)?;
+    let mut numbered = None;
     let all = fields.contains(&"*");
     let has = |f: &str| all || fields.contains(&f);
     match ctx.kind {
@@ -320,6 +321,13 @@ fn style_range(doc: &mut Document, body: &Value, ctx: &Ctx) -> Result<(), ApiErr
                     return Err(ctx.err(format!("Invalid namedStyleType: {named}")));
                 }
             }
+            if kind == "createParagraphBullets"
+                && body["bulletPreset"]
+                    .as_str()
+                    .is_some_and(|p| p.starts_with("NUMBERED"))
+            {
+                numbered = Some(list.clone());
+            }
             for ch in seg.text[first..=last].iter_mut().filter(|c| c.c == '\n') {
                 let para = ch.para.get_or_insert(("NORMAL_TEXT".into(), None));
                 match kind {
@@ -337,6 +345,9 @@ fn style_range(doc: &mut Document, body: &Value, ctx: &Ctx) -> Result<(), ApiErr
         }
     }
     doc.tabs[tab].blocks = to_blocks(&parts);
+    if let Some(list) = numbered {
+        doc.numbered.insert(list);
+    }
     Ok(())
 }
 

@@ -62,6 +62,8 @@ pub struct Document {
     pub title: String,
     pub tabs: Vec<Tab>,
     pub revision: u64,
+    /// Lists made with a numbered bullet preset.
+    pub numbered: std::collections::BTreeSet<String>,
 }
 
 impl Document {
@@ -76,6 +78,7 @@ impl Document {
                 blocks: vec![Block::Paragraph(Paragraph::new("NORMAL_TEXT", vec![]))],
             }],
             revision: 1,
+            numbered: Default::default(),
         }
     }
 

@@ -138,18 +138,27 @@ fn content(blocks: &[Block]) -> Vec<Value> {
     out
 }
 
-fn lists(tab: &Tab) -> Value {
+fn lists(tab: &Tab, numbered: &std::collections::BTreeSet<String>) -> Value {
     let mut out = Map::new();
     for block in &tab.blocks {
         if let Block::Paragraph(Paragraph {
             bullet: Some(id), ..
         }) = block
         {
-            out.insert(id.clone(), json!({ "listProperties": { "nestingLevels": [{
+            let mut level = json!({
                 "bulletAlignment": "START", "glyphSymbol": "●", "glyphFormat": "%0",
                 "indentFirstLine": { "magnitude": 18, "unit": "PT" }, "indentStart": { "magnitude": 36, "unit": "PT" },
                 "startNumber": 1,
-            }] } }));
+            });
+            if numbered.contains(id) {
+                level["glyphType"] = json!("DECIMAL");
+                level["glyphFormat"] = json!("%0.");
+                level.as_object_mut().map(|o| o.remove("glyphSymbol"));
+            }
+            out.insert(
+                id.clone(),
+                json!({ "listProperties": { "nestingLevels": [level] } }),
+            );
         }
     }
     Value::Object(out)
@@ -181,7 +190,7 @@ pub fn document(doc: &Document, tabs: bool) -> Value {
                     "documentTab": {
                         "body": { "content": content(&tab.blocks) },
                         "documentStyle": document_style(),
-                        "lists": lists(tab),
+                        "lists": lists(tab, &doc.numbered),
                     },
                 }))
                 .collect::<Vec<_>>()
@@ -189,7 +198,7 @@ pub fn document(doc: &Document, tabs: bool) -> Value {
     } else if let Some(tab) = doc.tabs.first() {
         out["body"] = json!({ "content": content(&tab.blocks) });
         out["documentStyle"] = document_style();
-        out["lists"] = lists(tab);
+        out["lists"] = lists(tab, &doc.numbered);
     }
     out
 }

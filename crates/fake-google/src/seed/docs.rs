@@ -69,6 +69,7 @@ pub(crate) fn roadmap(id: &str, title: &str, people: &[Colleague]) -> Document {
         p("NORMAL_TEXT", "Emoji test: 😀 family 👨‍👩‍👧 end."),
     ];
     Document {
+        numbered: Default::default(),
         id: id.to_string(),
         title: title.to_string(),
         tabs: vec![

@@ -30,6 +30,7 @@ pub struct ApiBases {
     pub drive: Url,
     pub docs: Url,
     pub sheets: Url,
+    pub slides: Url,
 }
 
 impl ApiBases {
@@ -41,6 +42,7 @@ impl ApiBases {
             drive: u("https://www.googleapis.com"),
             docs: u("https://docs.googleapis.com"),
             sheets: u("https://sheets.googleapis.com"),
+            slides: u("https://slides.googleapis.com"),
         }
     }
 
@@ -52,6 +54,7 @@ impl ApiBases {
             drive: base.clone(),
             docs: base.clone(),
             sheets: base.clone(),
+            slides: base.clone(),
         }
     }
 
@@ -341,6 +344,8 @@ fn scope_for(url: &Url) -> String {
         "Docs"
     } else if p.contains("/spreadsheets") {
         "Sheets"
+    } else if p.contains("/presentations") {
+        "Slides"
     } else {
         "Google"
     };

@@ -12,6 +12,8 @@
 //! - Failures are tool errors with actionable text ([`ToolError`]).
 
 pub mod calendar;
+pub mod docs;
+pub mod drive;
 pub mod gmail;
 
 use std::fmt::Write as _;
@@ -84,6 +86,10 @@ pub const GMAIL_SEND: &str = "https://www.googleapis.com/auth/gmail.send";
 pub const GMAIL_COMPOSE: &str = "https://www.googleapis.com/auth/gmail.compose";
 pub const CALENDAR_READONLY: &str = "https://www.googleapis.com/auth/calendar.readonly";
 pub const CALENDAR: &str = "https://www.googleapis.com/auth/calendar";
+pub const DRIVE_READONLY: &str = "https://www.googleapis.com/auth/drive.readonly";
+pub const DRIVE: &str = "https://www.googleapis.com/auth/drive";
+pub const DOCS_READONLY: &str = "https://www.googleapis.com/auth/documents.readonly";
+pub const DOCS: &str = "https://www.googleapis.com/auth/documents";
 
 const fn spec(
     name: &'static str,
@@ -101,7 +107,7 @@ const fn spec(
     }
 }
 
-use Service::{Calendar as Cal, Gateway as Gw, Gmail as Gm};
+use Service::{Calendar as Cal, Docs as Dc, Drive as Dr, Gateway as Gw, Gmail as Gm};
 use Tier::{Core, Extended};
 
 /// Every tool the gateway knows. A tool missing here is never offered.
@@ -152,6 +158,31 @@ pub const CATALOG: &[ToolSpec] = &[
         false,
         &[CALENDAR_READONLY],
     ),
+    // Drive (reading a Doc, Sheet or Slides deck goes through their own APIs,
+    // which accept the Drive scope).
+    spec("drive_search", Dr, Core, false, &[DRIVE_READONLY]),
+    spec("drive_list_folder", Dr, Core, false, &[DRIVE_READONLY]),
+    spec("drive_get_file", Dr, Core, false, &[DRIVE_READONLY]),
+    spec("drive_read_file", Dr, Core, false, &[DRIVE_READONLY]),
+    spec("drive_create_file", Dr, Core, true, &[DRIVE]),
+    spec("drive_create_folder", Dr, Extended, true, &[DRIVE]),
+    spec("drive_move", Dr, Extended, true, &[DRIVE]),
+    spec("drive_copy", Dr, Extended, true, &[DRIVE]),
+    spec("drive_rename", Dr, Extended, true, &[DRIVE]),
+    spec("drive_trash", Dr, Extended, true, &[DRIVE]),
+    spec("drive_share", Dr, Core, true, &[DRIVE]),
+    spec(
+        "drive_list_permissions",
+        Dr,
+        Extended,
+        false,
+        &[DRIVE_READONLY],
+    ),
+    // Docs
+    spec("docs_read_document", Dc, Core, false, &[DOCS_READONLY]),
+    spec("docs_create_document", Dc, Core, true, &[DOCS]),
+    spec("docs_insert_text", Dc, Core, true, &[DOCS]),
+    spec("docs_find_replace", Dc, Core, true, &[DOCS]),
 ];
 
 pub fn spec_of(name: &str) -> Option<&'static ToolSpec> {
@@ -354,6 +385,21 @@ impl Output {
     }
 }
 
+/// A tool's answer: the value with its text rendering, or the tool error.
+pub fn respond<T: Serialize>(
+    ctx: &ToolCtx,
+    result: ToolResult<T>,
+    render: impl FnOnce(&T) -> String,
+) -> CallToolResult {
+    match result {
+        Ok(value) => {
+            let text = render(&value);
+            Output::new(&value, text).into_result(ctx.output_limit)
+        }
+        Err(e) => e.into_result(),
+    }
+}
+
 /// Cuts `text` to at most `limit` characters (on a char boundary), with a note.
 pub fn bound(text: &str, limit: usize) -> String {
     if text.chars().count() <= limit {
@@ -367,6 +413,49 @@ pub fn bound(text: &str, limit: usize) -> String {
     let mut out: String = text.chars().take(keep).collect();
     out.push_str(&note);
     out
+}
+
+/// A Drive, Docs or Sheets file id from an id or a Google link to the file
+/// (`…/d/<id>/…`, `…?id=<id>`); anything else is an invalid `field`.
+pub fn google_id(field: &str, raw: &str) -> ToolResult<String> {
+    let raw = raw.trim();
+    let from_link = url::Url::parse(raw).ok().and_then(|u| {
+        let segments: Vec<String> = u.path_segments()?.map(str::to_owned).collect();
+        let after_d = segments
+            .iter()
+            .position(|s| s == "d")
+            .and_then(|i| segments.get(i + 1).cloned());
+        after_d.or_else(|| {
+            u.query_pairs()
+                .find(|(k, _)| k == "id")
+                .map(|(_, v)| v.into_owned())
+        })
+    });
+    let id = from_link.unwrap_or_else(|| raw.to_owned());
+    let ok = !id.is_empty()
+        && id.len() <= 200
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(id)
+    } else {
+        Err(ToolError::invalid(
+            field,
+            "must be a Google file id (from drive_search) or a link to the file",
+        ))
+    }
+}
+
+/// A byte count for people: `512 bytes`, `1.5 KB`, `14.0 MB`.
+pub fn human_size(bytes: u64) -> String {
+    if bytes < 1024 {
+        format!("{bytes} bytes")
+    } else if bytes < 1024 * 1024 {
+        format!("{:.1} KB", bytes as f64 / 1024.0)
+    } else {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    }
 }
 
 /// Appends `label: value` when the value is non-empty.

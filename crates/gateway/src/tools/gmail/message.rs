@@ -275,15 +275,7 @@ pub fn not_found(e: ApiError, what: &str, id: &str) -> ApiError {
 }
 
 /// A human size: `812 bytes`, `14.2 KB`, `3.1 MB`.
-pub fn human_size(bytes: u64) -> String {
-    if bytes < 1024 {
-        format!("{bytes} bytes")
-    } else if bytes < 1024 * 1024 {
-        format!("{:.1} KB", bytes as f64 / 1024.0)
-    } else {
-        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
-    }
-}
+pub use crate::tools::human_size;
 
 #[cfg(test)]
 mod tests {

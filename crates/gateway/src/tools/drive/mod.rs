@@ -1,0 +1,492 @@
+//! Google Drive tools, over My Drive and shared drives alike: search, list a
+//! folder, metadata and access, read any file as text for a model, create,
+//! upload, organise, trash and share.
+
+mod info;
+mod pdf;
+mod read;
+mod search;
+mod share;
+mod write;
+
+use reqwest::Method;
+use rmcp::{
+    handler::server::{common::Extension, wrapper::Parameters},
+    model::CallToolResult,
+    schemars, tool, tool_router,
+};
+use serde::Serialize;
+use serde_json::Value;
+use url::Url;
+
+use crate::{
+    google::api::{ApiError, Body, GoogleApi, Retry, api_url},
+    mcp::GatewayServer,
+    tools::{ToolCtx, ToolError, ToolResult, human_size},
+};
+
+pub use info::{FileDetail, GetFileArgs, Permission, PermissionList};
+pub use read::{FileContent, ReadFileArgs};
+pub use search::{FileList, FileType, ListFolderArgs, SearchArgs};
+pub use share::{ShareArgs, ShareRole, ShareType, Shared};
+pub use write::{
+    CopyArgs, CreateFileArgs, CreateFolderArgs, MoveArgs, RenameArgs, TrashArgs, Written,
+};
+
+pub const FOLDER: &str = "application/vnd.google-apps.folder";
+pub const DOC: &str = "application/vnd.google-apps.document";
+pub const SHEET: &str = "application/vnd.google-apps.spreadsheet";
+pub const SLIDES: &str = "application/vnd.google-apps.presentation";
+pub const SHORTCUT: &str = "application/vnd.google-apps.shortcut";
+
+/// Google exports Docs Editors files only up to this size.
+pub const EXPORT_LIMIT: u64 = 10 * 1024 * 1024;
+
+/// The fields of a file every tool reads.
+pub(crate) const FILE_FIELDS: &str = "id,name,mimeType,size,modifiedTime,owners(displayName,emailAddress),webViewLink,parents,driveId,trashed,shortcutDetails(targetId,targetMimeType)";
+
+/// `/drive/v3/files[/<segments…>]` with `supportsAllDrives=true`.
+pub(crate) fn files_url(api: &GoogleApi, segments: &[&str]) -> Url {
+    let mut u = api_url(&api.bases.drive, "/drive/v3/files");
+    u.path_segments_mut()
+        .expect("an http(s) base URL")
+        .extend(segments);
+    u.query_pairs_mut().append_pair("supportsAllDrives", "true");
+    u
+}
+
+/// A friendly name of a MIME type.
+pub fn kind(mime: &str) -> &'static str {
+    match mime {
+        FOLDER => "folder",
+        DOC => "Google Doc",
+        SHEET => "Google Sheet",
+        SLIDES => "Google Slides",
+        SHORTCUT => "shortcut",
+        "application/vnd.google-apps.form" => "Google Form",
+        "application/vnd.google-apps.drawing" => "Google Drawing",
+        "application/pdf" => "PDF",
+        m if m.starts_with("image/") => "image",
+        m if m.starts_with("video/") => "video",
+        m if m.starts_with("audio/") => "audio",
+        m if is_text(m) => "text",
+        m if m.starts_with("application/vnd.google-apps.") => "Google file",
+        _ => "file",
+    }
+}
+
+/// Whether a MIME type is text a model can read as is.
+pub fn is_text(mime: &str) -> bool {
+    let m = mime.split(';').next().unwrap_or("").trim();
+    m.starts_with("text/")
+        || matches!(
+            m,
+            "application/json"
+                | "application/xml"
+                | "application/javascript"
+                | "application/x-javascript"
+                | "application/typescript"
+                | "application/x-yaml"
+                | "application/yaml"
+                | "application/toml"
+                | "application/x-sh"
+                | "application/x-python"
+                | "application/sql"
+                | "application/x-httpd-php"
+                | "application/rtf"
+                | "image/svg+xml"
+        )
+}
+
+/// A file as the list tools show it.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct FileRow {
+    pub id: String,
+    pub name: String,
+    /// folder, Google Doc, Google Sheet, Google Slides, PDF, text, image, file…
+    pub kind: String,
+    pub mime_type: String,
+    /// The owner's name and address (none for files in a shared drive).
+    pub owner: Option<String>,
+    /// RFC 3339.
+    pub modified: Option<String>,
+    /// Bytes (none for folders and some Google files).
+    pub size: Option<u64>,
+    pub link: Option<String>,
+    /// The shared drive holding the file.
+    pub drive_id: Option<String>,
+}
+
+pub(crate) fn size_of(f: &Value) -> Option<u64> {
+    f["size"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .or(f["size"].as_u64())
+}
+
+impl FileRow {
+    pub fn from_json(f: &Value) -> Self {
+        let mime = f["mimeType"].as_str().unwrap_or_default();
+        let owner = f["owners"][0].as_object().map(|o| {
+            let name = o.get("displayName").and_then(Value::as_str).unwrap_or("");
+            let email = o.get("emailAddress").and_then(Value::as_str).unwrap_or("");
+            if name.is_empty() {
+                email.to_owned()
+            } else {
+                format!("{name} <{email}>")
+            }
+        });
+        FileRow {
+            id: f["id"].as_str().unwrap_or_default().to_owned(),
+            name: f["name"].as_str().unwrap_or_default().to_owned(),
+            kind: kind(mime).to_owned(),
+            mime_type: mime.to_owned(),
+            owner,
+            modified: f["modifiedTime"].as_str().map(str::to_owned),
+            size: size_of(f),
+            link: f["webViewLink"].as_str().map(str::to_owned),
+            drive_id: f["driveId"].as_str().map(str::to_owned),
+        }
+    }
+
+    /// One compact line.
+    pub fn line(&self) -> String {
+        let mut s = format!("{} [{}] id {}", self.name, self.kind, self.id);
+        if let Some(m) = &self.modified {
+            s.push_str(&format!(", modified {}", m.get(..10).unwrap_or(m)));
+        }
+        if let Some(o) = &self.owner {
+            s.push_str(&format!(", owner {o}"));
+        }
+        if let Some(n) = self.size.filter(|_| self.kind != "folder") {
+            s.push_str(&format!(", {}", human_size(n)));
+        }
+        if self.drive_id.is_some() {
+            s.push_str(", in a shared drive");
+        }
+        s
+    }
+}
+
+/// A Drive 404 or 403 phrased for the model.
+pub(crate) fn file_error(e: ApiError, id: &str) -> ToolError {
+    match e {
+        ApiError::NotFound(_) => ToolError::Refused(format!(
+            "File {id} was not found or is not shared with this user; find files with drive_search."
+        )),
+        ApiError::PermissionDenied(m) if m.contains("too large to be exported") => {
+            ToolError::Refused(format!(
+                "File {id} is over the 10 MB limit Google sets on exporting Docs, Sheets and Slides; read a part of it (sheets_read_range for a range of a spreadsheet) or open it in Drive."
+            ))
+        }
+        ApiError::PermissionDenied(m) => ToolError::Refused(format!(
+            "Google refused this on file {id}: {m} (the user may only have view or comment access; ask the owner)."
+        )),
+        e => e.into(),
+    }
+}
+
+/// `files.get` with `fields`.
+pub(crate) async fn get_file(
+    ctx: &ToolCtx,
+    api: &GoogleApi,
+    id: &str,
+    fields: &str,
+) -> ToolResult<Value> {
+    let mut url = files_url(api, &[id]);
+    url.query_pairs_mut().append_pair("fields", fields);
+    api.get(&ctx.user, url).await.map_err(|e| file_error(e, id))
+}
+
+/// `files.update` (PATCH, idempotent) with query parameters and a metadata body.
+pub(crate) async fn update_file(
+    ctx: &ToolCtx,
+    api: &GoogleApi,
+    id: &str,
+    params: &[(&str, &str)],
+    body: Value,
+) -> ToolResult<Value> {
+    let mut url = files_url(api, &[id]);
+    url.query_pairs_mut().append_pair("fields", FILE_FIELDS);
+    for (k, v) in params {
+        url.query_pairs_mut().append_pair(k, v);
+    }
+    let (v, _) = api
+        .call(
+            &ctx.user,
+            Method::PATCH,
+            url,
+            Some(Body::Json(body)),
+            Retry::Safe,
+        )
+        .await
+        .map_err(|e| file_error(e, id))?;
+    Ok(v)
+}
+
+#[tool_router(router = drive_router, vis = "pub(crate)")]
+impl GatewayServer {
+    #[tool(
+        description = "Search Google Drive (My Drive, files shared with the user, and shared drives). Combine any of: `query` (full text: words in the name or content), `name` (name contains), `type` (document, spreadsheet, presentation, folder, pdf, image, text), `owner` (an email, or `me`), `modified_after` (date or RFC 3339), `folder_id` (direct children of a folder), `shared_drive_id` (only that shared drive), `raw_query` (Drive's own q syntax, ANDed). Trashed files are left out unless `include_trashed`. Rows: id, name, type, owner, modified, size, link; most recent first (by relevance for a full-text query). Up to `page_size` (default 25, at most 100) per page; follow `next_page_token`. Then read a file with drive_read_file.",
+        annotations(
+            title = "Search Google Drive",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<FileList>()
+    )]
+    async fn drive_search(
+        &self,
+        Extension(parts): Extension<http::request::Parts>,
+        Parameters(args): Parameters<SearchArgs>,
+    ) -> CallToolResult {
+        match self.tool_ctx(&parts) {
+            Ok((ctx, api)) => search::search(&ctx, api, args).await,
+            Err(e) => e.into_result(),
+        }
+    }
+
+    #[tool(
+        description = "List what a Drive folder holds (folders first, then by name). `folder_id`: a folder id from drive_search, a shared drive id (its top level), or `root` (default: the top of My Drive). Up to `page_size` (default 50, at most 100) per page; follow `next_page_token`.",
+        annotations(
+            title = "List a Drive folder",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<FileList>()
+    )]
+    async fn drive_list_folder(
+        &self,
+        Extension(parts): Extension<http::request::Parts>,
+        Parameters(args): Parameters<ListFolderArgs>,
+    ) -> CallToolResult {
+        match self.tool_ctx(&parts) {
+            Ok((ctx, api)) => search::list_folder(&ctx, api, args).await,
+            Err(e) => e.into_result(),
+        }
+    }
+
+    #[tool(
+        description = "Get a Drive file's details: name, type, size, owner, created and modified times (and by whom), its folder path, whether it is in a shared drive or trashed, what the user may do with it, and who has access (people, groups, domains, link sharing, with their roles). `file_id` is an id from drive_search or a Google link.",
+        annotations(
+            title = "Get Drive file details",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<FileDetail>()
+    )]
+    async fn drive_get_file(
+        &self,
+        Extension(parts): Extension<http::request::Parts>,
+        Parameters(args): Parameters<GetFileArgs>,
+    ) -> CallToolResult {
+        match self.tool_ctx(&parts) {
+            Ok((ctx, api)) => info::get(&ctx, api, args).await,
+            Err(e) => e.into_result(),
+        }
+    }
+
+    #[tool(
+        description = "Read a Drive file's content as text: Google Docs as Markdown (every tab), Google Sheets as CSV (every sheet, each under its own heading), Google Slides as text per slide (with speaker notes), PDFs as extracted text, and text or code files as they are. Other binary files (images, archives, Office files) are refused with their type and size. Files over 10 MB are refused with their size (Google's export limit for Docs, Sheets and Slides); long text is cut at the output limit with a note. For one range of a spreadsheet use sheets_read_range; for folders drive_list_folder.",
+        annotations(
+            title = "Read a Drive file",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<FileContent>()
+    )]
+    async fn drive_read_file(
+        &self,
+        Extension(parts): Extension<http::request::Parts>,
+        Parameters(args): Parameters<ReadFileArgs>,
+    ) -> CallToolResult {
+        match self.tool_ctx(&parts) {
+            Ok((ctx, api)) => read::read(&ctx, api, args).await,
+            Err(e) => e.into_result(),
+        }
+    }
+
+    #[tool(
+        description = "Create a file in Google Drive: text content (`content`, with `mime_type` guessed from the name's extension: .md, .csv, .json, .html, .txt…), small binary content (`content_base64`, at most 5 MB, with its `mime_type`), or a Google Doc made from Markdown (`google_doc: true`: headings, lists, bold, italic and links become Docs formatting). `folder_id` puts it in a folder or shared drive (default: the top of My Drive). Each call creates a new file, even with a name already used.",
+        annotations(
+            title = "Create a Drive file",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<Written>()
+    )]
+    async fn drive_create_file(
+        &self,
+        Extension(parts): Extension<http::request::Parts>,
+        Parameters(args): Parameters<CreateFileArgs>,
+    ) -> CallToolResult {
+        match self.tool_ctx(&parts) {
+            Ok((ctx, api)) => write::create_file(&ctx, api, args).await,
+            Err(e) => e.into_result(),
+        }
+    }
+
+    #[tool(
+        description = "Create a folder in Google Drive, in `parent_id` (a folder or shared drive id; default the top of My Drive). Each call creates a new folder.",
+        annotations(
+            title = "Create a Drive folder",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<Written>()
+    )]
+    async fn drive_create_folder(
+        &self,
+        Extension(parts): Extension<http::request::Parts>,
+        Parameters(args): Parameters<CreateFolderArgs>,
+    ) -> CallToolResult {
+        match self.tool_ctx(&parts) {
+            Ok((ctx, api)) => write::create_folder(&ctx, api, args).await,
+            Err(e) => e.into_result(),
+        }
+    }
+
+    #[tool(
+        description = "Move a Drive file or folder into another folder (or a shared drive's top level via its id, or `root` for My Drive). It leaves its current folders.",
+        annotations(
+            title = "Move a Drive file",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<Written>()
+    )]
+    async fn drive_move(
+        &self,
+        Extension(parts): Extension<http::request::Parts>,
+        Parameters(args): Parameters<MoveArgs>,
+    ) -> CallToolResult {
+        match self.tool_ctx(&parts) {
+            Ok((ctx, api)) => write::move_file(&ctx, api, args).await,
+            Err(e) => e.into_result(),
+        }
+    }
+
+    #[tool(
+        description = "Copy a Drive file (not a folder), optionally with a new `name` and into `folder_id`; default name \"Copy of …\" in the original's folder. Each call makes a new copy.",
+        annotations(
+            title = "Copy a Drive file",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<Written>()
+    )]
+    async fn drive_copy(
+        &self,
+        Extension(parts): Extension<http::request::Parts>,
+        Parameters(args): Parameters<CopyArgs>,
+    ) -> CallToolResult {
+        match self.tool_ctx(&parts) {
+            Ok((ctx, api)) => write::copy(&ctx, api, args).await,
+            Err(e) => e.into_result(),
+        }
+    }
+
+    #[tool(
+        description = "Rename a Drive file or folder (it stays where it is, with the same id, link and sharing). Give the full new name, with an extension for non-Google files.",
+        annotations(
+            title = "Rename a Drive file",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<Written>()
+    )]
+    async fn drive_rename(
+        &self,
+        Extension(parts): Extension<http::request::Parts>,
+        Parameters(args): Parameters<RenameArgs>,
+    ) -> CallToolResult {
+        match self.tool_ctx(&parts) {
+            Ok((ctx, api)) => write::rename(&ctx, api, args).await,
+            Err(e) => e.into_result(),
+        }
+    }
+
+    #[tool(
+        description = "Move a Drive file or folder to the trash (a folder takes its contents along), or take it back out with `restore: true`. Trashed items stay recoverable in Drive for 30 days; nothing is deleted for good.",
+        annotations(
+            title = "Trash a Drive file",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<Written>()
+    )]
+    async fn drive_trash(
+        &self,
+        Extension(parts): Extension<http::request::Parts>,
+        Parameters(args): Parameters<TrashArgs>,
+    ) -> CallToolResult {
+        match self.tool_ctx(&parts) {
+            Ok((ctx, api)) => write::trash(&ctx, api, args).await,
+            Err(e) => e.into_result(),
+        }
+    }
+
+    #[tool(
+        description = "Share a Drive file or folder with a person or a Google group (`type`: user or group) by email, as `role` reader, commenter or writer. Google emails them a notification unless `notify` is false; `message` adds a note to it. Sharing again with someone who already has access changes their role. Check current access with drive_list_permissions.",
+        annotations(
+            title = "Share a Drive file",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<Shared>()
+    )]
+    async fn drive_share(
+        &self,
+        Extension(parts): Extension<http::request::Parts>,
+        Parameters(args): Parameters<ShareArgs>,
+    ) -> CallToolResult {
+        match self.tool_ctx(&parts) {
+            Ok((ctx, api)) => share::share(&ctx, api, args).await,
+            Err(e) => e.into_result(),
+        }
+    }
+
+    #[tool(
+        description = "List who has access to a Drive file or folder: people, groups, domains and link sharing, with their roles (owner, organizer, writer, commenter, reader). Only people who can share the file may see this list.",
+        annotations(
+            title = "List Drive permissions",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<PermissionList>()
+    )]
+    async fn drive_list_permissions(
+        &self,
+        Extension(parts): Extension<http::request::Parts>,
+        Parameters(args): Parameters<GetFileArgs>,
+    ) -> CallToolResult {
+        match self.tool_ctx(&parts) {
+            Ok((ctx, api)) => info::permissions(&ctx, api, args).await,
+            Err(e) => e.into_result(),
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! `drive_share`.
+
+use reqwest::Method;
+use rmcp::{model::CallToolResult, schemars};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{file_error, files_url, get_file, info::Permission};
+use crate::{
+    google::api::{ApiError, Body, GoogleApi, Retry},
+    tools::{ToolCtx, ToolError, ToolResult, google_id, respond},
+};
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareType {
+    /// One person.
+    #[default]
+    User,
+    /// A Google group.
+    Group,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareRole {
+    /// Can view.
+    #[default]
+    Reader,
+    /// Can view and comment.
+    Commenter,
+    /// Can edit.
+    Writer,
+}
+
+impl ShareRole {
+    fn as_str(self) -> &'static str {
+        match self {
+            ShareRole::Reader => "reader",
+            ShareRole::Commenter => "commenter",
+            ShareRole::Writer => "writer",
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShareArgs {
+    /// The file or folder (id or link).
+    pub file_id: String,
+    /// The person's or group's email address.
+    pub email: String,
+    #[serde(default, rename = "type")]
+    pub share_type: ShareType,
+    #[serde(default)]
+    pub role: ShareRole,
+    /// Email them a notification (default true).
+    #[serde(default)]
+    pub notify: Option<bool>,
+    /// A note in the notification email (at most 2000 characters).
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Shared {
+    pub file_id: String,
+    pub name: String,
+    pub permission: Permission,
+    pub notified: bool,
+}
+
+fn valid_email(e: &str) -> bool {
+    let Some((local, domain)) = e.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && e.len() <= 254
+        && !e
+            .chars()
+            .any(|c| c.is_whitespace() || c == ',' || c == '<' || c == '>')
+}
+
+async fn run(ctx: &ToolCtx, api: &GoogleApi, args: ShareArgs) -> ToolResult<Shared> {
+    let id = google_id("file_id", &args.file_id)?;
+    let email = args.email.trim().to_owned();
+    if !valid_email(&email) {
+        return Err(ToolError::invalid("email", "must be one email address"));
+    }
+    let notify = args.notify.unwrap_or(true);
+    if let Some(m) = &args.message {
+        if !notify {
+            return Err(ToolError::invalid("message", "needs `notify` to be true"));
+        }
+        if m.chars().count() > 2000 {
+            return Err(ToolError::invalid("message", "longer than 2000 characters"));
+        }
+    }
+    let f = get_file(ctx, api, &id, "id,name").await?;
+    let mut url = files_url(api, &[&id, "permissions"]);
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair(
+            "sendNotificationEmail",
+            if notify { "true" } else { "false" },
+        )
+        .append_pair("fields", "id,type,role,emailAddress,domain,displayName");
+        if let Some(m) = &args.message {
+            q.append_pair("emailMessage", m);
+        }
+    }
+    let kind = match args.share_type {
+        ShareType::User => "user",
+        ShareType::Group => "group",
+    };
+    let body = json!({ "type": kind, "role": args.role.as_str(), "emailAddress": email });
+    // A retry could send a second notification: only retried when Google refused outright.
+    let (p, _) = api
+        .call(&ctx.user, Method::POST, url, Some(Body::Json(body)), Retry::RejectedOnly)
+        .await
+        .map_err(|e| match e {
+            ApiError::BadRequest(m) => ToolError::Refused(format!(
+                "Google refused to share with {email}: {m} (is the address right, and is sharing outside the organisation allowed?)."
+            )),
+            e => file_error(e, &id),
+        })?;
+    Ok(Shared {
+        file_id: id,
+        name: f["name"].as_str().unwrap_or_default().to_owned(),
+        permission: Permission::from_json(&p),
+        notified: notify,
+    })
+}
+
+pub async fn share(ctx: &ToolCtx, api: &GoogleApi, args: ShareArgs) -> CallToolResult {
+    respond(ctx, run(ctx, api, args).await, |s| {
+        format!(
+            "Shared {} (id {}) with {}{}\n",
+            s.name,
+            s.file_id,
+            s.permission.line(),
+            if s.notified {
+                ", notified by email"
+            } else {
+                ", without a notification"
+            }
+        )
+    })
+}
