@@ -131,7 +131,7 @@ impl GatewayServer {
 
     /// Every tool the gateway implements, before selection.
     pub fn all_tools() -> ToolRouter<Self> {
-        Self::tool_router() + Self::gmail_router() + Self::calendar_router()
+        Self::tool_router() + Self::gmail_router() + Self::calendar_router() + Self::sheets_router()
     }
 
     /// The tool context of the current request, and the Google API client.

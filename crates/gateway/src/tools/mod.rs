@@ -13,6 +13,7 @@
 
 pub mod calendar;
 pub mod gmail;
+pub mod sheets;
 
 use std::fmt::Write as _;
 
@@ -84,6 +85,8 @@ pub const GMAIL_SEND: &str = "https://www.googleapis.com/auth/gmail.send";
 pub const GMAIL_COMPOSE: &str = "https://www.googleapis.com/auth/gmail.compose";
 pub const CALENDAR_READONLY: &str = "https://www.googleapis.com/auth/calendar.readonly";
 pub const CALENDAR: &str = "https://www.googleapis.com/auth/calendar";
+pub const SHEETS_READONLY: &str = "https://www.googleapis.com/auth/spreadsheets.readonly";
+pub const SHEETS: &str = "https://www.googleapis.com/auth/spreadsheets";
 
 const fn spec(
     name: &'static str,
@@ -101,7 +104,7 @@ const fn spec(
     }
 }
 
-use Service::{Calendar as Cal, Gateway as Gw, Gmail as Gm};
+use Service::{Calendar as Cal, Gateway as Gw, Gmail as Gm, Sheets as Sh};
 use Tier::{Core, Extended};
 
 /// Every tool the gateway knows. A tool missing here is never offered.
@@ -152,6 +155,14 @@ pub const CATALOG: &[ToolSpec] = &[
         false,
         &[CALENDAR_READONLY],
     ),
+    // Sheets
+    spec("sheets_get_info", Sh, Core, false, &[SHEETS_READONLY]),
+    spec("sheets_read_range", Sh, Core, false, &[SHEETS_READONLY]),
+    spec("sheets_write_range", Sh, Core, true, &[SHEETS]),
+    spec("sheets_append_rows", Sh, Core, true, &[SHEETS]),
+    spec("sheets_clear_range", Sh, Extended, true, &[SHEETS]),
+    spec("sheets_create", Sh, Core, true, &[SHEETS]),
+    spec("sheets_add_sheet", Sh, Extended, true, &[SHEETS]),
 ];
 
 pub fn spec_of(name: &str) -> Option<&'static ToolSpec> {
