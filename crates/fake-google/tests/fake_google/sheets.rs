@@ -137,6 +137,8 @@ async fn a1_ranges() {
         "'It''s Q4!A1",
         "Summary!A0",
         "Summary!1A",
+        "Forecast",
+        "Summary!AAAA1",
     ] {
         let (status, body) = get(
             &fake,
