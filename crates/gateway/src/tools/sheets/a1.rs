@@ -42,7 +42,7 @@ pub fn quote_sheet(title: &str) -> String {
     let plain = !title.is_empty()
         && title.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !title.starts_with(|c: char| c.is_ascii_digit())
-        && cell(title).is_none();
+        && !cell(title).is_some_and(|c| c.col.is_some() && c.row.is_some());
     if plain {
         title.to_owned()
     } else {
@@ -348,6 +348,8 @@ mod tests {
         assert_eq!(quote_sheet("Raw data"), "'Raw data'");
         assert_eq!(quote_sheet("It's Q4"), "'It''s Q4'");
         assert_eq!(quote_sheet("A1"), "'A1'");
+        assert_eq!(quote_sheet("Log"), "Log");
+        assert_eq!(quote_sheet("ab12"), "'ab12'");
         assert_eq!(quote_sheet("2024"), "'2024'");
         assert_eq!(quote_sheet("Café"), "'Café'");
         for name in ["It's Q4", "Raw data", "a'b''c", "x!y", "A1"] {

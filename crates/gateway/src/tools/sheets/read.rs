@@ -119,8 +119,9 @@ fn shape(id: String, answer: &Value, limit: usize) -> (RangeValues, String) {
     );
     let rule = table_row("---", (0..width).map(|_| "---".to_owned()), width);
     // Room for the title line and the note on a cut answer.
-    let budget = limit.saturating_sub(header.len() + rule.len() + 400 + range.len() * 2);
+    let budget = limit.saturating_sub(header.len() + rule.len() + 200 + range.len() * 2);
     let mut body = String::new();
+    let mut chars = 0;
     let mut cells = 0;
     let mut shown = 0;
     for (i, row) in all.iter().enumerate() {
@@ -129,12 +130,13 @@ fn shape(id: String, answer: &Value, limit: usize) -> (RangeValues, String) {
             row.iter().map(cell_text),
             width,
         );
-        let fits = body.chars().count() + line.chars().count() <= budget
-            && cells + row.len().max(1) <= MAX_CELLS;
+        let line_chars = line.chars().count();
+        let fits = chars + line_chars <= budget && cells + row.len().max(1) <= MAX_CELLS;
         if !fits && shown > 0 {
             break;
         }
         body.push_str(&line);
+        chars += line_chars;
         cells += row.len().max(1);
         shown += 1;
     }
