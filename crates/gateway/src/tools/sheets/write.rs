@@ -36,7 +36,7 @@ impl ValueInput {
     }
 }
 
-/// One cell to write (the schema of each item of a row).
+/// A cell to write: text, a number or a boolean.
 #[derive(schemars::JsonSchema)]
 #[serde(untagged)]
 #[allow(dead_code)]
