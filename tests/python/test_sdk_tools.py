@@ -131,4 +131,27 @@ async def test_every_tool_through_the_python_sdk(start_gateway) -> None:
             await tools.call("calendar_respond", event_id=invitation["id"], response="accepted")
             await tools.call("calendar_delete_event", event_id=event_id)
 
+            # Sheets
+            book = await tools.call(
+                "sheets_create", title="Budget from the SDK", sheets=["Costs", "It's Q4"], header=["Item", "Amount"]
+            )
+            book_id = book["spreadsheet_id"]
+            info = await tools.call("sheets_get_info", spreadsheet_id=book_id)
+            assert [s["title"] for s in info["sheets"]] == ["Costs", "It's Q4"]
+            written = await tools.call(
+                "sheets_write_range", spreadsheet_id=book_id, range="Costs!A2", values=[["Rent", 1200], ["Total", "=B2"]]
+            )
+            assert written["updated_range"] == "Costs!A2:B3"
+            appended = await tools.call("sheets_append_rows", spreadsheet_id=book_id, range="Costs!A:B", rows=[["Food", 300]])
+            assert appended["updated_range"] == "Costs!A4:B4"
+            table = await tools.call(
+                "sheets_read_range", spreadsheet_id=book_id, range="Costs!A1:B4", value_render="unformatted"
+            )
+            assert table["values"] == [["Item", "Amount"], ["Rent", 1200], ["Total", 1200], ["Food", 300]]
+            await tools.call("sheets_clear_range", spreadsheet_id=book_id, range="Costs!A4:B4")
+            added = await tools.call("sheets_add_sheet", spreadsheet_id=book_id, title="Notes", rows=10, columns=3)
+            assert added["sheets"] == ["Costs", "'It''s Q4'", "Notes"]
+            quoted = await tools.call("sheets_read_range", spreadsheet_id=book_id, range="'It''s Q4'!A1:B2")
+            assert quoted["values"] == [] and quoted["range"] == "'It''s Q4'!A1:B2"
+
             assert tools.called == names, f"tools not exercised: {sorted(names - tools.called)}"

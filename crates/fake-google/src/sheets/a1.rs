@@ -66,7 +66,8 @@ fn cell(part: &str) -> Option<(Option<usize>, Option<usize>)> {
         .take_while(|c| c.is_ascii_alphabetic())
         .collect();
     let digits = &part[letters.len()..];
-    if letters.is_empty() && digits.is_empty() {
+    // Columns run to ZZZ: a longer word is a name, not a column.
+    if letters.is_empty() && digits.is_empty() || letters.len() > 3 {
         return None;
     }
     let col = if letters.is_empty() {

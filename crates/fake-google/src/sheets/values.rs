@@ -71,9 +71,26 @@ pub(crate) async fn get(
     check_dimension(&params)?;
     fake.with_workspace(&caller.email, |ws| {
         let book = book(ws, &id, false)?;
-        let parsed = a1::parse(book, &range)?;
+        let parsed = within_grid(book, &range)?;
         Ok(ok_json(&value_range(book, &parsed, &params)))
     })
+}
+
+/// A range to read: Google refuses one reaching past the sheet's grid.
+fn within_grid(book: &Spreadsheet, range: &str) -> Result<Range, ApiError> {
+    let parsed = a1::parse(book, range)?;
+    let sheet = &book.sheets[parsed.sheet];
+    let rows = parsed.end_row.unwrap_or(parsed.start_row + 1);
+    let cols = parsed.end_col.unwrap_or(parsed.start_col + 1);
+    if rows > sheet.row_count || cols > sheet.column_count {
+        return Err(invalid(format!(
+            "Range ({}) exceeds grid limits. Max rows: {}, max columns: {}",
+            parsed.a1(book),
+            sheet.row_count,
+            sheet.column_count
+        )));
+    }
+    Ok(parsed)
 }
 
 fn check_dimension(params: &Params) -> Result<(), ApiError> {
@@ -108,7 +125,7 @@ pub(crate) async fn batch_get(
         let book = book(ws, &id, false)?;
         let mut out = Vec::new();
         for range in &ranges {
-            let parsed = a1::parse(book, range)?;
+            let parsed = within_grid(book, range)?;
             out.push(value_range(book, &parsed, &params));
         }
         Ok(ok_json(&json!({ "spreadsheetId": id, "valueRanges": out })))

@@ -137,6 +137,8 @@ async fn a1_ranges() {
         "'It''s Q4!A1",
         "Summary!A0",
         "Summary!1A",
+        "Forecast",
+        "Summary!AAAA1",
     ] {
         let (status, body) = get(
             &fake,
@@ -148,6 +150,22 @@ async fn a1_ranges() {
         assert_eq!(
             body["error"]["message"],
             format!("Unable to parse range: {bad}")
+        );
+    }
+    for (beyond, a1) in [
+        ("Summary!A1:B1001", "Summary!A1:B1001"),
+        ("'It''s Q4'!AA1", "'It''s Q4'!AA1"),
+    ] {
+        let (status, body) = get(
+            &fake,
+            &token,
+            &format!("/v4/spreadsheets/{id}/values/{}", enc(beyond)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{beyond}: {body}");
+        assert_eq!(
+            body["error"]["message"],
+            format!("Range ({a1}) exceeds grid limits. Max rows: 1000, max columns: 26")
         );
     }
     let ranges = format!(

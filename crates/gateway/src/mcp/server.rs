@@ -136,6 +136,7 @@ impl GatewayServer {
             + Self::calendar_router()
             + Self::drive_router()
             + Self::docs_router()
+            + Self::sheets_router()
     }
 
     /// The tool context of the current request, and the Google API client.

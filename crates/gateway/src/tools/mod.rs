@@ -15,6 +15,7 @@ pub mod calendar;
 pub mod docs;
 pub mod drive;
 pub mod gmail;
+pub mod sheets;
 
 use std::fmt::Write as _;
 
@@ -90,6 +91,8 @@ pub const DRIVE_READONLY: &str = "https://www.googleapis.com/auth/drive.readonly
 pub const DRIVE: &str = "https://www.googleapis.com/auth/drive";
 pub const DOCS_READONLY: &str = "https://www.googleapis.com/auth/documents.readonly";
 pub const DOCS: &str = "https://www.googleapis.com/auth/documents";
+pub const SHEETS_READONLY: &str = "https://www.googleapis.com/auth/spreadsheets.readonly";
+pub const SHEETS: &str = "https://www.googleapis.com/auth/spreadsheets";
 
 const fn spec(
     name: &'static str,
@@ -107,7 +110,9 @@ const fn spec(
     }
 }
 
-use Service::{Calendar as Cal, Docs as Dc, Drive as Dr, Gateway as Gw, Gmail as Gm};
+use Service::{
+    Calendar as Cal, Docs as Dc, Drive as Dr, Gateway as Gw, Gmail as Gm, Sheets as Sh,
+};
 use Tier::{Core, Extended};
 
 /// Every tool the gateway knows. A tool missing here is never offered.
@@ -183,6 +188,14 @@ pub const CATALOG: &[ToolSpec] = &[
     spec("docs_create_document", Dc, Core, true, &[DOCS]),
     spec("docs_insert_text", Dc, Core, true, &[DOCS]),
     spec("docs_find_replace", Dc, Core, true, &[DOCS]),
+    // Sheets
+    spec("sheets_get_info", Sh, Core, false, &[SHEETS_READONLY]),
+    spec("sheets_read_range", Sh, Core, false, &[SHEETS_READONLY]),
+    spec("sheets_write_range", Sh, Core, true, &[SHEETS]),
+    spec("sheets_append_rows", Sh, Core, true, &[SHEETS]),
+    spec("sheets_clear_range", Sh, Extended, true, &[SHEETS]),
+    spec("sheets_create", Sh, Core, true, &[SHEETS]),
+    spec("sheets_add_sheet", Sh, Extended, true, &[SHEETS]),
 ];
 
 pub fn spec_of(name: &str) -> Option<&'static ToolSpec> {

@@ -31,3 +31,7 @@ mod gmail_modify;
 mod gmail_read;
 mod gmail_send;
 mod gmail_support;
+
+mod sheets_errors;
+mod sheets_support;
+mod sheets_tools;

@@ -1,0 +1,437 @@
+//! Google Sheets tools. Ranges are A1 notation, checked in the gateway
+//! ([`a1`]) before Google sees them; Google's terse range errors are turned
+//! into actionable ones (the sheet names, the grid size) from the
+//! spreadsheet's own metadata.
+
+pub mod a1;
+mod book;
+mod info;
+mod read;
+mod write;
+
+use reqwest::Method;
+use rmcp::{
+    handler::server::{common::Extension, wrapper::Parameters},
+    model::CallToolResult,
+    schemars, tool, tool_router,
+};
+use serde::Serialize;
+use serde_json::Value;
+use url::Url;
+
+use crate::{
+    google::api::{ApiError, Body, GoogleApi, Retry, api_url},
+    mcp::GatewayServer,
+    tools::{ToolCtx, ToolError, ToolResult},
+};
+use a1::{A1, Target, quote_sheet};
+
+pub use book::{AddSheetArgs, AddedSheet, CreateArgs, Created};
+pub use info::{GetInfoArgs, NamedRangeInfo, SpreadsheetInfo};
+pub use read::{RangeValues, ReadRangeArgs, ValueRender};
+pub use write::{
+    AppendRowsArgs, Appended, ClearRangeArgs, Cleared, ValueInput, WriteRangeArgs, Written,
+};
+
+/// `/v4/spreadsheets/<segments…>` with each segment percent-encoded.
+pub(crate) fn sheets_url(api: &GoogleApi, segments: &[&str]) -> Url {
+    let mut u = api_url(&api.bases.sheets, "/v4/spreadsheets");
+    u.path_segments_mut()
+        .expect("an http(s) base URL")
+        .extend(segments);
+    u
+}
+
+/// `/v4/spreadsheets/{id}/values/{range}{suffix}` (`suffix`: `""`, `:append`, `:clear`).
+pub(crate) fn values_url(api: &GoogleApi, id: &str, range: &A1, suffix: &str) -> Url {
+    sheets_url(api, &[id, "values", &format!("{}{suffix}", range.text)])
+}
+
+/// The spreadsheet id from an id or a link (`…/spreadsheets/d/<id>/edit`).
+pub(crate) fn spreadsheet_id(arg: &str) -> ToolResult<String> {
+    let arg = arg.trim();
+    let id = match arg.split_once("/d/") {
+        Some((_, rest)) => rest.split(['/', '?', '#']).next().unwrap_or_default(),
+        None => arg,
+    };
+    let ok = !id.is_empty()
+        && id.len() <= 200
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !ok {
+        return Err(ToolError::invalid(
+            "spreadsheet_id",
+            "must be a spreadsheet id (the part after /d/ in its link) or the link itself",
+        ));
+    }
+    Ok(id.to_owned())
+}
+
+pub(crate) fn not_found(id: &str) -> ToolError {
+    ToolError::Refused(format!(
+        "Spreadsheet {id:?} was not found, or is not shared with this user. Check the id (the part after /d/ in the spreadsheet's link)."
+    ))
+}
+
+/// A failed call on a whole spreadsheet.
+pub(crate) fn book_error(e: ApiError, id: &str) -> ToolError {
+    match e {
+        ApiError::NotFound(_) => not_found(id),
+        ApiError::PermissionDenied(why) => ToolError::Refused(format!(
+            "The user may not change spreadsheet {id:?} (Google: {why}); it is probably shared with them read-only. Ask its owner for edit access."
+        )),
+        e => e.into(),
+    }
+}
+
+/// One sheet (tab) of a spreadsheet.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct SheetInfo {
+    /// The sheet's numeric id (`gid` in links).
+    pub sheet_id: i64,
+    pub title: String,
+    /// How to name the sheet in a range (quoted when needed): `'It''s Q4'!A1`.
+    pub in_ranges: String,
+    /// Position, from 0.
+    pub index: u64,
+    /// Rows of the grid (not only those holding data).
+    pub rows: u64,
+    /// Columns of the grid.
+    pub columns: u64,
+    /// Rows frozen at the top.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frozen_rows: Option<u64>,
+}
+
+impl SheetInfo {
+    /// From Google's `SheetProperties`.
+    pub(crate) fn from_google(p: &Value) -> Self {
+        let title = p["title"].as_str().unwrap_or_default().to_owned();
+        let grid = &p["gridProperties"];
+        Self {
+            sheet_id: p["sheetId"].as_i64().unwrap_or_default(),
+            in_ranges: quote_sheet(&title),
+            title,
+            index: p["index"].as_u64().unwrap_or_default(),
+            rows: grid["rowCount"].as_u64().unwrap_or_default(),
+            columns: grid["columnCount"].as_u64().unwrap_or_default(),
+            frozen_rows: grid["frozenRowCount"].as_u64().filter(|n| *n > 0),
+        }
+    }
+
+    /// `Summary (in ranges: Summary) — id 0, 1000 rows × 26 columns`.
+    pub(crate) fn line(&self) -> String {
+        let frozen = self
+            .frozen_rows
+            .map(|n| format!(", {n} frozen"))
+            .unwrap_or_default();
+        format!(
+            "{} (in ranges: {}) — id {}, {} rows × {} columns{frozen}",
+            self.title, self.in_ranges, self.sheet_id, self.rows, self.columns
+        )
+    }
+}
+
+/// The sheets of a `Spreadsheet` resource.
+pub(crate) fn sheets_of(book: &Value) -> Vec<SheetInfo> {
+    book["sheets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| SheetInfo::from_google(&s["properties"]))
+        .collect()
+}
+
+pub(crate) fn sheet_list(sheets: &[SheetInfo]) -> String {
+    sheets
+        .iter()
+        .map(|s| s.in_ranges.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `spreadsheets.get` without cell data.
+pub(crate) async fn metadata(ctx: &ToolCtx, api: &GoogleApi, id: &str) -> ToolResult<Value> {
+    let mut url = sheets_url(api, &[id]);
+    url.query_pairs_mut()
+        .append_pair("includeGridData", "false")
+        .append_pair(
+            "fields",
+            "spreadsheetId,spreadsheetUrl,properties(title,locale,timeZone),sheets(properties(sheetId,title,index,sheetType,gridProperties)),namedRanges",
+        );
+    api.get(&ctx.user, url).await.map_err(|e| book_error(e, id))
+}
+
+/// Turns Google's refusal of a range into an actionable error: an unknown
+/// sheet lists the sheets, a range outside the grid gives the grid size.
+pub(crate) async fn range_error(
+    ctx: &ToolCtx,
+    api: &GoogleApi,
+    id: &str,
+    range: &A1,
+    e: ApiError,
+) -> ToolError {
+    let ApiError::BadRequest(message) = &e else {
+        return book_error(e, id);
+    };
+    if message.contains("Requested writing within range") {
+        return ToolError::invalid("values", format!("they do not fit the range: {message}"));
+    }
+    let Ok(book) = metadata(ctx, api, id).await else {
+        return e.into();
+    };
+    let sheets = sheets_of(&book);
+    let names = sheet_list(&sheets);
+    match &range.target {
+        Target::Name(name) => {
+            let named: Vec<&str> = book["namedRanges"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|n| n["name"].as_str())
+                .collect();
+            if !sheets.iter().any(|s| s.title == *name) && !named.contains(&name.as_str()) {
+                let named = if named.is_empty() {
+                    "none".to_owned()
+                } else {
+                    named.join(", ")
+                };
+                return ToolError::invalid(
+                    "range",
+                    format!(
+                        "{name:?} is neither a sheet nor a named range of this spreadsheet. Sheets: {names}. Named ranges: {named}."
+                    ),
+                );
+            }
+        }
+        Target::Cells { sheet, cells } => {
+            let found = match sheet {
+                Some(title) => sheets.iter().find(|s| s.title == *title),
+                None => sheets.first(),
+            };
+            let Some(found) = found else {
+                return ToolError::invalid(
+                    "range",
+                    format!(
+                        "there is no sheet named {:?}. Sheets: {names} (quote names with spaces or apostrophes, doubling apostrophes: 'It''s Q4'!A1:C10).",
+                        sheet.as_deref().unwrap_or_default()
+                    ),
+                );
+            };
+            let end = cells.end.unwrap_or(cells.start);
+            let last_row = cells.start.row.max(end.row).unwrap_or(0);
+            let last_col = cells.start.col.max(end.col).unwrap_or(0);
+            if u64::from(last_row) > found.rows || u64::from(last_col) > found.columns {
+                return ToolError::invalid(
+                    "range",
+                    format!(
+                        "{} is outside the grid of sheet {}, which has {} rows × {} columns (A1:{}{}).",
+                        range.text,
+                        found.in_ranges,
+                        found.rows,
+                        found.columns,
+                        a1::column_letters(found.columns as u32),
+                        found.rows
+                    ),
+                );
+            }
+        }
+    }
+    e.into()
+}
+
+/// Calls Google about a range, explaining a refused range.
+pub(crate) async fn range_call(
+    ctx: &ToolCtx,
+    api: &GoogleApi,
+    id: &str,
+    range: &A1,
+    request: (Method, Url, Option<Body>, Retry),
+) -> ToolResult<Value> {
+    let (method, url, body, retry) = request;
+    match api.call(&ctx.user, method, url, body, retry).await {
+        Ok((v, _)) => Ok(v),
+        Err(e) => Err(range_error(ctx, api, id, range, e).await),
+    }
+}
+
+/// Checks the spreadsheet and range arguments every range tool takes.
+pub(crate) fn checked(spreadsheet: &str, range: &str) -> ToolResult<(String, A1)> {
+    Ok((spreadsheet_id(spreadsheet)?, a1::parse(range)?))
+}
+
+#[tool_router(router = sheets_router, vis = "pub(crate)")]
+impl GatewayServer {
+    #[tool(
+        description = "Describe a Google Sheets spreadsheet: title, locale, time zone, link, every sheet (tab) with its id, position, grid size (rows × columns) and how to name it in a range, and the named ranges with their A1 ranges. Use it first to learn the sheet names before reading or writing. `spreadsheet_id` is the id in the link docs.google.com/spreadsheets/d/<id>/edit (the whole link works too).",
+        annotations(
+            title = "Describe a spreadsheet",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<SpreadsheetInfo>()
+    )]
+    async fn sheets_get_info(
+        &self,
+        Extension(parts): Extension<http::request::Parts>,
+        Parameters(args): Parameters<GetInfoArgs>,
+    ) -> CallToolResult {
+        match self.tool_ctx(&parts) {
+            Ok((ctx, api)) => info::get(&ctx, api, args).await,
+            Err(e) => e.into_result(),
+        }
+    }
+
+    #[tool(
+        description = "Read the values of a spreadsheet range as a table (row numbers and column letters shown). `range` in A1 notation: Sheet1!A1:C10; quote sheet names with spaces or apostrophes and double the apostrophes ('It''s Q4'!A1:C10); whole columns A:C; whole rows 2:5; a sheet name alone for the whole sheet; or a named range. Without a sheet name the first sheet is read. `value_render`: formatted (default, as Sheets shows them), unformatted (raw numbers) or formula (formulas instead of their results). Trailing empty rows and columns are left out. At most 10,000 cells (and what fits the output limit) per call: a cut answer says so and gives `next_range` for the rest.",
+        annotations(
+            title = "Read a spreadsheet range",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<RangeValues>()
+    )]
+    async fn sheets_read_range(
+        &self,
+        Extension(parts): Extension<http::request::Parts>,
+        Parameters(args): Parameters<ReadRangeArgs>,
+    ) -> CallToolResult {
+        match self.tool_ctx(&parts) {
+            Ok((ctx, api)) => read::read(&ctx, api, args).await,
+            Err(e) => e.into_result(),
+        }
+    }
+
+    #[tool(
+        description = "Write values into a spreadsheet range, replacing the values there (formatting is kept). `values` is a list of rows, each a list of cells: text, numbers, booleans, or null to leave a cell as it is. `range`: its top-left cell alone (Sheet1!B2) lets the values extend as far as they need; a full range (Sheet1!A1:C3) must be big enough for them. `value_input`: USER_ENTERED (default) reads text as if typed into Sheets (formulas such as =SUM(B2:B4), numbers, dates, TRUE/FALSE); RAW stores text exactly as given. Returns the range written. Writing the same values again changes nothing more. To add rows under a table use sheets_append_rows.",
+        annotations(
+            title = "Write a spreadsheet range",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<Written>()
+    )]
+    async fn sheets_write_range(
+        &self,
+        Extension(parts): Extension<http::request::Parts>,
+        Parameters(args): Parameters<WriteRangeArgs>,
+    ) -> CallToolResult {
+        match self.tool_ctx(&parts) {
+            Ok((ctx, api)) => write::write(&ctx, api, args).await,
+            Err(e) => e.into_result(),
+        }
+    }
+
+    #[tool(
+        description = "Append rows below the table found in `range` (Sheet1 for the whole sheet, or Sheet1!A:D to look only at those columns): new rows are inserted after its last row, never overwriting anything. `rows` is a list of rows of cells (text, numbers, booleans, null for empty); `value_input` as in sheets_write_range (USER_ENTERED by default). Returns the range written. Every call appends again, so do not repeat a call that succeeded; when Google's answer is lost the gateway does not resend the rows and asks you to check with sheets_read_range first.",
+        annotations(
+            title = "Append rows to a sheet",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<Appended>()
+    )]
+    async fn sheets_append_rows(
+        &self,
+        Extension(parts): Extension<http::request::Parts>,
+        Parameters(args): Parameters<AppendRowsArgs>,
+    ) -> CallToolResult {
+        match self.tool_ctx(&parts) {
+            Ok((ctx, api)) => write::append(&ctx, api, args).await,
+            Err(e) => e.into_result(),
+        }
+    }
+
+    #[tool(
+        description = "Clear the values (and formulas) of a spreadsheet range, keeping its formatting and the grid. Same A1 forms as sheets_read_range; a sheet name alone clears the whole sheet. Cannot be undone through this gateway: confirm with the user first.",
+        annotations(
+            title = "Clear a spreadsheet range",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<Cleared>()
+    )]
+    async fn sheets_clear_range(
+        &self,
+        Extension(parts): Extension<http::request::Parts>,
+        Parameters(args): Parameters<ClearRangeArgs>,
+    ) -> CallToolResult {
+        match self.tool_ctx(&parts) {
+            Ok((ctx, api)) => write::clear(&ctx, api, args).await,
+            Err(e) => e.into_result(),
+        }
+    }
+
+    #[tool(
+        description = "Create a new Google Sheets spreadsheet in the user's My Drive: a title, optional sheet (tab) names (default one sheet, Sheet1) and an optional header row written to row 1 of the first sheet (and frozen). Returns its id, link and sheets; use the id with the other sheets_ tools. Each call creates another spreadsheet, so do not repeat a call that succeeded.",
+        annotations(
+            title = "Create a spreadsheet",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<Created>()
+    )]
+    async fn sheets_create(
+        &self,
+        Extension(parts): Extension<http::request::Parts>,
+        Parameters(args): Parameters<CreateArgs>,
+    ) -> CallToolResult {
+        match self.tool_ctx(&parts) {
+            Ok((ctx, api)) => book::create(&ctx, api, args).await,
+            Err(e) => e.into_result(),
+        }
+    }
+
+    #[tool(
+        description = "Add a sheet (tab) to an existing spreadsheet, with an optional grid size (default 1000 rows × 26 columns) and position (`index`, from 0; default last). The title must not match an existing sheet's (case-insensitive). Returns the new sheet and the spreadsheet's sheets.",
+        annotations(
+            title = "Add a sheet to a spreadsheet",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<AddedSheet>()
+    )]
+    async fn sheets_add_sheet(
+        &self,
+        Extension(parts): Extension<http::request::Parts>,
+        Parameters(args): Parameters<AddSheetArgs>,
+    ) -> CallToolResult {
+        match self.tool_ctx(&parts) {
+            Ok((ctx, api)) => book::add_sheet(&ctx, api, args).await,
+            Err(e) => e.into_result(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spreadsheet_ids_come_from_ids_or_links() {
+        assert_eq!(spreadsheet_id(" abc_DEF-123 ").unwrap(), "abc_DEF-123");
+        assert_eq!(
+            spreadsheet_id("https://docs.google.com/spreadsheets/d/abc123/edit#gid=0").unwrap(),
+            "abc123"
+        );
+        for bad in ["", "a b", "../x", "https://example.com/d/"] {
+            let e = spreadsheet_id(bad).unwrap_err().to_string();
+            assert!(e.contains("`spreadsheet_id`"), "{bad:?}: {e}");
+        }
+    }
+}
