@@ -393,6 +393,13 @@ pub const METHOD_SCOPES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "drive.drives.get",
+        &[
+            "https://www.googleapis.com/auth/drive",
+            "https://www.googleapis.com/auth/drive.readonly",
+        ],
+    ),
+    (
         "sheets.spreadsheets.get",
         &[
             "https://www.googleapis.com/auth/drive",

@@ -41,6 +41,7 @@ pub(crate) fn routes() -> Router<FakeGoogle> {
             get(perms::list).post(perms::create),
         )
         .route("/drive/v3/drives", get(perms::drives))
+        .route("/drive/v3/drives/{drive_id}", get(perms::drive))
 }
 
 /// Drive's 404 for a file the caller cannot see.
@@ -167,6 +168,23 @@ pub(crate) fn file_json(ws: &Workspace, f: &DriveFile) -> Value {
     if let Some(drive) = &f.drive_id {
         out["driveId"] = json!(drive);
         out["teamDriveId"] = json!(drive);
+    }
+    if f.is_native() && f.mime_type != FOLDER {
+        // Editor files report a size too: their content's.
+        let size = f
+            .virtual_size
+            .unwrap_or_else(|| match f.mime_type.as_str() {
+                DOC => ws
+                    .docs
+                    .get(&f.id)
+                    .map_or(0, |d| d.plain_text().len() as u64),
+                SHEET => ws
+                    .sheets
+                    .get(&f.id)
+                    .map_or(0, |s| s.first_sheet_csv().len() as u64),
+                _ => f.content.len() as u64,
+            });
+        out["size"] = json!(size.to_string());
     }
     if !f.is_native() {
         out["size"] = json!(f.size().to_string());

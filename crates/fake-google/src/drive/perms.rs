@@ -160,6 +160,34 @@ pub(crate) async fn create(
 }
 
 /// `GET /drive/v3/drives`
+fn drive_json(d: &super::store::SharedDrive) -> Value {
+    json!({
+        "kind": "drive#drive", "id": d.id, "name": d.name,
+        "createdTime": rfc3339(d.created), "hidden": false,
+        "capabilities": { "canAddChildren": true, "canEdit": true, "canShare": true },
+    })
+}
+
+/// `GET /drive/v3/drives/{driveId}`
+pub(crate) async fn drive(
+    State(fake): State<FakeGoogle>,
+    caller: Caller,
+    axum::extract::Path(drive_id): axum::extract::Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult {
+    caller.require("drive.drives.get")?;
+    let params = Params::parse(raw.as_deref());
+    let body = fake.with_workspace(&caller.email, |ws| {
+        ws.drives
+            .iter()
+            .find(|d| d.id == drive_id)
+            .map(drive_json)
+            .ok_or_else(|| ApiError::not_found(format!("Shared drive not found: {drive_id}")))
+    })?;
+    let spec = params.get("fields").unwrap_or("kind,id,name");
+    Ok(ok_json(&Fields::parse(spec).apply(&body)))
+}
+
 pub(crate) async fn drives(
     State(fake): State<FakeGoogle>,
     caller: Caller,
@@ -169,16 +197,7 @@ pub(crate) async fn drives(
     let params = Params::parse(raw.as_deref());
     let size = params.count("pageSize", 10, 100)?;
     let items: Vec<Value> = fake.with_workspace(&caller.email, |ws| {
-        ws.drives
-            .iter()
-            .map(|d| {
-                json!({
-                    "kind": "drive#drive", "id": d.id, "name": d.name,
-                    "createdTime": rfc3339(d.created), "hidden": false,
-                    "capabilities": { "canAddChildren": true, "canEdit": true, "canShare": true },
-                })
-            })
-            .collect()
+        ws.drives.iter().map(drive_json).collect()
     });
     let (items, next) = page(items, params.get("pageToken"), size)?;
     let mut body = json!({ "kind": "drive#driveList", "drives": items });

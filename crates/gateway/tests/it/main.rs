@@ -35,3 +35,6 @@ mod gmail_support;
 mod sheets_errors;
 mod sheets_support;
 mod sheets_tools;
+
+mod docs_tools;
+mod drive_tools;
