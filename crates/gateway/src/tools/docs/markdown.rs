@@ -71,6 +71,19 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// A plain paragraph that would read as a heading, list item or quote gets
+/// its first character escaped.
+fn escape_block_start(text: String) -> String {
+    let digits = text.chars().take_while(char::is_ascii_digit).count();
+    let numbered = digits > 0 && text[digits..].starts_with(['.', ')']);
+    if text.starts_with(['#', '>', '-', '+']) || numbered {
+        let at = if numbered { digits } else { 0 };
+        format!("{}\\{}", &text[..at], &text[at..])
+    } else {
+        text
+    }
+}
+
 #[derive(Default, Clone, PartialEq, Eq)]
 struct Style {
     bold: bool,
@@ -239,7 +252,7 @@ impl Blocks<'_> {
                 .and_then(|n| n.parse::<usize>().ok())
             {
                 Some(n) => format!("{} {text}", "#".repeat(n.clamp(1, 6))),
-                None => text,
+                None => escape_block_start(text),
             },
         };
         self.out.push(line);
