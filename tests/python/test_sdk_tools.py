@@ -30,21 +30,21 @@ class Tools:
         self.schemas = schemas
         self.called: set[str] = set()
 
-    async def call(self, name: str, **arguments: Any) -> dict[str, Any]:
-        result = await self.client.call_tool(name, arguments)
+    async def call(self, tool: str, /, **arguments: Any) -> dict[str, Any]:
+        result = await self.client.call_tool(tool, arguments)
         text = "".join(getattr(c, "text", "") or "" for c in result.content)
-        assert not result.is_error, f"{name}({arguments}) failed: {text}"
+        assert not result.is_error, f"{tool}({arguments}) failed: {text}"
         structured = result.structured_content
-        assert isinstance(structured, dict), f"{name}: no structured content"
-        if self.schemas.get(name):
-            jsonschema.validate(structured, self.schemas[name])
-        assert text.strip(), f"{name}: empty text"
+        assert isinstance(structured, dict), f"{tool}: no structured content"
+        if self.schemas.get(tool):
+            jsonschema.validate(structured, self.schemas[tool])
+        assert text.strip(), f"{tool}: empty text"
         try:
             json.loads(text)
-            raise AssertionError(f"{name}: the text rendering is a raw JSON dump")
+            raise AssertionError(f"{tool}: the text rendering is a raw JSON dump")
         except json.JSONDecodeError:
             pass
-        self.called.add(name)
+        self.called.add(tool)
         return structured
 
 
@@ -153,5 +153,44 @@ async def test_every_tool_through_the_python_sdk(start_gateway) -> None:
             assert added["sheets"] == ["Costs", "'It''s Q4'", "Notes"]
             quoted = await tools.call("sheets_read_range", spreadsheet_id=book_id, range="'It''s Q4'!A1:B2")
             assert quoted["values"] == [] and quoted["range"] == "'It''s Q4'!A1:B2"
+
+            # Drive
+            found = await tools.call("drive_search", name="Roadmap")
+            roadmap = found["files"][0]
+            assert roadmap["kind"] == "Google Doc"
+            top = await tools.call("drive_list_folder")
+            assert top["files"][0]["kind"] == "folder"
+            details = await tools.call("drive_get_file", file_id=roadmap["id"])
+            assert details["path"] == "My Drive/Projects/2026/Q4"
+            access = await tools.call("drive_list_permissions", file_id=roadmap["id"])
+            assert access["permissions"][0]["role"] == "owner"
+            content = await tools.call("drive_read_file", file_id=roadmap["id"])
+            assert content["format"] == "markdown" and "# Q4 Roadmap" in content["text"]
+            deck = (await tools.call("drive_search", type="presentation"))["files"][0]
+            slides = await tools.call("drive_read_file", file_id=deck["id"])
+            assert slides["text"].startswith("## Slide 1")
+            folder = await tools.call("drive_create_folder", name="From the SDK")
+            folder_id = folder["file"]["id"]
+            note = await tools.call("drive_create_file", name="note.md", content="# Note\n", folder_id=folder_id)
+            note_id = note["file"]["id"]
+            copy = await tools.call("drive_copy", file_id=note_id, name="note-copy.md")
+            await tools.call("drive_rename", file_id=copy["file"]["id"], name="note-v2.md")
+            await tools.call("drive_move", file_id=copy["file"]["id"], folder_id="root")
+            await tools.call("drive_share", file_id=note_id, email="bob@example.com", role="commenter", notify=False)
+            trashed = await tools.call("drive_trash", file_id=copy["file"]["id"])
+            assert trashed["action"] == "trashed"
+
+            # Docs
+            created = await tools.call(
+                "docs_create_document", title="SDK notes", content="# Notes\n\n- one **bold** item\n"
+            )
+            doc_id = created["document_id"]
+            await tools.call("docs_insert_text", document_id=doc_id, text="Added *later*.")
+            replaced = await tools.call(
+                "docs_find_replace", document_id=doc_id, replacements=[{"find": "later", "replace": "afterwards"}]
+            )
+            assert replaced["total"] == 1
+            doc = await tools.call("docs_read_document", document_id=doc_id)
+            assert doc["markdown"] == "# Notes\n\n- one **bold** item\n\nAdded *afterwards*.\n", doc["markdown"]
 
             assert tools.called == names, f"tools not exercised: {sorted(names - tools.called)}"
