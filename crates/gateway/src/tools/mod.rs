@@ -110,9 +110,7 @@ const fn spec(
     }
 }
 
-use Service::{
-    Calendar as Cal, Docs as Dc, Drive as Dr, Gateway as Gw, Gmail as Gm, Sheets as Sh,
-};
+use Service::{Calendar as Cal, Docs as Dc, Drive as Dr, Gateway as Gw, Gmail as Gm, Sheets as Sh};
 use Tier::{Core, Extended};
 
 /// Every tool the gateway knows. A tool missing here is never offered.
@@ -481,6 +479,23 @@ pub fn line(out: &mut String, label: &str, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_readme_lists_every_tool_with_its_tier_and_whether_it_writes() {
+        let readme = include_str!("../../../../README.md");
+        for spec in CATALOG {
+            let tier = match spec.tier {
+                Tier::Core => "core",
+                Tier::Extended => "extended",
+            };
+            let writes = if spec.writes { "yes" } else { "no" };
+            let row = format!("| `{}` | {tier} | {writes} |", spec.name);
+            assert!(readme.contains(&row), "README.md lacks the row {row}");
+        }
+        let core = CATALOG.iter().filter(|s| s.tier == Tier::Core).count();
+        let count = format!("core set has {core} tools ({} in all)", CATALOG.len());
+        assert!(readme.contains(&count), "README.md should say: {count}");
+    }
 
     #[test]
     fn default_core_set_is_small_and_scopes_follow_tools() {
