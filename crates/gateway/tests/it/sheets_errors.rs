@@ -255,7 +255,10 @@ async fn a_missing_sheets_permission_asks_for_a_new_sign_in() {
     env.fake().add_user(
         FakeUser::workspace(fay, "example.com")
             .untick("https://www.googleapis.com/auth/spreadsheets")
-            .untick("https://www.googleapis.com/auth/spreadsheets.readonly"),
+            .untick("https://www.googleapis.com/auth/spreadsheets.readonly")
+            // Drive access would open spreadsheets too.
+            .untick("https://www.googleapis.com/auth/drive")
+            .untick("https://www.googleapis.com/auth/drive.readonly"),
     );
     let gm = Gm::sign_in(&env, fay).await;
     let id = book(&env, fay, SHEET_BUDGET);
