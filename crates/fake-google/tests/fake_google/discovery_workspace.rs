@@ -113,6 +113,27 @@ async fn drive_answers_match_the_schemas() {
         &get_ok(&fake, &token, "/drive/v3/drives?fields=*").await,
         &["drives[].id", "drives[].name"],
     );
+    let drive = fake.shared_drive_id(ALICE, SHARED_DRIVE).unwrap();
+    let one = get_ok(&fake, &token, &format!("/drive/v3/drives/{drive}?fields=*")).await;
+    d.check("drive.drives.get", &one, &["id", "name", "kind"]);
+    assert_eq!(one["name"], SHARED_DRIVE);
+    let (status, _) = get(&fake, &token, "/drive/v3/drives/0Anotadrive").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Editor files report their size, folders none.
+    let roadmap = fake.drive_file_id(ALICE, DOC_ROADMAP).unwrap();
+    let f = get_ok(
+        &fake,
+        &token,
+        &format!("/drive/v3/files/{roadmap}?fields=size"),
+    )
+    .await;
+    assert!(
+        f["size"].as_str().unwrap().parse::<u64>().unwrap() > 100,
+        "{f}"
+    );
+    let q4 = fake.drive_file_id(ALICE, FOLDER_Q4).unwrap();
+    let f = get_ok(&fake, &token, &format!("/drive/v3/files/{q4}?fields=size")).await;
+    assert!(f.get("size").is_none(), "{f}");
 
     let archive = fake.drive_file_id(ALICE, SHEET_ARCHIVE).unwrap();
     let (status, body) = get(
