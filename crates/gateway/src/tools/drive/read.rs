@@ -12,6 +12,7 @@ use super::{
 };
 use crate::{
     google::api::{GoogleApi, api_url},
+    tools::sheets::a1::quote_sheet,
     tools::{ToolCtx, ToolError, ToolResult, docs, google_id, human_size, respond},
 };
 
@@ -54,11 +55,6 @@ fn cell_text(v: &Value) -> String {
         Value::Null => String::new(),
         other => other.to_string(),
     }
-}
-
-/// A sheet name as A1 notation writes it.
-pub(crate) fn quote_sheet(name: &str) -> String {
-    format!("'{}'", name.replace('\'', "''"))
 }
 
 /// Every sheet as CSV, each under a `## Sheet: …` heading.

@@ -49,23 +49,7 @@ pub(crate) fn values_url(api: &GoogleApi, id: &str, range: &A1, suffix: &str) ->
 
 /// The spreadsheet id from an id or a link (`…/spreadsheets/d/<id>/edit`).
 pub(crate) fn spreadsheet_id(arg: &str) -> ToolResult<String> {
-    let arg = arg.trim();
-    let id = match arg.split_once("/d/") {
-        Some((_, rest)) => rest.split(['/', '?', '#']).next().unwrap_or_default(),
-        None => arg,
-    };
-    let ok = !id.is_empty()
-        && id.len() <= 200
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !ok {
-        return Err(ToolError::invalid(
-            "spreadsheet_id",
-            "must be a spreadsheet id (the part after /d/ in its link) or the link itself",
-        ));
-    }
-    Ok(id.to_owned())
+    crate::tools::google_id("spreadsheet_id", arg)
 }
 
 pub(crate) fn not_found(id: &str) -> ToolError {
