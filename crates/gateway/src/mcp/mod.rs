@@ -26,6 +26,32 @@ use sessions::{SessionGuard, StoreSessionStore};
 /// session itself lives on in the store and is restored on its next request.
 pub const WORKER_IDLE: std::time::Duration = std::time::Duration::from_secs(300);
 
+/// rmcp's service behind an `Arc`: the router clones its service for every
+/// request, and rmcp's own clone copies its whole configuration (host and
+/// origin lists, a cancellation token) each time.
+#[derive(Clone)]
+struct SharedService(Arc<StreamableHttpService<GatewayServer, LocalSessionManager>>);
+
+impl tower::Service<axum::extract::Request> for SharedService {
+    type Response = http::Response<
+        http_body_util::combinators::BoxBody<bytes::Bytes, std::convert::Infallible>,
+    >;
+    type Error = std::convert::Infallible;
+    type Future = futures::future::BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: axum::extract::Request) -> Self::Future {
+        let service = self.0.clone();
+        Box::pin(async move { Ok(service.handle(req).await) })
+    }
+}
+
 /// The MCP endpoint and the handles shutdown needs.
 pub struct McpEndpoint {
     service: StreamableHttpService<GatewayServer, LocalSessionManager>,
@@ -91,11 +117,11 @@ impl McpEndpoint {
     }
 
     pub fn router(self) -> Router<AppState> {
-        let route = any_service(self.service)
+        let route = any_service(SharedService(Arc::new(self.service)))
             .layer(middleware::from_fn_with_state(self.guard, sessions::guard));
         let route = match self.oauth {
             Some(oauth) => route.layer(middleware::from_fn_with_state(
-                oauth,
+                Arc::new(oauth),
                 crate::oauth::bearer::require_token,
             )),
             None => route,

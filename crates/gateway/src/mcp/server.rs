@@ -88,7 +88,9 @@ pub struct ServerParts {
 #[derive(Clone)]
 pub struct GatewayServer {
     pub(crate) facts: Arc<Facts>,
-    tool_router: ToolRouter<Self>,
+    /// Shared: rmcp makes a handler per request, and cloning every route
+    /// (tool schemas included) each time cost a measurable share of a call.
+    tool_router: Arc<ToolRouter<Self>>,
 }
 
 fn rfc3339(t: i64) -> String {
@@ -125,7 +127,7 @@ impl GatewayServer {
                 output_limit: p.output_limit,
                 tool_timeout: p.tool_timeout,
             }),
-            tool_router: router,
+            tool_router: Arc::new(router),
         }
     }
 

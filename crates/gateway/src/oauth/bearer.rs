@@ -129,7 +129,14 @@ fn unauthorized(s: &OAuthState, error: Option<(&str, &str)>) -> Response {
 
 /// Authenticates every `/mcp` request and puts the [`Principal`] in its
 /// extensions. 401 without a valid token, 403 without the `mcp` scope.
-pub async fn require_token(State(s): State<OAuthState>, mut req: Request, next: Next) -> Response {
+///
+/// The state is shared (`Arc`): the middleware runs on every MCP request and
+/// the OAuth state is too large to clone each time.
+pub async fn require_token(
+    State(s): State<Arc<OAuthState>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let token = req
         .headers()
         .get(header::AUTHORIZATION)
