@@ -31,7 +31,7 @@ PY
 }
 
 manifests_run="$(stage_runs manifests)"
-builder_stub_run="$(stage_runs builder | grep -m1 'for crate in')"
+builder_stub_run="$(stage_runs builder | awk '/for crate in/ && !seen++')"
 if [[ -z "$manifests_run" || -z "$builder_stub_run" ]]; then
   not_ok "Dockerfile has a manifests stage and a stub RUN in the builder stage"
   echo "dockerfile-stages: $PASSED passed, $FAILED failed"
@@ -52,10 +52,12 @@ if [[ -z "$leftover" ]]; then ok "manifests stage keeps only Cargo.toml files"; 
 
 cp "$ROOT/Cargo.toml" "$ROOT/Cargo.lock" "$WORK/builder/"
 cp -r "$WORK/manifests/crates" "$WORK/builder/crates"
-check_run="${builder_stub_run/cargo build --release --locked -p mcp-gateway/cargo metadata --locked --format-version 1 >/dev/null}"
+# The build command of the Dockerfile (and of scripts/container-smoke.sh).
+build_cmd="cargo build --release --locked -p mcp-gateway --no-default-features --target x86_64-unknown-linux-gnu"
+check_run="${builder_stub_run/"$build_cmd"/cargo metadata --locked --format-version 1 >/dev/null}"
 check_run="${check_run/&& rm -rf crates/}"
 if [[ "$check_run" == "$builder_stub_run" ]]; then
-  not_ok "the stub RUN builds with 'cargo build --release --locked -p mcp-gateway'"
+  not_ok "the stub RUN builds with '$build_cmd'"
 elif (cd "$WORK/builder" && bash -o pipefail -c "$check_run") >"$WORK/out" 2>&1; then
   ok "stub sources load as a workspace with the locked dependencies (cargo metadata --locked)"
 else
