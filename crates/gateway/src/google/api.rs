@@ -194,10 +194,10 @@ impl GoogleApi {
 
     /// GET returning raw bytes and the content type (file downloads).
     pub async fn get_bytes(&self, user: &str, url: Url) -> Result<(Vec<u8>, String), ApiError> {
-        let (_, raw) = self
+        let (_, (bytes, content_type)) = self
             .call_raw(user, Method::GET, url, None, Retry::Safe)
             .await?;
-        Ok(raw)
+        Ok((bytes.to_vec(), content_type))
     }
 
     /// Any method with an optional body, returning JSON (`Null` for empty bodies).
@@ -225,7 +225,7 @@ impl GoogleApi {
         url: Url,
         body: Option<Body>,
         retry: Retry,
-    ) -> Result<(StatusCode, (Vec<u8>, String)), ApiError> {
+    ) -> Result<(StatusCode, (bytes::Bytes, String)), ApiError> {
         let mut token = self.credentials.access_token(user).await?;
         let mut refreshed = false;
         let mut attempt = 0;
@@ -264,17 +264,17 @@ impl GoogleApi {
                 }
             };
             let status = response.status();
-            let headers = response.headers().clone();
+            let headers = response.headers();
             let content_type = headers
                 .get(reqwest::header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("")
                 .to_owned();
+            let retry_after = retry_after(headers);
             let bytes = response
                 .bytes()
                 .await
-                .map_err(|_| ApiError::Unavailable("the answer was cut off".into()))?
-                .to_vec();
+                .map_err(|_| ApiError::Unavailable("the answer was cut off".into()))?;
             if status.is_success() {
                 return Ok((status, (bytes, content_type)));
             }
@@ -289,7 +289,7 @@ impl GoogleApi {
             let rate_limited = is_rate_limit(status, &reasons);
             if rate_limited || status.is_server_error() {
                 let allowed = rate_limited || retry == Retry::Safe;
-                let wait = retry_after(&headers).unwrap_or_else(|| backoff(attempt));
+                let wait = retry_after.unwrap_or_else(|| backoff(attempt));
                 if allowed && attempt < MAX_ATTEMPTS && wait <= RETRY_AFTER_CAP {
                     tokio::time::sleep(wait).await;
                     continue;

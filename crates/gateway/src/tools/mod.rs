@@ -389,9 +389,10 @@ impl Output {
 
     /// The result, with the text cut at `limit` characters and a note saying so.
     pub fn into_result(self, limit: usize) -> CallToolResult {
-        let text = bound(&self.text, limit);
-        let mut r = CallToolResult::structured(self.structured);
-        r.content = vec![ContentBlock::text(text)];
+        // Not `CallToolResult::structured`, which also renders the whole
+        // value as JSON text only for it to be replaced.
+        let mut r = CallToolResult::success(vec![ContentBlock::text(bound(&self.text, limit))]);
+        r.structured_content = Some(self.structured);
         r
     }
 }
@@ -413,12 +414,16 @@ pub fn respond<T: Serialize>(
 
 /// Cuts `text` to at most `limit` characters (on a char boundary), with a note.
 pub fn bound(text: &str, limit: usize) -> String {
-    if text.chars().count() <= limit {
+    // At most `limit` bytes is at most `limit` characters: no count needed.
+    if text.len() <= limit {
+        return text.to_owned();
+    }
+    let chars = text.chars().count();
+    if chars <= limit {
         return text.to_owned();
     }
     let note = format!(
-        "\n[output cut at {limit} characters of {}; ask for less, e.g. a smaller page or a narrower query]",
-        text.chars().count()
+        "\n[output cut at {limit} characters of {chars}; ask for less, e.g. a smaller page or a narrower query]"
     );
     let keep = limit.saturating_sub(note.chars().count());
     let mut out: String = text.chars().take(keep).collect();
