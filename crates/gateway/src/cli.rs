@@ -38,6 +38,13 @@ pub enum Command {
         #[arg(long, value_name = "EMAIL")]
         auto_approve: Option<String>,
     },
+    /// Without the `demo` feature (the container image): refused with an explanation.
+    #[cfg(not(feature = "demo"))]
+    #[command(hide = true)]
+    Demo {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        args: Vec<String>,
+    },
     /// Manage the state store.
     Store {
         #[command(subcommand)]
@@ -116,6 +123,13 @@ pub fn run(cli: Cli) -> ExitCode {
                 return ExitCode::from(EXIT_CONFIG);
             }
             crate::demo::run(crate::demo::DemoOptions { auto_approve })
+        }
+        #[cfg(not(feature = "demo"))]
+        Command::Demo { .. } => {
+            eprintln!(
+                "this build of mcp-gateway has no demo (it was built without the `demo` feature, as the container image is); run the demo from the source: cargo run --release -p mcp-gateway -- demo"
+            );
+            ExitCode::from(EXIT_CONFIG)
         }
         Command::Store {
             command: StoreCommand::Init,
