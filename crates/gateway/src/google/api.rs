@@ -192,6 +192,20 @@ impl GoogleApi {
             .map(|(v, _)| v)
     }
 
+    /// GET parsed straight into `T` (no intermediate JSON tree: cheaper for
+    /// large answers whose shape is known).
+    pub async fn get_as<T: serde::de::DeserializeOwned>(
+        &self,
+        user: &str,
+        url: Url,
+    ) -> Result<T, ApiError> {
+        let (_, (bytes, _)) = self
+            .call_raw(user, Method::GET, url, None, Retry::Safe)
+            .await?;
+        serde_json::from_slice(&bytes)
+            .map_err(|_| ApiError::Unavailable("Google sent an unreadable answer".into()))
+    }
+
     /// GET returning raw bytes and the content type (file downloads).
     pub async fn get_bytes(&self, user: &str, url: Url) -> Result<(Vec<u8>, String), ApiError> {
         let (_, (bytes, content_type)) = self

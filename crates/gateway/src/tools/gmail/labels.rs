@@ -44,16 +44,31 @@ fn count(v: &Value) -> Option<u64> {
         .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
 }
 
+/// `users.labels.list`, only the fields the tool shows.
+#[derive(Deserialize)]
+struct LabelsAnswer {
+    #[serde(default)]
+    labels: Vec<LabelEntry>,
+}
+
+#[derive(Deserialize)]
+struct LabelEntry {
+    #[serde(default)]
+    id: String,
+    name: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
 async fn fetch(ctx: &ToolCtx, api: &GoogleApi, args: &ListLabelsArgs) -> ToolResult<LabelList> {
     let url = api_url(&api.bases.gmail, &gmail_path("/labels"));
-    let body = api.get(&ctx.user, url).await?;
+    let answer: LabelsAnswer = api.get_as(&ctx.user, url).await?;
     let mut labels = Vec::new();
-    for l in body["labels"].as_array().into_iter().flatten() {
-        let id = l["id"].as_str().unwrap_or_default().to_owned();
+    for l in answer.labels {
         let mut label = Label {
-            name: l["name"].as_str().unwrap_or(&id).to_owned(),
-            kind: l["type"].as_str().unwrap_or("user").to_ascii_lowercase(),
-            id,
+            name: l.name.unwrap_or_else(|| l.id.clone()),
+            kind: l.kind.as_deref().unwrap_or("user").to_ascii_lowercase(),
+            id: l.id,
             messages_total: None,
             messages_unread: None,
         };
