@@ -342,7 +342,7 @@ fi
 image_command "${IMAGE_ENV[@]}" -- demo
 demo_status=0
 demo_out="$(timeout 10 "${IMAGE_CMD[@]}" 2>&1)" || demo_status=$?
-if [[ "$demo_status" -eq 2 ]] && grep -q 'built without the `demo` feature' <<<"$demo_out"; then
+if [[ "$demo_status" -eq 2 ]] && grep -q 'built without the .demo. feature' <<<"$demo_out"; then
   pass "the image has no demo: 'mcp-gateway demo' exits $demo_status: $(head -n 1 <<<"$demo_out")"
 else
   fail "'mcp-gateway demo' in the image: exit $demo_status: $(head -n 3 <<<"$demo_out")"
