@@ -3,10 +3,10 @@
 
 use chrono::Duration;
 use fake_google::{FakeUser, Fault};
-use mcp_gateway::config;
 use serde_json::json;
 
-use crate::calendar_support::{Cal, LossyProxy, ann, env, sign_in_via, today, zone};
+use crate::calendar_support::{Cal, ann, env, today, zone};
+use crate::gmail_support::{Loss, ann_via_proxy};
 use crate::google_flow::{ANN, Env};
 
 const EVENTS: &str = "/calendar/v3/calendars/primary/events";
@@ -21,13 +21,9 @@ fn count(env: &Env, summary: &str) -> usize {
 
 #[tokio::test]
 async fn a_create_whose_answer_was_lost_creates_exactly_one_event() {
-    let proxy = LossyProxy::start().await;
-    let env = env(&[(config::GOOGLE_BASE_URL, &proxy.url)]).await;
-    proxy.point_at(env.google.base_url());
-    let token = sign_in_via(&env, &proxy, ANN).await;
-    let cal = Cal::with_token(&env, &token).await;
+    let (env, proxy, cal) = ann_via_proxy().await;
     let day = today(zone(&env, ANN)) + Duration::days(20);
-    proxy.lose_next("POST", EVENTS);
+    proxy.lose_next_of("POST", EVENTS, Loss::Unavailable);
     let (e, text) = cal
         .ok(
             "calendar_create_event",

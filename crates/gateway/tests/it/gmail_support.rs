@@ -112,16 +112,21 @@ pub fn ids(env: &Env, email: &str, subject: &str) -> Vec<String> {
     env.fake().gmail_ids_by_subject(email, subject)
 }
 
-/// A pass-through proxy to the fake Google whose next request on one path is
-/// carried out by the fake and then answered with 503 (Google acted, its
-/// answer was lost).
+/// A pass-through proxy to the fake Google whose next request on one path
+/// (and method, if given) is carried out by the fake and then its answer is
+/// lost (Google acted, the gateway never heard).
 #[derive(Clone)]
 pub struct LosingProxy {
     pub url: String,
     target: Arc<Mutex<String>>,
-    lose: Arc<Mutex<Option<(String, Loss)>>>,
+    lose: Arc<Mutex<Option<Pending>>>,
+    /// How many answers were lost.
+    pub lost: Arc<AtomicU64>,
     http: reqwest::Client,
 }
+
+/// The request whose answer to lose: its method (any when `None`), path, and how.
+type Pending = (Option<String>, String, Loss);
 
 /// How an answer is lost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,7 +148,7 @@ async fn forward(
     let path_q = uri.path_and_query().map(|x| x.as_str()).unwrap_or("/");
     let mut req = p
         .http
-        .request(method, format!("{target}{path_q}"))
+        .request(method.clone(), format!("{target}{path_q}"))
         .body(body.to_vec());
     for name in ["authorization", "content-type", "accept", "cookie"] {
         if let Some(v) = headers.get(name) {
@@ -157,7 +162,15 @@ async fn forward(
     let status = StatusCode::from_u16(r.status().as_u16()).unwrap();
     let mut out = axum::http::Response::builder().status(status);
     for (k, v) in r.headers() {
-        if ["location", "content-type", "retry-after", "set-cookie"].contains(&k.as_str()) {
+        if [
+            "location",
+            "content-type",
+            "cache-control",
+            "retry-after",
+            "set-cookie",
+        ]
+        .contains(&k.as_str())
+        {
             out = out.header(k.as_str(), v.as_bytes());
         }
     }
@@ -165,13 +178,20 @@ async fn forward(
     let lose = {
         let mut l = p.lose.lock().unwrap();
         match l.take() {
-            Some((path, how)) if path == uri.path() => Some(how),
+            Some((m, path, how))
+                if path == uri.path() && m.as_deref().is_none_or(|m| m == method.as_str()) =>
+            {
+                Some(how)
+            }
             other => {
                 *l = other;
                 None
             }
         }
     };
+    if lose.is_some() {
+        p.lost.fetch_add(1, Ordering::SeqCst);
+    }
     if lose == Some(Loss::CutOff) {
         let half = bytes.slice(..bytes.len() / 2);
         let parts: Vec<Result<Bytes, std::io::Error>> = vec![
@@ -204,6 +224,7 @@ impl LosingProxy {
             url: format!("http://{}", listener.local_addr().unwrap()),
             target: Arc::default(),
             lose: Arc::default(),
+            lost: Arc::default(),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .no_proxy()
@@ -225,7 +246,12 @@ impl LosingProxy {
 
     /// Loses the answer to the next request on `path`, in the way `how`.
     pub fn lose_next(&self, path: &str, how: Loss) {
-        *self.lose.lock().unwrap() = Some((path.to_owned(), how));
+        *self.lose.lock().unwrap() = Some((None, path.to_owned(), how));
+    }
+
+    /// Loses the answer to the next `method` request on `path`, in the way `how`.
+    pub fn lose_next_of(&self, method: &str, path: &str, how: Loss) {
+        *self.lose.lock().unwrap() = Some((Some(method.to_owned()), path.to_owned(), how));
     }
 }
 
