@@ -34,26 +34,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 step "Python virtualenv ($VENV)"
-if [[ ! -x "$VENV/bin/python" ]]; then
-    command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found: install CPython 3.11+ or set PYTHON"
-    "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
-        || die "$PYTHON is $("$PYTHON" --version 2>&1); 3.11 or newer is needed"
-    "$PYTHON" -m venv "$VENV"
-    info "created with $("$VENV/bin/python" --version)"
-else
-    info "reusing $("$VENV/bin/python" --version)"
-fi
+py_venv
 
 step "Python test dependencies ($REQUIREMENTS)"
-wanted_hash="$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)"
-if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$wanted_hash" ]]; then
-    info "unchanged since the last install (stamp $STAMP)"
-else
-    rm -f "$STAMP"
-    "$VENV/bin/python" -m pip install --disable-pip-version-check --quiet --requirement "$REQUIREMENTS"
-    echo "$wanted_hash" >"$STAMP"
-    info "installed"
-fi
+py_requirements "$REQUIREMENTS" "$STAMP"
 
 step "Gateway binary"
 gw_resolve_binary

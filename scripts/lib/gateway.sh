@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Helpers shared by the test scripts: step headers, locating (or building) the
-# gateway binary, free loopback ports, starting / stopping gateway processes
+# Helpers shared by the test scripts: step headers, the Python virtualenv and
+# its requirements, locating (or building) the gateway binary, free loopback ports, starting / stopping gateway processes
 # (`mcp-gateway demo`, the gateway with its built-in fake Google), and other
 # helper processes the scripts start. Source this file from a script that runs with `set -euo pipefail`
 # and calls `gw_stop_all` from its EXIT trap.
@@ -31,6 +31,33 @@ die() {
 
 # Sets and exports MCP_GATEWAY_BIN. When the caller did not set it, builds the
 # debug binary with cargo and uses it from the cargo target directory.
+# Creates $VENV with $PYTHON (3.11 or newer), or reuses it.
+py_venv() {
+    if [[ ! -x "$VENV/bin/python" ]]; then
+        command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found: install CPython 3.11+ or set PYTHON"
+        "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+            || die "$PYTHON is $("$PYTHON" --version 2>&1); 3.11 or newer is needed"
+        "$PYTHON" -m venv "$VENV"
+        info "created with $("$VENV/bin/python" --version)"
+    else
+        info "reusing $("$VENV/bin/python" --version)"
+    fi
+}
+
+# py_requirements FILE STAMP: installs FILE into $VENV unless STAMP holds its hash.
+py_requirements() {
+    local requirements="$1" stamp="$2" wanted_hash
+    wanted_hash="$(sha256sum "$requirements" | cut -d' ' -f1)"
+    if [[ -f "$stamp" && "$(cat "$stamp")" == "$wanted_hash" ]]; then
+        info "unchanged since the last install (stamp $stamp)"
+    else
+        rm -f "$stamp"
+        "$VENV/bin/python" -m pip install --disable-pip-version-check --quiet --requirement "$requirements"
+        echo "$wanted_hash" >"$stamp"
+        info "installed"
+    fi
+}
+
 gw_resolve_binary() {
     if [[ -n "${MCP_GATEWAY_BIN:-}" ]]; then
         [[ -x "$MCP_GATEWAY_BIN" ]] || die "MCP_GATEWAY_BIN=$MCP_GATEWAY_BIN is not an executable file"
