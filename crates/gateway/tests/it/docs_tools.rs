@@ -71,7 +71,7 @@ async fn documents_read_as_markdown_with_every_tab() {
 
 #[tokio::test]
 async fn markdown_round_trips_through_a_new_document() {
-    let (env, gm) = ann(&[]).await;
+    let (_env, gm) = ann(&[]).await;
     let source = "# Project Atlas\n\nIntro with **bold**, *italic* and a [link](https://example.com/a).\n\n## Tasks 📋\n\n- first task\n- second task with **strong** words\n\n1. step one\n2. step two\n3. step three\n\nClosing words 😀 and 日本語.\n";
     let (v, text) = gm
         .ok(
@@ -99,7 +99,6 @@ async fn markdown_round_trips_through_a_new_document() {
     assert_eq!(md, "\\# not a heading\n\n\\*stars\\*\n");
     let text = gm.err("docs_create_document", json!({"title": " "})).await;
     assert!(text.contains("`title`"), "{text}");
-    let _ = env;
 }
 
 #[tokio::test]

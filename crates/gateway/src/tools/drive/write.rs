@@ -186,23 +186,7 @@ async fn create_file_run(
         let created = docs::write::create_with(ctx, api, &name, &paras).await?;
         let id = created.document_id;
         let f = match &parent {
-            Some(p) => {
-                let now = get_file(ctx, api, &id, "parents").await?;
-                let old: Vec<&str> = now["parents"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .collect();
-                update_file(
-                    ctx,
-                    api,
-                    &id,
-                    &[("addParents", p), ("removeParents", &old.join(","))],
-                    json!({}),
-                )
-                .await?
-            }
+            Some(p) => move_into(ctx, api, &id, p).await?,
             None => get_file(ctx, api, &id, FILE_FIELDS).await?,
         };
         return Ok(written("created", &f));
@@ -347,24 +331,28 @@ async fn move_run(ctx: &ToolCtx, api: &GoogleApi, args: MoveArgs) -> ToolResult<
             "a folder cannot go into itself",
         ));
     }
-    let now = get_file(ctx, api, &id, "id,parents").await?;
-    let old: Vec<String> = now["parents"]
+    let f = move_into(ctx, api, &id, &target).await?;
+    Ok(written("moved", &f))
+}
+
+/// Puts file `id` into folder `target` and takes it out of its other folders.
+async fn move_into(ctx: &ToolCtx, api: &GoogleApi, id: &str, target: &str) -> ToolResult<Value> {
+    let now = get_file(ctx, api, id, "id,parents").await?;
+    let old: Vec<&str> = now["parents"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
         .filter(|p| *p != target)
-        .map(str::to_owned)
         .collect();
-    let f = update_file(
+    update_file(
         ctx,
         api,
-        &id,
-        &[("addParents", &target), ("removeParents", &old.join(","))],
+        id,
+        &[("addParents", target), ("removeParents", &old.join(","))],
         json!({}),
     )
-    .await?;
-    Ok(written("moved", &f))
+    .await
 }
 
 pub async fn move_file(ctx: &ToolCtx, api: &GoogleApi, args: MoveArgs) -> CallToolResult {
