@@ -71,6 +71,16 @@ pub fn api_url(base: &Url, path: &str) -> Url {
     u
 }
 
+/// `api_url(base, prefix)` followed by `segments`, each percent-encoded as
+/// one path segment (ids and A1 ranges may hold `/`, `#`, spaces, quotes).
+pub fn api_url_segments(base: &Url, prefix: &str, segments: &[&str]) -> Url {
+    let mut u = api_url(base, prefix);
+    u.path_segments_mut()
+        .expect("an http(s) base URL")
+        .extend(segments);
+    u
+}
+
 /// Why a Google API call failed, phrased for the person and model using a tool.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
@@ -389,6 +399,20 @@ mod tests {
             &["userRateLimitExceeded".into()]
         ));
         assert!(!is_rate_limit(StatusCode::FORBIDDEN, &["forbidden".into()]));
+    }
+
+    #[test]
+    fn path_segments_are_encoded_one_by_one() {
+        let base = Url::parse("http://127.0.0.1:9/_fake-google").unwrap();
+        assert_eq!(
+            api_url_segments(
+                &base,
+                "/v4/spreadsheets",
+                &["id", "values", "'It's Q4'!A1/B"]
+            )
+            .as_str(),
+            "http://127.0.0.1:9/_fake-google/v4/spreadsheets/id/values/'It's%20Q4'!A1%2FB"
+        );
     }
 
     #[test]

@@ -25,7 +25,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::{
-    google::api::{GoogleApi, api_url},
+    google::api::{GoogleApi, api_url_segments},
     mcp::GatewayServer,
     tools::{ToolCtx, ToolError, ToolResult},
 };
@@ -44,11 +44,7 @@ pub(crate) fn calendar_path(rest: &str) -> String {
 
 /// `/calendar/v3/<segments…>` with each segment percent-encoded.
 pub(crate) fn calendar_url(api: &GoogleApi, segments: &[&str]) -> Url {
-    let mut u = api_url(&api.bases.calendar, "/calendar/v3");
-    u.path_segments_mut()
-        .expect("an http(s) base URL")
-        .extend(segments);
-    u
+    api_url_segments(&api.bases.calendar, "/calendar/v3", segments)
 }
 
 /// `/calendar/v3/calendars/{calendar_id}/events/<rest…>`.

@@ -16,7 +16,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::{
-    google::api::{ApiError, GoogleApi, api_url},
+    google::api::{ApiError, GoogleApi, api_url_segments},
     mcp::GatewayServer,
     tools::{ToolCtx, ToolError, ToolResult},
 };
@@ -29,11 +29,11 @@ pub use write::{
 
 /// `/v1/documents/<id>[suffix]` under the Docs base URL.
 pub(crate) fn document_url(api: &GoogleApi, id: &str, suffix: &str) -> Url {
-    let mut u = api_url(&api.bases.docs, "/v1/documents");
-    u.path_segments_mut()
-        .expect("an http(s) base URL")
-        .push(&format!("{id}{suffix}"));
-    u
+    api_url_segments(
+        &api.bases.docs,
+        "/v1/documents",
+        &[&format!("{id}{suffix}")],
+    )
 }
 
 pub(crate) fn document_link(id: &str) -> String {

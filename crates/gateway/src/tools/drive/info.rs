@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::{FILE_FIELDS, FOLDER, FileRow, file_error, files_url, get_file};
 use crate::{
-    google::api::{ApiError, GoogleApi, api_url},
+    google::api::{ApiError, GoogleApi},
     tools::{ToolCtx, ToolResult, google_id, respond},
 };
 
@@ -117,10 +117,8 @@ async fn path(ctx: &ToolCtx, api: &GoogleApi, file: &Value) -> Option<String> {
     for _ in 0..MAX_PATH_DEPTH {
         if file["driveId"].as_str() == Some(parent.as_str()) {
             // The top of a shared drive: its name.
-            let mut url = api_url(&api.bases.drive, "/drive/v3/drives");
-            url.path_segments_mut().expect("http(s)").push(&parent);
-            if let Ok(d) = api.get(&ctx.user, url).await {
-                names.push(d["name"].as_str().unwrap_or("shared drive").to_owned());
+            if let Ok(name) = super::shared_drive_name(ctx, api, &parent).await {
+                names.push(name);
             }
             break;
         }

@@ -20,7 +20,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::{
-    google::api::{ApiError, Body, GoogleApi, Retry, api_url},
+    google::api::{ApiError, Body, GoogleApi, Retry, api_url_segments},
     mcp::GatewayServer,
     tools::{ToolCtx, ToolError, ToolResult, human_size},
 };
@@ -47,10 +47,7 @@ pub(crate) const FILE_FIELDS: &str = "id,name,mimeType,size,modifiedTime,owners(
 
 /// `/drive/v3/files[/<segments…>]` with `supportsAllDrives=true`.
 pub(crate) fn files_url(api: &GoogleApi, segments: &[&str]) -> Url {
-    let mut u = api_url(&api.bases.drive, "/drive/v3/files");
-    u.path_segments_mut()
-        .expect("an http(s) base URL")
-        .extend(segments);
+    let mut u = api_url_segments(&api.bases.drive, "/drive/v3/files", segments);
     u.query_pairs_mut().append_pair("supportsAllDrives", "true");
     u
 }
@@ -184,6 +181,17 @@ pub(crate) fn file_error(e: ApiError, id: &str) -> ToolError {
         )),
         e => e.into(),
     }
+}
+
+/// The name of the shared drive `id` (`drives.get`).
+pub(crate) async fn shared_drive_name(
+    ctx: &ToolCtx,
+    api: &GoogleApi,
+    id: &str,
+) -> Result<String, ApiError> {
+    let url = api_url_segments(&api.bases.drive, "/drive/v3/drives", &[id]);
+    let d = api.get(&ctx.user, url).await?;
+    Ok(d["name"].as_str().unwrap_or(id).to_owned())
 }
 
 /// `files.get` with `fields`.

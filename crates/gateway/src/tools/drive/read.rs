@@ -11,7 +11,7 @@ use super::{
     files_url, get_file, is_text, kind,
 };
 use crate::{
-    google::api::{GoogleApi, api_url},
+    google::api::{GoogleApi, api_url, api_url_segments},
     tools::sheets::a1::quote_sheet,
     tools::{ToolCtx, ToolError, ToolResult, docs, google_id, human_size, respond},
 };
@@ -150,8 +150,7 @@ async fn slides_text(
     api: &GoogleApi,
     id: &str,
 ) -> ToolResult<(String, Vec<String>)> {
-    let mut url = api_url(&api.bases.slides, "/v1/presentations");
-    url.path_segments_mut().expect("http(s)").push(id);
+    let url = api_url_segments(&api.bases.slides, "/v1/presentations", &[id]);
     let deck = api
         .get(&ctx.user, url)
         .await

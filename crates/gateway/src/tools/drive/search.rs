@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{FILE_FIELDS, FOLDER, FileRow, file_error, files_url, get_file};
 use crate::{
-    google::api::{ApiError, GoogleApi, api_url},
+    google::api::{ApiError, GoogleApi},
     tools::{ToolCtx, ToolError, ToolResult, google_id, respond},
 };
 
@@ -283,12 +283,9 @@ pub(crate) async fn folder_name(ctx: &ToolCtx, api: &GoogleApi, id: &str) -> Too
         )),
         Err(not_found) => {
             // A shared drive's id names its top level.
-            let mut url = api_url(&api.bases.drive, "/drive/v3/drives");
-            url.path_segments_mut().expect("http(s)").push(id);
-            match api.get(&ctx.user, url).await {
-                Ok(d) => Ok(d["name"].as_str().unwrap_or(id).to_owned()),
-                Err(_) => Err(not_found),
-            }
+            super::shared_drive_name(ctx, api, id)
+                .await
+                .map_err(|_| not_found)
         }
     }
 }

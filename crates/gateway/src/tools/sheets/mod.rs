@@ -20,7 +20,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::{
-    google::api::{ApiError, Body, GoogleApi, Retry, api_url},
+    google::api::{ApiError, Body, GoogleApi, Retry, api_url_segments},
     mcp::GatewayServer,
     tools::{ToolCtx, ToolError, ToolResult},
 };
@@ -35,11 +35,7 @@ pub use write::{
 
 /// `/v4/spreadsheets/<segments…>` with each segment percent-encoded.
 pub(crate) fn sheets_url(api: &GoogleApi, segments: &[&str]) -> Url {
-    let mut u = api_url(&api.bases.sheets, "/v4/spreadsheets");
-    u.path_segments_mut()
-        .expect("an http(s) base URL")
-        .extend(segments);
-    u
+    api_url_segments(&api.bases.sheets, "/v4/spreadsheets", segments)
 }
 
 /// `/v4/spreadsheets/{id}/values/{range}{suffix}` (`suffix`: `""`, `:append`, `:clear`).
