@@ -103,14 +103,7 @@ pub(crate) async fn list(
         drafts.shrink_to_fit();
         let total = drafts.len();
         let (items, next) = page(drafts, params.get("pageToken"), max)?;
-        let mut body = json!({ "resultSizeEstimate": total });
-        if !items.is_empty() {
-            body["drafts"] = Value::Array(items);
-        }
-        if let Some(next) = next {
-            body["nextPageToken"] = json!(next);
-        }
-        Ok::<_, ApiError>(body)
+        Ok::<_, ApiError>(super::list_body(total, "drafts", items, next))
     })?;
     Ok(ok_json(&body))
 }

@@ -115,17 +115,11 @@ pub(crate) async fn list(
         let found = search(mb, &params, &caller)?;
         let total = found.len();
         let (items, next) = page(found, params.get("pageToken"), max)?;
-        let mut body = json!({ "resultSizeEstimate": total });
-        if !items.is_empty() {
-            body["messages"] = items
-                .iter()
-                .map(|m| json!({ "id": m.id, "threadId": m.thread_id }))
-                .collect();
-        }
-        if let Some(next) = next {
-            body["nextPageToken"] = json!(next);
-        }
-        Ok::<_, ApiError>(body)
+        let items = items
+            .iter()
+            .map(|m| json!({ "id": m.id, "threadId": m.thread_id }))
+            .collect();
+        Ok::<_, ApiError>(super::list_body(total, "messages", items, next))
     })?;
     Ok(ok_json(&body))
 }

@@ -81,6 +81,24 @@ pub(crate) fn authorize(caller: &Caller, user_id: &str, method: &str) -> Result<
     }
 }
 
+/// A Gmail list answer: `resultSizeEstimate`, the page's items under `key`
+/// (left out when there are none, as Gmail does) and `nextPageToken`.
+pub(crate) fn list_body(
+    total: usize,
+    key: &str,
+    items: Vec<serde_json::Value>,
+    next: Option<String>,
+) -> serde_json::Value {
+    let mut body = serde_json::json!({ "resultSizeEstimate": total });
+    if !items.is_empty() {
+        body[key] = serde_json::Value::Array(items);
+    }
+    if let Some(next) = next {
+        body["nextPageToken"] = serde_json::json!(next);
+    }
+    body
+}
+
 pub(crate) fn message_not_found() -> ApiError {
     ApiError::not_found("Requested entity was not found.")
 }

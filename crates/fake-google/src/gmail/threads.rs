@@ -42,14 +42,7 @@ pub(crate) async fn list(
                 })
             })
             .collect();
-        let mut body = json!({ "resultSizeEstimate": total });
-        if !threads.is_empty() {
-            body["threads"] = Value::Array(threads);
-        }
-        if let Some(next) = next {
-            body["nextPageToken"] = json!(next);
-        }
-        Ok::<_, ApiError>(body)
+        Ok::<_, ApiError>(super::list_body(total, "threads", threads, next))
     })?;
     Ok(ok_json(&body))
 }
