@@ -1,6 +1,8 @@
 //! The HTTP surface: routes and the layers every request passes through.
 
+pub mod body_first;
 pub mod health;
+pub mod home;
 pub mod request_log;
 
 use axum::{Json, Router, http::StatusCode, middleware, response::IntoResponse, routing::get};
@@ -10,7 +12,12 @@ use tower_http::catch_panic::CatchPanicLayer;
 use crate::{app::AppState, mcp, oauth::OAuthState};
 
 pub fn router(state: AppState, mcp_endpoint: mcp::McpEndpoint, oauth: &OAuthState) -> Router {
+    let limits = body_first::BodyLimits {
+        mcp: state.config.max_request_body_bytes,
+        other: crate::oauth::MAX_BODY_BYTES,
+    };
     Router::new()
+        .route("/", get(home::home))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .merge(mcp_endpoint.router())
@@ -24,6 +31,10 @@ pub fn router(state: AppState, mcp_endpoint: mcp::McpEndpoint, oauth: &OAuthStat
             )
                 .into_response()
         }))
+        .layer(middleware::from_fn_with_state(
+            limits,
+            body_first::read_body_first,
+        ))
         .layer(middleware::from_fn(request_log::log_requests))
 }
 
