@@ -116,3 +116,24 @@ def tools_list(
         session_id=session_id,
         protocol_version=protocol_version,
     )
+
+
+def call_tool(
+    client: httpx.Client,
+    url: str,
+    session_id: str,
+    name: str,
+    arguments: dict[str, Any],
+    protocol_version: str = LATEST_LEGACY_VERSION,
+    request_id: int = 3,
+) -> dict[str, Any]:
+    """tools/call in a session; returns the result (raises on a protocol error)."""
+    reply = post(
+        client,
+        url,
+        {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": {"name": name, "arguments": arguments}},
+        session_id=session_id,
+        protocol_version=protocol_version,
+    )
+    assert reply.status == 200, reply.response.text
+    return reply.result_for(request_id)

@@ -4,6 +4,7 @@
 
 pub mod server;
 pub mod sessions;
+pub mod wire;
 
 use std::sync::Arc;
 
@@ -118,6 +119,7 @@ impl McpEndpoint {
 
     pub fn router(self) -> Router<AppState> {
         let route = any_service(SharedService(Arc::new(self.service)))
+            .layer(middleware::from_fn(wire::wire))
             .layer(middleware::from_fn_with_state(self.guard, sessions::guard));
         let route = match self.oauth {
             Some(oauth) => route.layer(middleware::from_fn_with_state(

@@ -24,7 +24,6 @@ use rmcp::transport::streamable_http_server::session::{
     local::LocalSessionManager,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
@@ -130,13 +129,7 @@ pub struct SessionGuard {
 const TOUCH_INTERVAL: i64 = 300;
 
 fn jsonrpc_error(status: StatusCode, code: i64, message: &str) -> Response {
-    (
-        status,
-        axum::Json(
-            json!({"jsonrpc": "2.0", "id": null, "error": {"code": code, "message": message}}),
-        ),
-    )
-        .into_response()
+    super::wire::error(status, serde_json::Value::Null, code, message)
 }
 
 fn method_not_allowed() -> Response {
@@ -213,7 +206,7 @@ impl SessionGuard {
 }
 
 /// Runs before rmcp on every `/mcp` request. See the module docs.
-pub async fn guard(State(guard): State<SessionGuard>, req: Request, next: Next) -> Response {
+pub async fn guard(State(guard): State<SessionGuard>, mut req: Request, next: Next) -> Response {
     let owner = Principal::owner_key(req.extensions().get::<Principal>());
     let session_id = req
         .headers()
@@ -281,6 +274,10 @@ pub async fn guard(State(guard): State<SessionGuard>, req: Request, next: Next) 
                 expect: Expect::Version(record.version),
             })
             .await;
+    }
+    if let Some(revision) = session.init.get("protocolVersion").and_then(|v| v.as_str()) {
+        req.extensions_mut()
+            .insert(super::wire::SessionRevision(revision.to_owned()));
     }
     let response = next.run(req).await;
     if method == Method::GET {
