@@ -1,7 +1,7 @@
 """Proof 6: conditional writes decide races between tasks. One authorization
 code redeemed on A and B at the same moment: exactly one 200. One refresh
-token rotated on A and B at once: exactly one 200, and the winner's new
-refresh token keeps working. Each race runs several rounds."""
+token rotated on A and B at once: both get working tokens in the same
+sign-in (the rotation grace), and nothing is revoked. Each race runs several rounds."""
 
 from __future__ import annotations
 
@@ -76,36 +76,29 @@ def refresh_form(fleet_url: str, client_id: str, refresh_token: str) -> dict[str
     }
 
 
-def test_one_refresh_token_rotated_on_a_and_b_at_once_succeeds_once(make_fleet: MakeFleet) -> None:
+def test_one_refresh_token_rotated_on_a_and_b_at_once_gives_both_working_tokens(make_fleet: MakeFleet) -> None:
+    """oauth/README.md: a refresh token presented twice within the rotation
+    grace (a client refreshing from two egress addresses at once) gets working
+    tokens both times, in the same sign-in; never a revoked family."""
     fleet = make_fleet()
     for round_ in range(ROUNDS):
         tokens = sign_in(fleet.a)
         answers = race([fleet.a, fleet.b], refresh_form(fleet.public_url, tokens.client.client_id, tokens.refresh_token))
         statuses = sorted(a.status_code for a in answers)
-        assert statuses == [200, 400], f"round {round_}: {describe(answers)}"
-        loser = next(a for a in answers if a.status_code == 400)
-        assert loser.json()["error"] == "invalid_grant", loser.text
+        assert statuses == [200, 200], f"round {round_}: {describe(answers)}"
 
 
-def test_the_loser_of_a_rotation_race_does_not_revoke_the_winner(make_fleet: MakeFleet) -> None:
-    """oauth/README.md: "Two simultaneous rotations of one token: exactly one wins,
-    the other gets invalid_grant (without revoking the winner)"."""
+def test_a_rotation_race_revokes_nothing(make_fleet: MakeFleet) -> None:
     fleet = make_fleet()
     tokens = sign_in(fleet.a)
     refresh_token = tokens.refresh_token
     for round_ in range(ROUNDS * 2):
         form = refresh_form(fleet.public_url, tokens.client.client_id, refresh_token)
         answers = race([fleet.a, fleet.b], form)
-        winners = [a for a in answers if a.status_code == 200]
-        assert len(winners) == 1, f"round {round_}: {describe(answers)}"
-        loser = next(a for a in answers if a.status_code != 200)
-        assert FAMILY_REVOKED not in loser.text, (
-            f"round {round_}: the loser revoked the winner's sign-in. Request (to A and B at once): "
-            f"POST /oauth/token {form['grant_type']=} refresh_token=gwr.<family>.<secret>; "
-            f"answers: {describe(answers)}"
-        )
-        # The winner's new refresh token works on the third task.
-        winner = winners[0].json()
-        again = refresh(fleet.c, tokens.client, winner["refresh_token"])
-        assert again.status_code == 200, f"round {round_}: the winner's refresh token was revoked: {again.text}"
+        assert all(a.status_code == 200 for a in answers), f"round {round_}: {describe(answers)}"
+        assert not any(FAMILY_REVOKED in a.text for a in answers), f"round {round_}: {describe(answers)}"
+        # Both answers' refresh tokens work on the third task.
+        for answer in answers:
+            again = refresh(fleet.c, tokens.client, answer.json()["refresh_token"])
+            assert again.status_code == 200, f"round {round_}: a racer's refresh token was revoked: {again.text}"
         refresh_token = again.json()["refresh_token"]

@@ -28,8 +28,9 @@ use crate::{
 };
 
 /// A refresh token presented again this soon after its rotation is taken as a
-/// concurrent duplicate (a client retrying, two requests in flight), refused
-/// without revoking the family; later it is reuse and revokes everything.
+/// concurrent duplicate (a client refreshing from two places at once, or
+/// retrying a lost answer): it gets working tokens of its own in the same
+/// family. Later it is reuse and revokes everything.
 pub const ROTATION_GRACE: i64 = 5;
 
 /// Refresh tokens expire after this long without use.
@@ -347,16 +348,16 @@ async fn rotate_refresh_token(
             "the refresh token was issued to another client",
         ));
     }
-    if found.value.used {
-        if found
+    // A token rotated moments ago is a concurrent duplicate (a client that
+    // refreshes from two places at once, or retries a lost answer): it gets
+    // tokens of its own in the same family. Later it is reuse.
+    let duplicate = found.value.used;
+    if duplicate
+        && found
             .value
             .used_at
-            .is_some_and(|t| now_unix() - t <= ROTATION_GRACE)
-        {
-            return Err(OAuthError::invalid_grant(
-                "this refresh token was just used by a concurrent request; use the tokens that request received",
-            ));
-        }
+            .is_none_or(|t| now_unix() - t > ROTATION_GRACE)
+    {
         revoke_family(s, family).await?;
         tracing::warn!(client_id = %client.client_id, "refresh token reused; its family was revoked");
         return Err(OAuthError::invalid_grant(
@@ -391,29 +392,31 @@ async fn rotate_refresh_token(
             Some(scope.split_whitespace().collect::<Vec<_>>().join(" "))
         }
     };
-    let mut used = found.value.clone();
-    used.used = true;
-    used.used_at = Some(now_unix());
-    match s
-        .repo
-        .put(
-            Kind::RefreshToken,
-            &key,
-            &used,
-            Some(family),
-            found.expires_at,
-            Expect::Version(found.version),
-        )
-        .await
-    {
-        Ok(_) => {}
-        // Two simultaneous rotations of one token: one wins, the other fails.
-        Err(StoreError::Conflict) => {
-            return Err(OAuthError::invalid_grant(
-                "the refresh token was already used",
-            ));
+    if !duplicate {
+        let mut used = found.value.clone();
+        used.used = true;
+        used.used_at = Some(now_unix());
+        match s
+            .repo
+            .put(
+                Kind::RefreshToken,
+                &key,
+                &used,
+                Some(family),
+                found.expires_at,
+                Expect::Version(found.version),
+            )
+            .await
+        {
+            Ok(_) => {}
+            // Another request rotated it at the same moment: a duplicate too.
+            Err(StoreError::Conflict) => {
+                tracing::info!(client_id = %client.client_id, "concurrent refresh within the grace");
+            }
+            Err(e) => return Err(e.into()),
         }
-        Err(e) => return Err(e.into()),
+    } else {
+        tracing::info!(client_id = %client.client_id, "repeated refresh within the grace");
     }
     let grant = s
         .repo
