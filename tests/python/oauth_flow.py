@@ -91,8 +91,12 @@ def follow_to_redirect_uri(http: httpx.Client, url: str, redirect_uri: str) -> d
     raise AssertionError(f"no redirect to {redirect_uri} after {MAX_REDIRECTS} hops")
 
 
-def sign_in(base_url: str, *, redirect_uri: str = REDIRECT_URI, timeout: float = 10.0) -> Tokens:
-    """The whole authorization-code flow; returns the gateway's tokens."""
+def sign_in(
+    base_url: str, *, redirect_uri: str = REDIRECT_URI, timeout: float = 10.0, login_hint: str | None = None
+) -> Tokens:
+    """The whole authorization-code flow; returns the gateway's tokens.
+
+    `login_hint` is passed on to Google, whose demo signs in that account."""
     issuer = base_url.rstrip("/")
     resource = f"{issuer}/mcp"
     with httpx.Client(timeout=timeout, follow_redirects=False) as http:
@@ -100,9 +104,11 @@ def sign_in(base_url: str, *, redirect_uri: str = REDIRECT_URI, timeout: float =
         client = register_client(http, metadata["registration_endpoint"], redirect_uri)
         verifier, challenge = pkce_pair()
         state = secrets.token_urlsafe(16)
+        hint = {"login_hint": login_hint} if login_hint else {}
         authorize = httpx.URL(
             metadata["authorization_endpoint"],
             params={
+                **hint,
                 "response_type": "code",
                 "client_id": client["client_id"],
                 "redirect_uri": redirect_uri,

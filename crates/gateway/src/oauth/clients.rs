@@ -103,13 +103,15 @@ async fn register_inner(s: &OAuthState, body: &[u8]) -> Result<Value, OAuthError
             )));
         }
     };
+    // Grant types this server does not offer (VS Code lists the device
+    // grant beside the code grant) are dropped, as RFC 7591 section 3.2.1
+    // allows; the answer names the grant types the client really has. A
+    // client that wants no code grant at all cannot use this server.
     if let Some(g) = &req.grant_types
-        && let Some(bad) = g
-            .iter()
-            .find(|g| !matches!(g.as_str(), "authorization_code" | "refresh_token"))
+        && !g.iter().any(|g| g == "authorization_code")
     {
         return Err(OAuthError::invalid_client_metadata(format!(
-            "grant type {bad:?} is not supported (authorization_code, refresh_token)"
+            "grant_types {g:?} lack \"authorization_code\", the only way to sign in here (with refresh_token)"
         )));
     }
     if let Some(r) = &req.response_types

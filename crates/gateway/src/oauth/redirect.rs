@@ -2,7 +2,8 @@
 //!
 //! Accepted: loopback `http` redirects on any port (RFC 8252: `localhost`,
 //! `127.0.0.1`, `[::1]`), the callbacks of known MCP clients (Cursor, VS Code,
-//! Claude, Windsurf and others below), and the operator's extra entries
+//! Claude, ChatGPT, Windsurf and others below; docs/clients.md lists every
+//! client and its callbacks), and the operator's extra entries
 //! (`OAUTH_EXTRA_REDIRECT_URIS`: exact URIs or prefixes ending in `*`).
 //! Everything else is refused with `invalid_redirect_uri` and a reason.
 
@@ -20,7 +21,25 @@ const KNOWN_EXACT: &[&str] = &[
     // Claude.ai and Claude Desktop.
     "https://claude.ai/api/mcp/auth_callback",
     "https://claude.com/api/mcp/auth_callback",
+    // ChatGPT connectors (developer mode, apps).
+    "https://chatgpt.com/connector_platform_oauth_redirect",
 ];
+
+/// Known clients' callbacks that end in one client-specific path segment
+/// (letters, digits, `-`, `_`): ChatGPT names each connector.
+const KNOWN_ONE_SEGMENT: &[&str] = &["https://chatgpt.com/connector/oauth/"];
+
+fn is_known_one_segment(uri: &str) -> bool {
+    KNOWN_ONE_SEGMENT.iter().any(|prefix| {
+        uri.strip_prefix(prefix).is_some_and(|rest| {
+            !rest.is_empty()
+                && rest.len() <= 128
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+    })
+}
 
 /// Private-use URI schemes of known desktop MCP clients (any path).
 const KNOWN_SCHEMES: &[&str] = &["cursor", "vscode", "vscode-insiders", "windsurf", "claude"];
@@ -48,7 +67,7 @@ impl RedirectPolicy {
         if !parsed.username().is_empty() || parsed.password().is_some() {
             return Err(format!("{uri:?} carries credentials"));
         }
-        if KNOWN_EXACT.contains(&uri) {
+        if KNOWN_EXACT.contains(&uri) || is_known_one_segment(uri) {
             return Ok(());
         }
         for e in &self.extra {
@@ -69,8 +88,7 @@ impl RedirectPolicy {
                 None => Err(format!("{uri:?} has no host")),
             },
             "https" => Err(format!(
-                "https redirect URIs on {} are not among the MCP clients this gateway accepts; an administrator can add it with OAUTH_EXTRA_REDIRECT_URIS",
-                parsed.host_str().unwrap_or("?")
+                "{uri:?} is not the callback of an MCP client this gateway knows (Cursor, Claude, ChatGPT, VS Code; loopback redirects of Claude Code, Codex, Gemini CLI, Zed, Goose, Windsurf and the Inspector on any port); an administrator can add it with OAUTH_EXTRA_REDIRECT_URIS"
             )),
             scheme if KNOWN_SCHEMES.contains(&scheme) => Ok(()),
             "javascript" | "data" | "file" | "vbscript" => {
@@ -149,6 +167,9 @@ mod tests {
             "vscode://vscode.github-authentication/did-authenticate",
             "zed://oauth/callback",
             "https://tools.example.com/cb/anything",
+            "https://chatgpt.com/connector_platform_oauth_redirect",
+            "https://chatgpt.com/connector/oauth/OUbdUMlL15Ct",
+            "https://chatgpt.com/connector/oauth/a-b_c",
         ] {
             policy().check(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
         }
@@ -166,6 +187,12 @@ mod tests {
             "not a uri",
             "https://tools.example.com/other",
             "https://claude.ai/api/mcp/auth_callback/../../evil",
+            "https://chatgpt.com/connector/oauth/",
+            "https://chatgpt.com/connector/oauth/abc/extra",
+            "https://chatgpt.com/connector/oauth/abc?x=1",
+            "https://chatgpt.com.evil.example/connector_platform_oauth_redirect",
+            "https://chatgpt.com/connector_platform_oauth_redirect/extra",
+            "http://chatgpt.com/connector_platform_oauth_redirect",
         ] {
             assert!(policy().check(bad).is_err(), "{bad} accepted");
         }
