@@ -219,8 +219,9 @@ impl FakeGoogleConfig {
         self
     }
 
-    /// Adds the three demo accounts: a Workspace user in `example.com`, a Workspace
-    /// user in `other.example`, and a consumer `gmail.com` account.
+    /// Adds the demo accounts: two Workspace users in `example.com` (who share
+    /// a document), a Workspace user in `other.example`, and a consumer
+    /// `gmail.com` account.
     pub fn with_demo_users(self) -> Self {
         demo_users().into_iter().fold(self, FakeGoogleConfig::user)
     }
@@ -235,6 +236,7 @@ impl FakeGoogleConfig {
 pub fn demo_users() -> Vec<FakeUser> {
     vec![
         FakeUser::workspace("alice@example.com", "example.com").name("Alice Example"),
+        FakeUser::workspace("dana@example.com", "example.com").name("Dana Example"),
         FakeUser::workspace("bob@other.example", "other.example").name("Bob Other"),
         FakeUser::consumer("carol@gmail.com").name("Carol Consumer"),
     ]

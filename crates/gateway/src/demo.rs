@@ -85,7 +85,26 @@ pub fn demo_config(mut raw: RawConfig) -> Result<Config, String> {
     Config::from_raw(&raw).map_err(|e| e.to_string())
 }
 
+/// Refuses an `--auto-approve` address that is not a seeded account.
+fn check_auto_approve(email: Option<&str>) -> Result<(), String> {
+    let Some(email) = email else {
+        return Ok(());
+    };
+    let seeded: Vec<String> = demo_users().into_iter().map(|u| u.email).collect();
+    if seeded.iter().any(|s| s.eq_ignore_ascii_case(email)) {
+        return Ok(());
+    }
+    Err(format!(
+        "--auto-approve {email}: not a seeded demo account; use one of: {}",
+        seeded.join(", ")
+    ))
+}
+
 pub fn run(options: DemoOptions) -> ExitCode {
+    if let Err(e) = check_auto_approve(options.auto_approve.as_deref()) {
+        eprintln!("error: {e}");
+        return ExitCode::from(crate::cli::EXIT_CONFIG);
+    }
     let config = match demo_config(RawConfig::from_env()) {
         Ok(c) => c,
         Err(e) => {
@@ -153,6 +172,7 @@ Browser sign-in:  {login}\n\
 Data directory:   {}\n\n\
 Seeded Google accounts (pick one on the fake Google's account chooser):\n\
 \x20 alice@example.com   Workspace domain {DEMO_DOMAIN}: allowed\n\
+\x20 dana@example.com    Workspace domain {DEMO_DOMAIN}: allowed (shares \"Offsite Plan\" with alice)\n\
 \x20 bob@other.example   another Workspace domain: refused\n\
 \x20 carol@gmail.com     personal Google account: refused\n",
         config.data_dir.display()

@@ -30,6 +30,11 @@ pub const FILE_CODE: &str = "main.rs";
 pub const FILE_PDF: &str = "Contract.pdf";
 pub const FILE_PNG: &str = "logo.png";
 pub const FILE_CHECKLIST: &str = "Onboarding checklist.txt";
+/// A document the demo's two people of one domain share: the first owns it,
+/// the second sees it in "Shared with me"; one id in both Drives.
+pub const DOC_SHARED_PLAN: &str = "Offsite Plan";
+/// (owner, reader) of [`DOC_SHARED_PLAN`].
+pub const SHARED_PLAN_PEOPLE: (&str, &str) = ("dana@example.com", "alice@example.com");
 pub const SHARED_DRIVE: &str = "Team Drive";
 /// Text the seeded PDF's page shows.
 pub const PDF_TEXT: &str = "Master Services Agreement between Acme Corp and Example Inc.";
@@ -236,6 +241,8 @@ pub(crate) fn workspace(person: &Person) -> Workspace {
         ];
     }
 
+    shared_plan(&mut b, &root);
+
     let drive_id = format!("0A{}", &make_id(&format!("{email}#drive"))[1..20]);
     b.ws.drives.push(SharedDrive {
         id: drive_id.clone(),
@@ -260,4 +267,51 @@ pub(crate) fn workspace(person: &Person) -> Workspace {
         checklist.as_bytes().to_vec(),
     );
     b.ws
+}
+
+/// The Drive id of [`DOC_SHARED_PLAN`].
+pub fn shared_plan_id() -> String {
+    make_id(&format!(
+        "{}#shared#{DOC_SHARED_PLAN}",
+        SHARED_PLAN_PEOPLE.0
+    ))
+}
+
+/// Adds [`DOC_SHARED_PLAN`] to its owner's and its reader's Drive.
+fn shared_plan(b: &mut Builder, root: &str) {
+    let (owner_email, reader_email) = SHARED_PLAN_PEOPLE;
+    let email = b.person.email.clone();
+    if email != owner_email && email != reader_email {
+        return;
+    }
+    let added = b.add(DOC_SHARED_PLAN, DOC, root, 1, vec![]);
+    let id = shared_plan_id();
+    b.ws.docs.insert(
+        id.clone(),
+        docs::simple(
+            &id,
+            DOC_SHARED_PLAN,
+            "# Offsite plan\n\n- Venue: Lisbon\n- Dates: the second week of March\n- Budget owner: Dana",
+        ),
+    );
+    let permission = |who: &str, name: &str, role: &str| crate::drive::store::Permission {
+        id: hash(who, "permission").to_string(),
+        kind: "user".into(),
+        role: role.into(),
+        email: Some(who.to_owned()),
+        domain: None,
+        display_name: Some(name.to_owned()),
+    };
+    if let Some(f) = b.ws.file_mut(&added) {
+        f.id = id;
+        f.owner = Some(("Dana Example".into(), owner_email.into()));
+        f.permissions = vec![
+            permission(owner_email, "Dana Example", "owner"),
+            permission(reader_email, "Alice Example", "writer"),
+        ];
+        if email == reader_email {
+            f.parents.clear();
+            f.shared_with_me = true;
+        }
+    }
 }

@@ -162,7 +162,9 @@ async fn search_syntax() {
         q(&fake, &token, "fullText contains 'Master Services'").await,
         [FILE_PDF]
     );
-    assert_eq!(q(&fake, &token, "sharedWithMe").await, [DOC_PARTNER_BRIEF]);
+    let mut shared = q(&fake, &token, "sharedWithMe").await;
+    shared.sort();
+    assert_eq!(shared, [DOC_SHARED_PLAN, DOC_PARTNER_BRIEF]);
     let mine = q(&fake, &token, "'me' in owners").await;
     assert!(
         !mine.contains(&DOC_PARTNER_BRIEF.to_string()) && mine.contains(&DOC_ROADMAP.to_string())
@@ -402,4 +404,26 @@ async fn downloads_and_exports() {
     assert_eq!(error_reason(&body, 403), "fileNotExportable");
     let (status, _) = get(&fake, &token, &format!("/drive/v3/files/{roadmap}/export")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_demo_people_share_one_document_under_one_id() {
+    let fake = start().await;
+    let (owner, reader) = SHARED_PLAN_PEOPLE;
+    let id = shared_plan_id();
+    for (who, shared_with_me) in [(owner, false), (reader, true)] {
+        let token = token(&fake, who, &[DRIVE_READ]).await;
+        let file = get_ok(&fake, &token, &format!("/drive/v3/files/{id}?fields=*")).await;
+        assert_eq!(file["name"], DOC_SHARED_PLAN, "{who}: {file}");
+        assert_eq!(file["owners"][0]["emailAddress"], owner, "{who}: {file}");
+        assert_eq!(
+            file["sharedWithMeTime"].is_string(),
+            shared_with_me,
+            "{who}: {file}"
+        );
+    }
+    // Someone else does not have it.
+    let token = token(&fake, "bob@other.example", &[DRIVE_READ]).await;
+    let (status, _, _) = raw_get(&fake, &token, &format!("/drive/v3/files/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
