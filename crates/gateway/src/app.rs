@@ -78,9 +78,17 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let shutdown = Shutdown::default();
         let addr = SocketAddr::new(config.host, config.port);
-        let listener = TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("cannot listen on {addr}"))?;
+        let listener = TcpListener::bind(addr).await.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AddrInUse {
+                anyhow::anyhow!(
+                    "port {} is already in use on {}: stop what listens there, or choose another port with the PORT variable (and HOST for the address)",
+                    config.port,
+                    config.host
+                )
+            } else {
+                anyhow::Error::new(e).context(format!("cannot listen on {addr}"))
+            }
+        })?;
         let local_addr = listener.local_addr()?;
         let config = Arc::new(config);
         let oauth = OAuthState::new(&config, Repo::new(store.clone()), vault.clone())?;

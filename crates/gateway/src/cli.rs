@@ -18,7 +18,10 @@ pub const EXIT_CONFIG: u8 = 2;
     name = "mcp-gateway",
     version,
     about = "Remote MCP gateway for Google Workspace: sign in once with Google, then use Gmail, Calendar, Drive, Docs and Sheets from any MCP client.",
-    long_about = None
+    long_about = None,
+    after_help = "Configuration comes from environment variables, and from a .env file in the working directory when there is one \
+(every variable is described in .env.example and the README). Required for `serve`: GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, \
+ALLOWED_DOMAIN, SESSION_SECRET (and PUBLIC_URL behind a load balancer). `mcp-gateway demo` needs none of them."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -107,10 +110,20 @@ fn load_config() -> Result<Config, ExitCode> {
         return Err(ExitCode::from(EXIT_CONFIG));
     }
     Config::from_raw(&RawConfig::from_env()).map_err(|e| {
-        eprintln!("{e}");
+        let message = e.to_string();
+        eprintln!("{message}");
+        // Required variables missing: most likely a first run.
+        if message.contains(": is required") {
+            eprintln!("{NEXT_STEPS}");
+        }
         ExitCode::from(EXIT_CONFIG)
     })
 }
+
+/// What to do when the configuration is missing or wrong.
+const NEXT_STEPS: &str = "\nnext: try the whole flow offline with `mcp-gateway demo` (no Google or cloud account needed), \
+or configure the gateway: `cp .env.example .env`, fill in GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, ALLOWED_DOMAIN and SESSION_SECRET, \
+then `mcp-gateway check-config`";
 
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command.unwrap_or(Command::Serve) {

@@ -22,7 +22,20 @@ pub fn init(format: LogFormat, level: &str) {
             )
             .try_init(),
         LogFormat::Pretty => registry
-            .with(fmt::layer().compact().with_writer(std::io::stderr))
+            .with(
+                fmt::layer()
+                    .compact()
+                    .with_ansi(colour_wanted())
+                    .with_writer(std::io::stderr),
+            )
             .try_init(),
     };
+}
+
+/// Colour codes only on a terminal, and never when `NO_COLOR` is set
+/// (<https://no-color.org>).
+fn colour_wanted() -> bool {
+    use std::io::IsTerminal;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !no_color && std::io::stderr().is_terminal()
 }

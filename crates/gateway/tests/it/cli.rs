@@ -164,3 +164,59 @@ async fn healthcheck_succeeds_against_a_running_gateway_and_fails_otherwise() {
     assert_ne!(down.status.code(), Some(0));
     assert!(text(&down).contains("unhealthy"));
 }
+
+#[test]
+fn missing_configuration_ends_with_what_to_do_next() {
+    let out = gateway(&["serve"], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("mcp-gateway demo"), "{stderr}");
+    assert!(stderr.contains("cp .env.example .env"), "{stderr}");
+    let help = text(&gateway(&["--help"], &[]));
+    assert!(
+        help.contains(".env") && help.contains("GOOGLE_CLIENT_ID"),
+        "{help}"
+    );
+}
+
+#[test]
+fn demo_refuses_an_auto_approve_address_that_is_not_seeded() {
+    let out = gateway(&["demo", "--auto-approve", "nobody@example.com"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("nobody@example.com"), "{stderr}");
+    assert!(
+        stderr.contains("alice@example.com") && stderr.contains("dana@example.com"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unknown_subcommand_or_flag_names_the_closest_and_exits_2() {
+    let out = gateway(&["serv"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("serve"), "{}", text(&out));
+    let out = gateway(&["demo", "--auto-aprove", "alice@example.com"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("--auto-approve"), "{}", text(&out));
+}
+
+#[test]
+fn a_port_in_use_is_named_with_the_variable_to_change() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let mut env = VALID.to_vec();
+    env.extend([
+        ("HOST", "127.0.0.1"),
+        ("PORT", port.as_str()),
+        ("DATA_DIR", data),
+    ]);
+    let out = gateway(&["serve"], &env);
+    assert_ne!(out.status.code(), Some(0));
+    let all = text(&out);
+    assert!(
+        all.contains(&format!("port {port} is already in use")) && all.contains("PORT"),
+        "{all}"
+    );
+}
