@@ -113,6 +113,8 @@ export class McpGatewayStack extends Stack {
             { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 24 },
           ],
     });
+    // DynamoDB through a gateway endpoint: free, and off the NAT gateway's data charge.
+    vpc.addGatewayEndpoint('DynamoDbEndpoint', { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB });
     vpc.addFlowLog('FlowLog', {
       destination: ec2.FlowLogDestination.toS3(logBucket, 'vpc-flow-logs/'),
       trafficType: ec2.FlowLogTrafficType.REJECT,
@@ -176,6 +178,12 @@ export class McpGatewayStack extends Stack {
       });
     }
     const https = certificate !== undefined;
+    // With secGroupsDisablesImplicitOpenListener on and our own load balancer
+    // passed in, the pattern opens no port: the listener ports are opened here,
+    // and nothing else (test/reachability.test.ts follows the packets).
+    for (const port of https ? [80, 443] : [80]) {
+      loadBalancer.connections.allowFrom(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), `Internet to listener ${port}`);
+    }
     this.publicUrl = https ? `https://${config.domainName}` : `http://${loadBalancer.loadBalancerDnsName}`;
 
     // ---- Task definition ------------------------------------------------------
