@@ -1,6 +1,5 @@
 import * as path from 'node:path';
 import {
-  Annotations,
   Aws,
   CfnOutput,
   Duration,
@@ -23,7 +22,9 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
-import { GatewayConfig, KMS_ALIAS } from './config';
+import { GatewayConfig } from './config';
+
+const KMS_ALIAS = 'alias/mcp-gateway';
 
 export const CONTAINER_PORT = 3000;
 export const LOG_GROUP_NAME = '/ecs/mcp-gateway';
@@ -86,12 +87,6 @@ export class McpGatewayStack extends Stack {
     const { config } = props;
     const t = config.timings;
 
-    if (!config.googleClientId || !config.allowedDomain) {
-      Annotations.of(this).addWarning(
-        'googleClientId and allowedDomain are not set (pass -c googleClientId=... -c allowedDomain=...): the gateway will refuse to start until they are',
-      );
-    }
-
     // ---- Network -----------------------------------------------------------
     const logBucket = new s3.Bucket(this, 'LogBucket', {
       encryption: s3.BucketEncryption.S3_MANAGED, // ALB access logs support SSE-S3 only
@@ -134,7 +129,7 @@ export class McpGatewayStack extends Stack {
             : { tableName: config.existingTableName }),
           globalIndexes: [GSI_NAME],
         })
-      : this.createTable(config.tableName);
+      : this.createTable(config.tableName ?? 'mcp-gateway-sessions');
 
     this.key = config.kmsKeyArn
       ? kms.Key.fromKeyArn(this, 'Key', config.kmsKeyArn)
@@ -216,8 +211,8 @@ export class McpGatewayStack extends Stack {
     );
 
     const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      cpu: 512,
-      memoryLimitMiB: 1024,
+      cpu: config.taskCpu,
+      memoryLimitMiB: config.taskMemoryMiB,
       taskRole,
       runtimePlatform: {
         cpuArchitecture: ecs.CpuArchitecture.X86_64,

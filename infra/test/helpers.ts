@@ -15,6 +15,8 @@ export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
 export const BASE_CONTEXT: Record<string, unknown> = {
   googleClientId: '1234567890-test.apps.googleusercontent.com',
   allowedDomain: 'example.com',
+  googleClientSecretName: 'mcp-gateway/google-client-secret',
+  sessionSecretName: 'mcp-gateway/session-secret',
 };
 
 export const TEST_IMAGE = 'public.ecr.aws/docker/library/busybox:stable';

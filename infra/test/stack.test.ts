@@ -454,14 +454,3 @@ describe('outputs', () => {
     synth(TLS_CONTEXT).template.hasOutput('GatewayUrl', { Value: 'https://mcp.example.com' });
   });
 });
-
-describe('configuration errors', () => {
-  test('inconsistent context is refused with a message naming the keys', () => {
-    assert.throws(() => synth({ certificateArn: CERT_ARN }), /certificateArn needs domainName/);
-    assert.throws(() => synth({ domainName: 'mcp.example.com' }), /domainName needs/);
-    assert.throws(() => synth({ ...ZONE_CONTEXT, hostedZoneName: undefined }), /go together/);
-    assert.throws(() => synth({ kmsKeyArn: 'alias/mcp-gateway' }), /kmsKeyArn/);
-    assert.throws(() => synth({ minCapacity: '2', maxCapacity: '1' }), /minCapacity/);
-    assert.throws(() => synth({ publicSubnetsOnly: 'yes' }), /publicSubnetsOnly/);
-  });
-});
