@@ -118,7 +118,8 @@ synth_tls() {
 synth_public_imported() {
   rm -rf "$INFRA/cdk.out.public"
   cdk synth --quiet --no-notices --output cdk.out.public "${REQUIRED[@]}" \
-    -c publicSubnetsOnly=true -c existingTableName=mcp-gateway-sessions \
+    -c publicSubnetsOnly=true -c cpuArchitecture=arm64 -c taskCpu=256 -c taskMemoryMiB=512 \
+    -c existingTableName=mcp-gateway-sessions \
     -c kmsKeyArn=arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
 }
 # The CLI itself refuses a synth without the required context, naming each key,
@@ -150,7 +151,7 @@ cfn_lint() {
 step "tsc --noEmit (strict)" bash -c "cd '$INFRA' && npx --no-install tsc --noEmit -p ."
 step "cdk synth, HTTP only, with cdk-nag AwsSolutions" synth_default
 step "cdk synth, HTTPS with a hosted zone, with cdk-nag AwsSolutions" synth_tls
-step "cdk synth, public subnets and existing table/key, with cdk-nag AwsSolutions" synth_public_imported
+step "cdk synth, public subnets, Graviton, existing table/key, with cdk-nag AwsSolutions" synth_public_imported
 step "cdk synth refuses missing required context, naming each key" synth_refuses_missing_context
 step "node --test infra/test (assertions, cdk-nag)" bash -c "cd '$INFRA' && node --import tsx --test test/*.test.ts"
 step "cfn-lint on the synthesized templates" cfn_lint

@@ -11,6 +11,9 @@ import { BASE_CONTEXT, CDK_JSON_CONTEXT } from './helpers';
 const VARIANTS: Record<string, Record<string, unknown>> = {
   default: {},
   'public subnets only': { publicSubnetsOnly: true },
+  'low cost: public subnets, Graviton, 0.25 vCPU': { publicSubnetsOnly: 'true', cpuArchitecture: 'arm64', taskCpu: '256', taskMemoryMiB: '512' },
+  'interface endpoints': { interfaceEndpoints: 'true' },
+  'second stack': { stackName: 'McpGatewayStaging' },
   'TLS with an existing certificate': {
     domainName: 'mcp.example.com',
     certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555',
