@@ -12,6 +12,7 @@
 #   6. Dockerfile stages       its dependency-layer steps run without Docker
 #   7. shellcheck              on the deployment scripts
 #   8. verify-deployment test  tests/deploy/verify_deployment_test.sh
+#   9. preflight test          tests/deploy/preflight_test.sh (a stub aws CLI)
 #
 # Second runs skip the installs while infra/package-lock.json and
 # infra/requirements-lint.txt are unchanged.
@@ -159,8 +160,10 @@ step "hadolint Dockerfile" "$VENV/bin/hadolint" "$ROOT/Dockerfile"
 step "Dockerfile dependency-layer steps (without Docker)" bash "$ROOT/tests/deploy/dockerfile_stages_test.sh"
 step "shellcheck deployment scripts" "$VENV/bin/shellcheck" \
   "$ROOT/scripts/test-infra.sh" "$ROOT/scripts/container-smoke.sh" "$ROOT/scripts/verify-deployment.sh" \
-  "$ROOT/tests/deploy/verify_deployment_test.sh" "$ROOT/tests/deploy/dockerfile_stages_test.sh"
+  "$ROOT/tests/deploy/verify_deployment_test.sh" "$ROOT/tests/deploy/dockerfile_stages_test.sh" \
+  "$ROOT/scripts/preflight.sh" "$ROOT/tests/deploy/preflight_test.sh"
 step "verify-deployment.sh tests" bash "$ROOT/tests/deploy/verify_deployment_test.sh"
+step "preflight.sh tests (stub aws CLI)" bash "$ROOT/tests/deploy/preflight_test.sh"
 
 echo "test-infra took $(($(date +%s) - START))s"
 if [[ "$FAILED" -ne 0 ]]; then printf 'failed: %s\n' "${FAILURES[@]}"; fi
