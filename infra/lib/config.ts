@@ -40,6 +40,8 @@ export interface GatewayConfig {
   readonly publicSubnetsOnly: boolean;
   /** KMS and Secrets Manager interface endpoints in the task subnets (cost: see infra/README.md). */
   readonly interfaceEndpoints: boolean;
+  /** CloudWatch Container Insights on the cluster (~$7.75 a month for one task). */
+  readonly containerInsights: boolean;
   /** x86_64, or arm64 (Graviton: about 20 % cheaper per vCPU-hour). */
   readonly cpuArchitecture: CpuArchitecture;
   /** Fargate task size: CPU units (1024 = 1 vCPU) and memory. */

@@ -161,6 +161,7 @@ export function configFromContext(node: Node, region: string): GatewayConfig {
     region,
     publicSubnetsOnly: r.bool('publicSubnetsOnly'),
     interfaceEndpoints: r.bool('interfaceEndpoints'),
+    containerInsights: r.bool('containerInsights', true),
     cpuArchitecture: r.oneOf<CpuArchitecture>('cpuArchitecture', ['x86_64', 'arm64'], 'x86_64'),
     taskCpu: r.int('taskCpu', 512),
     taskMemoryMiB: r.int('taskMemoryMiB', 1024),

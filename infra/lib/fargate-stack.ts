@@ -123,8 +123,15 @@ export class McpGatewayStack extends Stack {
     const cluster = new ecs.Cluster(this, 'Cluster', {
       clusterName: names.cluster,
       vpc,
-      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+      containerInsightsV2: config.containerInsights ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED,
     });
+    if (!config.containerInsights) {
+      acknowledge(
+        cluster,
+        'AwsSolutions-ECS4',
+        'Container Insights is switched off on request (containerInsights=false) to fit the low-cost layout; the service still has ECS CPU/memory metrics, the ALB metrics and the JSON logs in CloudWatch Logs.',
+      );
+    }
 
     // ---- State: table and key ------------------------------------------------
     this.table = config.existingTableName

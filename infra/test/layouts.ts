@@ -7,6 +7,6 @@ export const LAYOUTS: Record<string, Record<string, string>> = {
     certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555',
   },
   'public subnets only, no NAT': { publicSubnetsOnly: 'true' },
-  'low cost: public subnets, Graviton, 0.25 vCPU': { publicSubnetsOnly: 'true', cpuArchitecture: 'arm64', taskCpu: '256', taskMemoryMiB: '512' },
+  'low cost: public subnets, Graviton, 0.25 vCPU': { publicSubnetsOnly: 'true', cpuArchitecture: 'arm64', taskCpu: '256', taskMemoryMiB: '512', containerInsights: 'false' },
   'NAT with KMS and Secrets Manager interface endpoints': { interfaceEndpoints: 'true' },
 };

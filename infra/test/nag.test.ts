@@ -11,7 +11,7 @@ import { BASE_CONTEXT, CDK_JSON_CONTEXT } from './helpers';
 const VARIANTS: Record<string, Record<string, unknown>> = {
   default: {},
   'public subnets only': { publicSubnetsOnly: true },
-  'low cost: public subnets, Graviton, 0.25 vCPU': { publicSubnetsOnly: 'true', cpuArchitecture: 'arm64', taskCpu: '256', taskMemoryMiB: '512' },
+  'low cost: public subnets, Graviton, 0.25 vCPU': { publicSubnetsOnly: 'true', cpuArchitecture: 'arm64', taskCpu: '256', taskMemoryMiB: '512', containerInsights: 'false' },
   'interface endpoints': { interfaceEndpoints: 'true' },
   'second stack': { stackName: 'McpGatewayStaging' },
   'TLS with an existing certificate': {
