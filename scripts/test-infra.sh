@@ -12,6 +12,7 @@
 #   6. Dockerfile stages       its dependency-layer steps run without Docker
 #   7. shellcheck              on the deployment scripts
 #   8. verify-deployment test  tests/deploy/verify_deployment_test.sh
+#   9. preflight test          tests/deploy/preflight_test.sh (a stub aws CLI)
 #
 # Second runs skip the installs while infra/package-lock.json and
 # infra/requirements-lint.txt are unchanged.
@@ -102,23 +103,41 @@ fi
 # ---- Checks ---------------------------------------------------------------------------
 cdk() { (cd "$INFRA" && npx --no-install cdk "$@"); }
 
+# Context every synth needs (lib/context.ts refuses a synth without it).
+REQUIRED=(-c googleClientId=1234567890-ci.apps.googleusercontent.com -c allowedDomain=example.com
+  -c googleClientSecretName=mcp-gateway/google-client-secret -c sessionSecretName=mcp-gateway/session-secret)
+
 synth_default() {
   rm -rf "$INFRA/cdk.out"
-  cdk synth --quiet --no-notices \
-    -c googleClientId=1234567890-ci.apps.googleusercontent.com -c allowedDomain=example.com
+  cdk synth --quiet --no-notices "${REQUIRED[@]}"
 }
 synth_tls() {
   rm -rf "$INFRA/cdk.out.tls"
-  cdk synth --quiet --no-notices --output cdk.out.tls \
-    -c googleClientId=1234567890-ci.apps.googleusercontent.com -c allowedDomain=example.com \
+  cdk synth --quiet --no-notices --output cdk.out.tls "${REQUIRED[@]}" \
     -c domainName=mcp.example.com -c hostedZoneId=Z0123456789ABCDEFGHIJ -c hostedZoneName=example.com
 }
 synth_public_imported() {
   rm -rf "$INFRA/cdk.out.public"
-  cdk synth --quiet --no-notices --output cdk.out.public \
-    -c googleClientId=1234567890-ci.apps.googleusercontent.com -c allowedDomain=example.com \
-    -c publicSubnetsOnly=true -c existingTableName=mcp-gateway-sessions \
+  cdk synth --quiet --no-notices --output cdk.out.public "${REQUIRED[@]}" \
+    -c publicSubnetsOnly=true -c cpuArchitecture=arm64 -c taskCpu=256 -c taskMemoryMiB=512 \
+    -c existingTableName=mcp-gateway-sessions \
     -c kmsKeyArn=arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
+}
+# The CLI itself refuses a synth without the required context, naming each key,
+# and writes no template.
+synth_refuses_missing_context() {
+  local out="$INFRA/cdk.out.refused" log
+  rm -rf "$out"
+  if log="$(cdk synth --quiet --no-notices --output cdk.out.refused 2>&1)"; then
+    echo "cdk synth without context succeeded"; return 1
+  fi
+  echo "$log"
+  local key
+  for key in googleClientId allowedDomain googleClientSecretName sessionSecretName; do
+    grep -q -- "- $key: missing" <<<"$log" || { echo "the refusal does not name $key"; return 1; }
+  done
+  if compgen -G "$out/*.template.json" >/dev/null; then echo "a template was written"; return 1; fi
+  rm -rf "$out"
 }
 # W3005 (a DependsOn that a Ref/GetAtt already implies) is ignored: CDK itself
 # emits those redundant, harmless DependsOn (custom-resource provider role, the
@@ -133,15 +152,18 @@ cfn_lint() {
 step "tsc --noEmit (strict)" bash -c "cd '$INFRA' && npx --no-install tsc --noEmit -p ."
 step "cdk synth, HTTP only, with cdk-nag AwsSolutions" synth_default
 step "cdk synth, HTTPS with a hosted zone, with cdk-nag AwsSolutions" synth_tls
-step "cdk synth, public subnets and existing table/key, with cdk-nag AwsSolutions" synth_public_imported
+step "cdk synth, public subnets, Graviton, existing table/key, with cdk-nag AwsSolutions" synth_public_imported
+step "cdk synth refuses missing required context, naming each key" synth_refuses_missing_context
 step "node --test infra/test (assertions, cdk-nag)" bash -c "cd '$INFRA' && node --import tsx --test test/*.test.ts"
 step "cfn-lint on the synthesized templates" cfn_lint
 step "hadolint Dockerfile" "$VENV/bin/hadolint" "$ROOT/Dockerfile"
 step "Dockerfile dependency-layer steps (without Docker)" bash "$ROOT/tests/deploy/dockerfile_stages_test.sh"
 step "shellcheck deployment scripts" "$VENV/bin/shellcheck" \
   "$ROOT/scripts/test-infra.sh" "$ROOT/scripts/container-smoke.sh" "$ROOT/scripts/verify-deployment.sh" \
-  "$ROOT/tests/deploy/verify_deployment_test.sh" "$ROOT/tests/deploy/dockerfile_stages_test.sh"
+  "$ROOT/tests/deploy/verify_deployment_test.sh" "$ROOT/tests/deploy/dockerfile_stages_test.sh" \
+  "$ROOT/scripts/preflight.sh" "$ROOT/tests/deploy/preflight_test.sh"
 step "verify-deployment.sh tests" bash "$ROOT/tests/deploy/verify_deployment_test.sh"
+step "preflight.sh tests (stub aws CLI)" bash "$ROOT/tests/deploy/preflight_test.sh"
 
 echo "test-infra took $(($(date +%s) - START))s"
 if [[ "$FAILED" -ne 0 ]]; then printf 'failed: %s\n' "${FAILURES[@]}"; fi

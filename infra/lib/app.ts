@@ -1,9 +1,7 @@
 import { App, Environment } from 'aws-cdk-lib';
 import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
-import { configFromContext } from './config';
+import { configFromContext } from './context';
 import { McpGatewayStack } from './fargate-stack';
-
-export const STACK_NAME = 'McpGatewayStack';
 
 /**
  * The deployment environment. The region comes from context (`region`), the
@@ -12,7 +10,7 @@ export const STACK_NAME = 'McpGatewayStack';
  * picks its two availability zones at deploy time (Fn::GetAZs), so that
  * `cdk synth` works offline without credentials.
  */
-export function environmentFromContext(app: App): Environment {
+export function environmentFromContext(app: App): Environment & { region: string } {
   const region = (app.node.tryGetContext('region') as string | undefined) ?? process.env.CDK_DEFAULT_REGION ?? 'us-east-1';
   const account = (app.node.tryGetContext('account') as string | undefined) ?? process.env.CDK_DEFAULT_ACCOUNT;
   return account ? { account, region } : { region };
@@ -20,10 +18,12 @@ export function environmentFromContext(app: App): Environment {
 
 /** Adds the gateway stack to `app`; `image` replaces the Dockerfile asset (tests). */
 export function buildApp(app: App, image?: ContainerImage): McpGatewayStack {
-  return new McpGatewayStack(app, STACK_NAME, {
-    env: environmentFromContext(app),
+  const env = environmentFromContext(app);
+  const config = configFromContext(app.node, env.region);
+  return new McpGatewayStack(app, config.stackName, {
+    env,
     description: 'MCP gateway for Google Workspace on ECS Fargate',
-    config: configFromContext(app.node),
+    config,
     ...(image ? { image } : {}),
   });
 }

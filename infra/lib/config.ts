@@ -1,11 +1,7 @@
-import { Node } from 'constructs';
+/** The stack's name unless context `stackName` gives another (one per stage: staging, production). */
+export const DEFAULT_STACK_NAME = 'McpGatewayStack';
 
-/** Default names of the Secrets Manager secrets the tasks read at start-up. */
-export const DEFAULT_GOOGLE_CLIENT_SECRET_NAME = 'mcp-gateway/google-client-secret';
-export const DEFAULT_SESSION_SECRET_NAME = 'mcp-gateway/session-secret';
-/** The gateway's own default table name (DYNAMODB_TABLE_NAME). */
-export const DEFAULT_TABLE_NAME = 'mcp-gateway-sessions';
-export const KMS_ALIAS = 'alias/mcp-gateway';
+export type CpuArchitecture = 'x86_64' | 'arm64';
 
 /**
  * Timing settings shared by the gateway, the task definition and the load
@@ -37,8 +33,20 @@ export const DEFAULT_TIMINGS: Timings = {
 
 /** Everything the stack needs to know about one deployment. */
 export interface GatewayConfig {
+  /** CloudFormation stack name; the names of the stack's resources derive from it. */
+  readonly stackName: string;
+  readonly region: string;
   /** Public subnets only: no NAT gateway, tasks get public IP addresses. */
   readonly publicSubnetsOnly: boolean;
+  /** KMS and Secrets Manager interface endpoints in the task subnets (cost: see infra/README.md). */
+  readonly interfaceEndpoints: boolean;
+  /** CloudWatch Container Insights on the cluster (~$7.75 a month for one task). */
+  readonly containerInsights: boolean;
+  /** x86_64, or arm64 (Graviton: about 20 % cheaper per vCPU-hour). */
+  readonly cpuArchitecture: CpuArchitecture;
+  /** Fargate task size: CPU units (1024 = 1 vCPU) and memory. */
+  readonly taskCpu: number;
+  readonly taskMemoryMiB: number;
   /** Host name users reach the gateway at (e.g. mcp.example.com). */
   readonly domainName?: string;
   /** Route 53 hosted zone for `domainName`: a DNS-validated certificate and an alias record are created. */
@@ -55,8 +63,10 @@ export interface GatewayConfig {
   readonly sessionSecretName: string;
   /** Name or ARN of an existing table to use instead of creating one. */
   readonly existingTableName?: string;
-  /** Name of the table the stack creates when no existing table is given. */
-  readonly tableName: string;
+  /** Name of the table the stack creates; unset lets CloudFormation name it after the stack. */
+  readonly tableName?: string;
+  /** DynamoDB deletion protection on the created table (off by default so that a failed first create can roll back). */
+  readonly tableDeletionProtection: boolean;
   /** ARN of an existing KMS key to use instead of creating one. */
   readonly kmsKeyArn?: string;
   /** LOG_LEVEL; unset leaves the gateway's own default. */
@@ -67,35 +77,22 @@ export interface GatewayConfig {
   readonly timings: Timings;
 }
 
-/** Context keys that would put a secret value into cdk.json, cdk.context.json or the template. */
-const FORBIDDEN_SECRET_KEYS = ['googleClientSecret', 'sessionSecret', 'GOOGLE_CLIENT_SECRET', 'SESSION_SECRET'];
-
 export class ConfigError extends Error {}
 
-function str(node: Node, key: string): string | undefined {
-  const value: unknown = node.tryGetContext(key);
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw new ConfigError(`context key "${key}" must be a string`);
-  return value.trim();
-}
-
-function bool(node: Node, key: string): boolean {
-  const value: unknown = node.tryGetContext(key);
-  if (value === undefined || value === null || value === '') return false;
-  if (typeof value === 'boolean') return value;
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new ConfigError(`context key "${key}" must be true or false, got ${JSON.stringify(value)}`);
-}
-
-function int(node: Node, key: string, fallback: number): number {
-  const value: unknown = node.tryGetContext(key);
-  if (value === undefined || value === null || value === '') return fallback;
-  const parsed = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) {
-    throw new ConfigError(`context key "${key}" must be a non-negative integer, got ${JSON.stringify(value)}`);
-  }
-  return parsed;
+/** Fargate's CPU/memory combinations; returns why a pair is not one, or undefined. */
+export function fargateSizeError(cpu: number, memoryMiB: number): string | undefined {
+  const gib = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => (from + i) * 1024);
+  const sizes: Record<number, number[]> = {
+    256: [512, 1024, 2048],
+    512: gib(1, 4),
+    1024: gib(2, 8),
+    2048: gib(4, 16),
+    4096: gib(8, 30),
+  };
+  const allowed = sizes[cpu];
+  if (!allowed) return `taskCpu ${cpu} is not a Fargate size (256, 512, 1024, 2048 or 4096)`;
+  if (!allowed.includes(memoryMiB)) return `taskMemoryMiB ${memoryMiB} does not go with taskCpu ${cpu} (one of ${allowed.join(', ')})`;
+  return undefined;
 }
 
 /**
@@ -119,71 +116,4 @@ export function checkTimings(t: Timings): void {
     );
   }
   if (t.idleTimeoutSeconds > 4000) throw new ConfigError('ALB idle timeout is at most 4000s');
-}
-
-/** Reads and validates the deployment settings from CDK context (cdk.json, cdk.context.json, `-c key=value`). */
-export function configFromContext(node: Node): GatewayConfig {
-  for (const key of FORBIDDEN_SECRET_KEYS) {
-    if (node.tryGetContext(key) !== undefined) {
-      throw new ConfigError(
-        `context key "${key}" would put a secret into the cloud assembly: store it in Secrets Manager and pass its name (googleClientSecretName / sessionSecretName)`,
-      );
-    }
-  }
-
-  const toolTimeoutSeconds = int(node, 'toolTimeoutSeconds', DEFAULT_TIMINGS.toolTimeoutSeconds);
-  const shutdownDrainSeconds = int(node, 'shutdownDrainSeconds', DEFAULT_TIMINGS.shutdownDrainSeconds);
-  const timings: Timings = {
-    ...DEFAULT_TIMINGS,
-    toolTimeoutSeconds,
-    shutdownDrainSeconds,
-    sseKeepAliveSeconds: int(node, 'sseKeepAliveSeconds', DEFAULT_TIMINGS.sseKeepAliveSeconds),
-    idleTimeoutSeconds: Math.max(DEFAULT_TIMINGS.idleTimeoutSeconds, toolTimeoutSeconds + 60),
-    deregistrationDelaySeconds: Math.max(DEFAULT_TIMINGS.deregistrationDelaySeconds, shutdownDrainSeconds + 5),
-    stopTimeoutSeconds: Math.max(DEFAULT_TIMINGS.stopTimeoutSeconds, shutdownDrainSeconds + 5),
-  };
-  checkTimings(timings);
-
-  const config: GatewayConfig = {
-    publicSubnetsOnly: bool(node, 'publicSubnetsOnly'),
-    domainName: str(node, 'domainName'),
-    hostedZoneId: str(node, 'hostedZoneId'),
-    hostedZoneName: str(node, 'hostedZoneName'),
-    certificateArn: str(node, 'certificateArn'),
-    googleClientId: str(node, 'googleClientId') ?? '',
-    allowedDomain: str(node, 'allowedDomain') ?? '',
-    googleClientSecretName: str(node, 'googleClientSecretName') ?? DEFAULT_GOOGLE_CLIENT_SECRET_NAME,
-    sessionSecretName: str(node, 'sessionSecretName') ?? DEFAULT_SESSION_SECRET_NAME,
-    existingTableName: str(node, 'existingTableName'),
-    tableName: str(node, 'tableName') ?? DEFAULT_TABLE_NAME,
-    kmsKeyArn: str(node, 'kmsKeyArn'),
-    logLevel: str(node, 'logLevel'),
-    desiredCount: int(node, 'desiredCount', 1),
-    minCapacity: int(node, 'minCapacity', 1),
-    maxCapacity: int(node, 'maxCapacity', 3),
-    timings,
-  };
-
-  if (Boolean(config.hostedZoneId) !== Boolean(config.hostedZoneName)) {
-    throw new ConfigError('hostedZoneId and hostedZoneName go together');
-  }
-  if (config.certificateArn && !config.domainName) {
-    throw new ConfigError('certificateArn needs domainName (the host name on the certificate)');
-  }
-  if (config.domainName && !config.certificateArn && !(config.hostedZoneId && config.hostedZoneName)) {
-    throw new ConfigError('domainName needs either certificateArn or hostedZoneId + hostedZoneName');
-  }
-  if (config.hostedZoneId && !config.domainName) {
-    throw new ConfigError('hostedZoneId needs domainName');
-  }
-  if (config.kmsKeyArn && !config.kmsKeyArn.startsWith('arn:')) {
-    throw new ConfigError('kmsKeyArn must be a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)');
-  }
-  if (config.minCapacity < 1 || config.maxCapacity < config.minCapacity) {
-    throw new ConfigError(`need 1 <= minCapacity (${config.minCapacity}) <= maxCapacity (${config.maxCapacity})`);
-  }
-  if (config.desiredCount < config.minCapacity || config.desiredCount > config.maxCapacity) {
-    throw new ConfigError(`desiredCount (${config.desiredCount}) must lie within minCapacity..maxCapacity`);
-  }
-  return config;
 }

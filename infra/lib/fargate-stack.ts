@@ -1,6 +1,5 @@
 import * as path from 'node:path';
 import {
-  Annotations,
   Aws,
   CfnOutput,
   Duration,
@@ -11,8 +10,10 @@ import {
 } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -23,11 +24,10 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
-import { GatewayConfig, KMS_ALIAS } from './config';
+import { GatewayConfig } from './config';
+import { resourceNames } from './names';
 
 export const CONTAINER_PORT = 3000;
-export const LOG_GROUP_NAME = '/ecs/mcp-gateway';
-export const CLUSTER_NAME = 'McpGatewayCluster';
 /** Secondary index for grouped listings (e.g. all grants of one user). */
 export const GSI_NAME = 'gsi1';
 
@@ -85,12 +85,8 @@ export class McpGatewayStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     const t = config.timings;
-
-    if (!config.googleClientId || !config.allowedDomain) {
-      Annotations.of(this).addWarning(
-        'googleClientId and allowedDomain are not set (pass -c googleClientId=... -c allowedDomain=...): the gateway will refuse to start until they are',
-      );
-    }
+    const names = resourceNames(config.stackName, config.tableName);
+    const arm64 = config.cpuArchitecture === 'arm64';
 
     // ---- Network -----------------------------------------------------------
     const logBucket = new s3.Bucket(this, 'LogBucket', {
@@ -99,6 +95,9 @@ export class McpGatewayStack extends Stack {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [{ expiration: Duration.days(90) }],
+      // Its name is generated: a bucket left by a failed first create is in
+      // nobody's way (the ALB writes a test object at once, so a rollback
+      // could not delete it anyway).
       removalPolicy: RemovalPolicy.RETAIN,
     });
     acknowledge(logBucket, 'AwsSolutions-S1', 'This bucket receives the ALB access logs and VPC flow logs itself; logging its own access would recurse.');
@@ -113,16 +112,26 @@ export class McpGatewayStack extends Stack {
             { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 24 },
           ],
     });
+    // DynamoDB through a gateway endpoint: free, and off the NAT gateway's data charge.
+    vpc.addGatewayEndpoint('DynamoDbEndpoint', { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB });
+    const taskSubnetType = config.publicSubnetsOnly ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS;
     vpc.addFlowLog('FlowLog', {
       destination: ec2.FlowLogDestination.toS3(logBucket, 'vpc-flow-logs/'),
       trafficType: ec2.FlowLogTrafficType.REJECT,
     });
 
     const cluster = new ecs.Cluster(this, 'Cluster', {
-      clusterName: CLUSTER_NAME,
+      clusterName: names.cluster,
       vpc,
-      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+      containerInsightsV2: config.containerInsights ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED,
     });
+    if (!config.containerInsights) {
+      acknowledge(
+        cluster,
+        'AwsSolutions-ECS4',
+        'Container Insights is switched off on request (containerInsights=false) to fit the low-cost layout; the service still has ECS CPU/memory metrics, the ALB metrics and the JSON logs in CloudWatch Logs.',
+      );
+    }
 
     // ---- State: table and key ------------------------------------------------
     this.table = config.existingTableName
@@ -132,15 +141,18 @@ export class McpGatewayStack extends Stack {
             : { tableName: config.existingTableName }),
           globalIndexes: [GSI_NAME],
         })
-      : this.createTable(config.tableName);
+      : this.createTable(names.table, config.tableDeletionProtection);
 
     this.key = config.kmsKeyArn
       ? kms.Key.fromKeyArn(this, 'Key', config.kmsKeyArn)
       : new kms.Key(this, 'Key', {
-          alias: KMS_ALIAS,
+          alias: names.keyAlias,
           description: 'Envelope encryption of the MCP gateway secrets at rest (Google tokens, session keys)',
           enableKeyRotation: true,
-          removalPolicy: RemovalPolicy.RETAIN,
+          // Kept on delete and replacement (it unseals every stored token);
+          // deleted when a first create rolls back, before it sealed anything.
+          removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+          pendingWindow: Duration.days(7),
         });
 
     // ---- Secrets (imported by name or ARN; their values never enter the template) --
@@ -176,11 +188,17 @@ export class McpGatewayStack extends Stack {
       });
     }
     const https = certificate !== undefined;
+    // With secGroupsDisablesImplicitOpenListener on and our own load balancer
+    // passed in, the pattern opens no port: the listener ports are opened here,
+    // and nothing else (test/reachability.test.ts follows the packets).
+    for (const port of https ? [80, 443] : [80]) {
+      loadBalancer.connections.allowFrom(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), `Internet to listener ${port}`);
+    }
     this.publicUrl = https ? `https://${config.domainName}` : `http://${loadBalancer.loadBalancerDnsName}`;
 
     // ---- Task definition ------------------------------------------------------
     const logGroup = new logs.LogGroup(this, 'LogGroup', {
-      logGroupName: LOG_GROUP_NAME,
+      logGroupName: names.logGroup,
       retention: logs.RetentionDays.ONE_WEEK,
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -208,11 +226,11 @@ export class McpGatewayStack extends Stack {
     );
 
     const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      cpu: 512,
-      memoryLimitMiB: 1024,
+      cpu: config.taskCpu,
+      memoryLimitMiB: config.taskMemoryMiB,
       taskRole,
       runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        cpuArchitecture: arm64 ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
@@ -221,6 +239,9 @@ export class McpGatewayStack extends Stack {
       ecs.ContainerImage.fromAsset(REPO_ROOT, {
         file: 'Dockerfile',
         exclude: ASSET_EXCLUDES,
+        // Explicit, so that the image matches the task's architecture whatever
+        // the building machine is (the Dockerfile cross-compiles).
+        platform: arm64 ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
       });
     taskDefinition.addContainer('gateway', {
       containerName: 'gateway',
@@ -269,9 +290,7 @@ export class McpGatewayStack extends Stack {
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
       assignPublicIp: config.publicSubnetsOnly,
-      taskSubnets: {
-        subnetType: config.publicSubnetsOnly ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS,
-      },
+      taskSubnets: { subnetType: taskSubnetType },
       circuitBreaker: { enable: true, rollback: true },
       healthCheckGracePeriod: Duration.seconds(30),
       ...(https
@@ -285,6 +304,19 @@ export class McpGatewayStack extends Stack {
         : { protocol: elbv2.ApplicationProtocol.HTTP, listenerPort: 80 }),
       ...(zone && config.domainName ? { domainName: config.domainName, domainZone: zone } : {}),
     });
+
+    if (config.interfaceEndpoints) {
+      // KMS and Secrets Manager off the NAT gateway: each endpoint costs about
+      // $0.01 per hour per AZ (~$14.60 a month in 2 AZs) plus $0.01 per GB.
+      // Their security groups admit HTTPS from the tasks only.
+      for (const [id, service] of [
+        ['KmsEndpoint', ec2.InterfaceVpcEndpointAwsService.KMS],
+        ['SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
+      ] as const) {
+        const endpoint = vpc.addInterfaceEndpoint(id, { service, subnets: { subnetType: taskSubnetType }, privateDnsEnabled: true, open: false });
+        endpoint.connections.allowFrom(this.service.service, ec2.Port.tcp(443), `Gateway tasks to ${id}`);
+      }
+    }
 
     // The pattern's own outputs duplicate ours (and its URL ignores PUBLIC_URL).
     this.service.node.tryRemoveChild('LoadBalancerDNS');
@@ -308,15 +340,33 @@ export class McpGatewayStack extends Stack {
       minCapacity: config.minCapacity,
       maxCapacity: config.maxCapacity,
     });
+    // Every figure here is per task, so it falls as tasks are added and the
+    // service returns to minCapacity when load falls (docs/decisions.md).
     scaling.scaleOnRequestCount('RequestCountScaling', {
       targetGroup: this.service.targetGroup,
       requestsPerTarget: 1000,
       scaleInCooldown: Duration.minutes(5),
       scaleOutCooldown: Duration.minutes(1),
     });
-    // Long-lived MCP streams barely move the request count: scale on open connections too.
-    scaling.scaleOnMetric('ActiveConnectionScaling', {
-      metric: loadBalancer.metrics.activeConnectionCount({ period: Duration.minutes(1), statistic: 'Sum' }),
+    scaling.scaleOnCpuUtilization('CpuScaling', {
+      targetUtilizationPercent: 60,
+      scaleInCooldown: Duration.minutes(5),
+      scaleOutCooldown: Duration.minutes(1),
+    });
+    // Long-lived MCP streams barely move the request count: scale on open
+    // connections per healthy task too (the ALB's count alone does not fall
+    // as tasks are added).
+    const connectionsPerTask = new cloudwatch.MathExpression({
+      expression: 'connections / tasks',
+      usingMetrics: {
+        connections: loadBalancer.metrics.activeConnectionCount({ period: Duration.minutes(1), statistic: 'Sum' }),
+        tasks: this.service.targetGroup.metrics.healthyHostCount({ period: Duration.minutes(1), statistic: 'Minimum' }),
+      },
+      period: Duration.minutes(1),
+      label: 'Active connections per healthy task',
+    });
+    scaling.scaleOnMetric('ConnectionsPerTaskScaling', {
+      metric: connectionsPerTask,
       adjustmentType: appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
       scalingSteps: [
         { upper: 20, change: -1 },
@@ -351,15 +401,20 @@ export class McpGatewayStack extends Stack {
     new CfnOutput(this, 'KmsKeyArn', { value: this.key.keyArn, description: 'KMS key of the gateway' });
   }
 
-  private createTable(tableName: string): dynamodb.Table {
+  private createTable(tableName: string | undefined, deletionProtection: boolean): dynamodb.Table {
     const table = new dynamodb.Table(this, 'Table', {
-      tableName,
+      ...(tableName ? { tableName } : {}),
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: 'ttl',
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Off by default: a first create that rolls back must be able to delete
+      // the (still empty) table, so that the retry is not refused with
+      // "already exists". Turn it on once the stack is up.
+      deletionProtection,
+      // Kept on stack delete and on replacement, where it holds users' data;
+      // deleted when a first create rolls back, before it held any.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     table.addGlobalSecondaryIndex({
       indexName: GSI_NAME,

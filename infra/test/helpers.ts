@@ -15,6 +15,8 @@ export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
 export const BASE_CONTEXT: Record<string, unknown> = {
   googleClientId: '1234567890-test.apps.googleusercontent.com',
   allowedDomain: 'example.com',
+  googleClientSecretName: 'mcp-gateway/google-client-secret',
+  sessionSecretName: 'mcp-gateway/session-secret',
 };
 
 export const TEST_IMAGE = 'public.ecr.aws/docker/library/busybox:stable';
@@ -74,4 +76,16 @@ export function loadBalancerAttributes(json: Record<string, any>): Record<string
   const attrs: Record<string, string> = {};
   for (const a of lb.Properties.LoadBalancerAttributes as Array<{ Key: string; Value: string }>) attrs[a.Key] = a.Value;
   return attrs;
+}
+
+/** The stack's one Docker image asset: its staged context directory, Dockerfile and platform. */
+export function imageAsset(app: App, stackName: string): { directory: string; dockerFile?: string; platform?: string } {
+  const assembly = app.synth();
+  const manifest = assembly.artifacts.find((a) => a.id === `${stackName}.assets`) as unknown as {
+    contents: { dockerImages: Record<string, { source: { directory: string; dockerFile?: string; platform?: string } }> };
+  };
+  const images = Object.values(manifest.contents.dockerImages);
+  if (images.length !== 1) throw new Error(`expected one image asset, found ${images.length}`);
+  const { source } = images[0]!;
+  return { ...source, directory: path.join(assembly.directory, source.directory) };
 }

@@ -2,13 +2,17 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { App } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import { buildApp } from '../lib/app';
 import { DEFAULT_TIMINGS, checkTimings } from '../lib/config';
 import {
   BASE_CONTEXT,
+  CDK_JSON_CONTEXT,
+  TEST_IMAGE,
   container,
+  imageAsset,
   environment,
   loadBalancerAttributes,
   resourcesOfType,
@@ -125,15 +129,9 @@ describe('cluster and service', () => {
 
   test('image is built from the repository Dockerfile as an asset, heavy directories excluded', () => {
     const { app, stack } = synth({}, true);
-    const assembly = app.synth();
-    const manifest = assembly.artifacts.find((a) => a.id === `${stack.stackName}.assets`) as unknown as {
-      contents: { dockerImages: Record<string, { source: { directory: string; dockerFile?: string } }> };
-    };
-    const images = Object.values(manifest.contents.dockerImages);
-    assert.equal(images.length, 1);
-    const image = images[0]!;
-    assert.equal(image.source.dockerFile, 'Dockerfile');
-    const staged = path.join(assembly.directory, image.source.directory);
+    const image = imageAsset(app, stack.stackName);
+    assert.equal(image.dockerFile, 'Dockerfile');
+    const staged = image.directory;
     assert.ok(fs.existsSync(path.join(staged, 'Dockerfile')));
     assert.ok(fs.existsSync(path.join(staged, 'Cargo.lock')));
     for (const heavy of ['target', '.git', 'infra', 'node_modules']) {
@@ -300,44 +298,6 @@ describe('load balancer', () => {
   });
 });
 
-describe('auto scaling', () => {
-  test('target tracking on requests per target', () => {
-    synth().template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
-      PolicyType: 'TargetTrackingScaling',
-      TargetTrackingScalingPolicyConfiguration: {
-        PredefinedMetricSpecification: { PredefinedMetricType: 'ALBRequestCountPerTarget' },
-        TargetValue: 1000,
-      },
-    });
-  });
-
-  test('step scaling on ActiveConnectionCount: +1 from 50, +2 from 100, -1 below 20', () => {
-    const { template } = synth();
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ActiveConnectionCount',
-      Namespace: 'AWS/ApplicationELB',
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      Threshold: 50,
-    });
-    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
-      PolicyType: 'StepScaling',
-      StepScalingPolicyConfiguration: {
-        AdjustmentType: 'ChangeInCapacity',
-        // Bounds are relative to the alarm threshold (50): [50,100) and [100,∞).
-        StepAdjustments: [
-          { MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 50, ScalingAdjustment: 1 },
-          { MetricIntervalLowerBound: 50, ScalingAdjustment: 2 },
-        ],
-      },
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ActiveConnectionCount',
-      ComparisonOperator: 'LessThanOrEqualToThreshold',
-      Threshold: 20,
-    });
-  });
-});
-
 describe('IAM', () => {
   test('task role: item access to the table and its index, encrypt/decrypt/generate-data-key on the key, nothing else', () => {
     const { json } = synth();
@@ -383,10 +343,10 @@ describe('IAM', () => {
 });
 
 describe('state', () => {
-  test('created table: pk, TTL, gsi1 on gpk/gsk, on demand, PITR, deletion protection, retained', () => {
+  test('created table: pk, TTL, gsi1 on gpk/gsk, on demand, PITR; kept except when a first create rolls back', () => {
     const { template } = synth();
     template.hasResource('AWS::DynamoDB::Table', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
       Properties: {
         TableName: 'mcp-gateway-sessions',
@@ -394,7 +354,7 @@ describe('state', () => {
         BillingMode: 'PAY_PER_REQUEST',
         TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-        DeletionProtectionEnabled: true,
+        DeletionProtectionEnabled: false,
         GlobalSecondaryIndexes: [
           {
             IndexName: 'gsi1',
@@ -409,9 +369,17 @@ describe('state', () => {
     });
   });
 
-  test('created key: rotation on, alias alias/mcp-gateway, retained; env points the gateway at both', () => {
+  test('deletion protection on request (once the first deploy is up)', () => {
+    synth({ tableDeletionProtection: 'true' }).template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+  });
+
+  test('created key: rotation on, alias alias/mcp-gateway, kept except when a first create rolls back; env points the gateway at both', () => {
     const { template, json } = synth();
-    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true } });
+    template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
+      Properties: { EnableKeyRotation: true, PendingWindowInDays: 7 },
+    });
     template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/mcp-gateway' });
     const env = environment(json);
     assert.match(JSON.stringify(env.KMS_KEY_ID), /Key.*Arn/);
@@ -455,13 +423,50 @@ describe('outputs', () => {
   });
 });
 
-describe('configuration errors', () => {
-  test('inconsistent context is refused with a message naming the keys', () => {
-    assert.throws(() => synth({ certificateArn: CERT_ARN }), /certificateArn needs domainName/);
-    assert.throws(() => synth({ domainName: 'mcp.example.com' }), /domainName needs/);
-    assert.throws(() => synth({ ...ZONE_CONTEXT, hostedZoneName: undefined }), /go together/);
-    assert.throws(() => synth({ kmsKeyArn: 'alias/mcp-gateway' }), /kmsKeyArn/);
-    assert.throws(() => synth({ minCapacity: '2', maxCapacity: '1' }), /minCapacity/);
-    assert.throws(() => synth({ publicSubnetsOnly: 'yes' }), /publicSubnetsOnly/);
+describe('stages, architecture and endpoints', () => {
+  test('two stacks (staging and production) fit one account and region: no fixed name in common', () => {
+    const app = new App({ context: { ...CDK_JSON_CONTEXT, ...BASE_CONTEXT, stackName: 'McpGatewayStaging' } });
+    const staging = Template.fromStack(buildApp(app, ContainerImage.fromRegistry(TEST_IMAGE))).toJSON();
+    const production = synth().json;
+    const fixedNames = (json: Record<string, any>): string[] =>
+      Object.values(json.Resources as Record<string, any>).flatMap((r) =>
+        ['TableName', 'ClusterName', 'LogGroupName', 'AliasName', 'BucketName', 'RoleName', 'Name']
+          .map((k) => r.Properties?.[k])
+          .filter((v): v is string => typeof v === 'string'),
+      );
+    assert.deepEqual(fixedNames(staging).filter((n) => fixedNames(production).includes(n)), []);
+    assert.ok(fixedNames(staging).includes('/ecs/McpGatewayStaging'));
+    assert.ok(fixedNames(staging).includes('alias/McpGatewayStaging'));
+    // The staging table is named by CloudFormation after the stack.
+    assert.equal(resourcesOfType(staging, 'AWS::DynamoDB::Table')[0]![1].Properties.TableName, undefined);
+    assert.equal(app.node.findAll().filter((c) => c instanceof Stack)[0]!.node.id, 'McpGatewayStaging');
+  });
+
+  test('Graviton: cpuArchitecture=arm64 runs ARM64 tasks from an arm64 image', () => {
+    const { app, stack, template } = synth({ cpuArchitecture: 'arm64' }, true);
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', { RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' } });
+    assert.equal(imageAsset(app, stack.stackName).platform, 'linux/arm64');
+  });
+
+  test('the default x86-64 task has an explicit linux/amd64 image', () => {
+    const { app, stack, template } = synth({}, true);
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', { RuntimePlatform: { CpuArchitecture: 'X86_64' } });
+    assert.equal(imageAsset(app, stack.stackName).platform, 'linux/amd64');
+  });
+
+  test('task size from context', () => {
+    synth({ taskCpu: '256', taskMemoryMiB: '512' }).template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '256', Memory: '512' });
+  });
+
+  test('a DynamoDB gateway endpoint on every route table; KMS and Secrets Manager interface endpoints only when asked', () => {
+    const { json } = synth();
+    const endpoints = resourcesOfType(json, 'AWS::EC2::VPCEndpoint');
+    assert.equal(endpoints.length, 1);
+    assert.equal(endpoints[0]![1].Properties.VpcEndpointType, 'Gateway');
+    assert.equal(endpoints[0]![1].Properties.RouteTableIds.length, resourcesOfType(json, 'AWS::EC2::RouteTable').length);
+    const withInterfaces = resourcesOfType(synth({ interfaceEndpoints: 'true' }).json, 'AWS::EC2::VPCEndpoint');
+    const services = withInterfaces.map(([, e]) => JSON.stringify(e.Properties.ServiceName)).sort();
+    assert.equal(withInterfaces.filter(([, e]) => e.Properties.VpcEndpointType === 'Interface').length, 2);
+    assert.match(services.join(' '), /\.kms.*\.secretsmanager/s);
   });
 });

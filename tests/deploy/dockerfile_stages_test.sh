@@ -21,7 +21,7 @@ import re, sys
 text = open(sys.argv[1]).read().replace('\\\n', ' ')
 stage = None
 for line in text.splitlines():
-    m = re.match(r'\s*FROM\s+\S+(?:\s+AS\s+(\S+))?', line, re.I)
+    m = re.match(r'\s*FROM\s+(?:--platform=\S+\s+)?\S+(?:\s+AS\s+(\S+))?', line, re.I)
     if m:
         stage = m.group(1)
         continue
@@ -52,8 +52,9 @@ if [[ -z "$leftover" ]]; then ok "manifests stage keeps only Cargo.toml files"; 
 
 cp "$ROOT/Cargo.toml" "$ROOT/Cargo.lock" "$WORK/builder/"
 cp -r "$WORK/manifests/crates" "$WORK/builder/crates"
-# The build command of the Dockerfile (and of scripts/container-smoke.sh).
-build_cmd="cargo build --release --locked -p mcp-gateway --no-default-features --target x86_64-unknown-linux-gnu"
+# The build command of the Dockerfile (scripts/container-smoke.sh builds the same for the host).
+# shellcheck disable=SC2016 # the Dockerfile's text, not expanded here
+build_cmd='. /cargo-target.env && cargo build --release --locked -p mcp-gateway --no-default-features --target "$RUST_TARGET"'
 check_run="${builder_stub_run/"$build_cmd"/cargo metadata --locked --format-version 1 >/dev/null}"
 check_run="${check_run/&& rm -rf crates/}"
 if [[ "$check_run" == "$builder_stub_run" ]]; then
