@@ -123,6 +123,8 @@ class Fleet:
                 "GOOGLE_CLIENT_SECRET": self.google.client_secret,
                 "ALLOWED_DOMAIN": TEST_DOMAIN,
                 "TOOLS": "all",
+                # Ended sessions and revocations reach the other tasks within this.
+                "REVOCATION_POLL_SECONDS": "1",
                 "LOG_FORMAT": "json",
                 "LOG_LEVEL": "info",
                 "DATA_DIR": str(self.work / "data-admin"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +19,11 @@ from mcp_http import STATELESS_VERSION, initialize_message, post
 def http() -> Iterator[httpx.Client]:
     with httpx.Client(timeout=httpx.Timeout(10.0)) as client:
         yield client
+
+
+# oauth/README.md: a rotated refresh token presented again within this many
+# seconds is a concurrent duplicate.
+ROTATION_GRACE_SECONDS = 5
 
 
 def whoami(http: httpx.Client, gateway: Gateway, headers: dict[str, str]) -> dict:
@@ -96,10 +103,18 @@ def test_refresh_rotates_the_refresh_token(gateway: Gateway, http: httpx.Client)
     assert body["refresh_token"] != first.refresh_token
     assert whoami(http, gateway, {"Authorization": f"Bearer {body['access_token']}"})["email"] == "alice@example.com"
 
-    # The used refresh token is dead now (rotation).
+    # Presented again at once (a client refreshing from two places, or
+    # retrying a lost answer): within the rotation grace, working tokens.
+    again = oauth_flow.refresh(gateway.base_url, first)
+    assert again.status_code == 200, again.text
+
+    # After the grace the used refresh token is dead (rotation), and its reuse
+    # revokes the sign-in.
+    time.sleep(ROTATION_GRACE_SECONDS + 1.5)
     reused = oauth_flow.refresh(gateway.base_url, first)
     assert reused.status_code == 400, reused.text
     assert reused.json()["error"] == "invalid_grant"
+    assert "revoked" in reused.json()["error_description"]
 
 
 def test_revoked_refresh_token_no_longer_refreshes(gateway: Gateway, http: httpx.Client) -> None:

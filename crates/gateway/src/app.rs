@@ -167,11 +167,11 @@ impl Application {
             })
         };
         let housekeeping = spawn_housekeeping(self.state.store.clone(), shutdown.draining.clone());
-        let revocations = self
-            .state
-            .oauth
-            .revocations
-            .spawn_poller(self.state.oauth.repo.clone(), shutdown.draining.clone());
+        let revocations = self.state.oauth.revocations.spawn_poller(
+            self.state.oauth.repo.clone(),
+            self.state.config.revocation_poll,
+            shutdown.draining.clone(),
+        );
 
         // TCP_NODELAY: without it small SSE writes wait for delayed ACKs.
         let listener = self.listener.tap_io(|tcp| {
@@ -232,20 +232,20 @@ fn spawn_housekeeping(
     store: Arc<dyn Store>,
     stop: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        if store.backend() == "dynamodb" {
-            // DynamoDB's TTL removes expired items without a scan.
-            return;
-        }
-        let mut tick = tokio::time::interval(Duration::from_secs(600));
-        loop {
-            tokio::select! {
-                _ = stop.cancelled() => return,
-                _ = tick.tick() => {
-                    if let Err(e) = store.purge_expired().await {
-                        tracing::warn!(error = %e, "removing expired records failed");
-                    }
-                }
+    // DynamoDB's TTL removes expired items without a scan.
+    let period = if store.backend() == "dynamodb" {
+        Duration::MAX
+    } else {
+        Duration::from_secs(600)
+    };
+    crate::periodic::every(period, stop, move || {
+        let store = store.clone();
+        async move {
+            if store.backend() == "dynamodb" {
+                return;
+            }
+            if let Err(e) = store.purge_expired().await {
+                tracing::warn!(error = %e, "removing expired records failed");
             }
         }
     })

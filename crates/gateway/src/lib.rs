@@ -15,6 +15,7 @@ pub mod google;
 pub mod http;
 pub mod mcp;
 pub mod oauth;
+pub mod periodic;
 pub mod repo;
 pub mod store;
 pub mod telemetry;

@@ -314,6 +314,10 @@ pub fn revocation_key_user(user_id: &str) -> String {
     format!("user:{user_id}")
 }
 
+pub fn revocation_key_session(session_id: &str) -> String {
+    format!("session:{session_id}")
+}
+
 impl Repo {
     /// Records a revocation visible to every task until `until`.
     pub async fn revoke(&self, key: &str, until: i64) -> StoreResult<()> {

@@ -30,6 +30,7 @@ pub const SSE_KEEP_ALIVE_SECONDS: &str = "SSE_KEEP_ALIVE_SECONDS";
 pub const TOOL_TIMEOUT_SECONDS: &str = "TOOL_TIMEOUT_SECONDS";
 pub const MAX_REQUEST_BODY_BYTES: &str = "MAX_REQUEST_BODY_BYTES";
 pub const MCP_SESSION_IDLE_SECONDS: &str = "MCP_SESSION_IDLE_SECONDS";
+pub const REVOCATION_POLL_SECONDS: &str = "REVOCATION_POLL_SECONDS";
 pub const MAX_MCP_SESSIONS: &str = "MAX_MCP_SESSIONS";
 pub const MAX_MCP_SESSIONS_PER_USER: &str = "MAX_MCP_SESSIONS_PER_USER";
 pub const GOOGLE_BASE_URL: &str = "GOOGLE_BASE_URL";
@@ -66,6 +67,7 @@ pub const ALL_VARIABLES: &[&str] = &[
     TOOL_TIMEOUT_SECONDS,
     MAX_REQUEST_BODY_BYTES,
     MCP_SESSION_IDLE_SECONDS,
+    REVOCATION_POLL_SECONDS,
     MAX_MCP_SESSIONS,
     MAX_MCP_SESSIONS_PER_USER,
     GOOGLE_BASE_URL,
@@ -232,6 +234,8 @@ pub struct Config {
     pub tool_timeout: Duration,
     pub max_request_body_bytes: usize,
     pub mcp_session_idle: Duration,
+    /// How often each task reloads revocations (tokens, users, ended sessions).
+    pub revocation_poll: Duration,
     pub max_mcp_sessions: usize,
     pub max_mcp_sessions_per_user: usize,
     /// One origin serving every Google endpoint under Google's own paths (the
@@ -507,6 +511,7 @@ impl Config {
             60,
             30 * 24 * 3600,
         );
+        let revocation_poll = c.seconds(REVOCATION_POLL_SECONDS, Duration::from_secs(15), 1, 300);
         let max_mcp_sessions = c.number(MAX_MCP_SESSIONS, DEFAULT_MAX_SESSIONS, 1, 10_000_000);
         let max_mcp_sessions_per_user = c.number(
             MAX_MCP_SESSIONS_PER_USER,
@@ -621,6 +626,7 @@ impl Config {
             tool_timeout,
             max_request_body_bytes,
             mcp_session_idle,
+            revocation_poll,
             max_mcp_sessions,
             max_mcp_sessions_per_user,
             google_base_url,
@@ -776,6 +782,10 @@ impl Config {
             (
                 MCP_SESSION_IDLE_SECONDS,
                 self.mcp_session_idle.as_secs().to_string(),
+            ),
+            (
+                REVOCATION_POLL_SECONDS,
+                self.revocation_poll.as_secs().to_string(),
             ),
             (MAX_MCP_SESSIONS, self.max_mcp_sessions.to_string()),
             (

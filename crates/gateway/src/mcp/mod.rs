@@ -3,15 +3,16 @@
 //! stateless 2026-07-28.
 
 pub mod server;
+pub mod session_table;
 pub mod sessions;
+pub mod stream;
 pub mod wire;
 
 use std::sync::Arc;
 
 use axum::{Router, middleware, routing::any_service};
 use rmcp::transport::streamable_http_server::{
-    StreamableHttpServerConfig, StreamableHttpService,
-    session::local::{LocalSessionManager, SessionConfig},
+    StreamableHttpServerConfig, StreamableHttpService, session::local::LocalSessionManager,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -21,11 +22,11 @@ use crate::{
 };
 
 pub use server::{GatewayServer, ServerParts};
-use sessions::{SessionGuard, StoreSessionStore};
+use session_table::SessionTable;
+use sessions::SessionGuard;
 
-/// How long a session worker stays in a task's memory without traffic. The
-/// session itself lives on in the store and is restored on its next request.
-pub const WORKER_IDLE: std::time::Duration = std::time::Duration::from_secs(300);
+/// How often each task drops expired and ended sessions from memory.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// rmcp's service behind an `Arc`: the router clones its service for every
 /// request, and rmcp's own clone copies its whole configuration (host and
@@ -81,33 +82,35 @@ impl McpEndpoint {
             output_limit: config.tool_output_limit,
             tool_timeout: config.tool_timeout,
         });
-        let mut session_config = SessionConfig::default();
-        session_config.keep_alive = Some(WORKER_IDLE);
-        let mut manager = LocalSessionManager::default();
-        manager.session_config = session_config;
-        let sessions = Arc::new(manager);
+        // rmcp serves every request statelessly (its session manager is
+        // never used); the session guard gives the legacy revisions their
+        // sessions from a per-task table over the shared store.
         let http_config = StreamableHttpServerConfig::default()
             .with_allowed_hosts(config.allowed_hosts())
             .with_allowed_origins(config.allowed_origins())
             .with_sse_keep_alive(Some(config.sse_keep_alive))
-            .with_legacy_session_mode(true)
+            .with_legacy_session_mode(false)
             .with_json_response(true)
             .with_max_request_body_bytes(config.max_request_body_bytes)
-            .with_cancellation_token(stopping);
-        let mut http_config = http_config;
-        http_config.session_store = Some(Arc::new(StoreSessionStore::new(
+            .with_cancellation_token(stopping.clone());
+        let service = StreamableHttpService::new(
+            move || Ok(handler.clone()),
+            Arc::new(LocalSessionManager::default()),
+            http_config,
+        );
+        let table = SessionTable::new(
             store.clone(),
+            oauth.as_ref().map(|o| o.revocations.clone()),
             config.mcp_session_idle,
-        )));
-        let service =
-            StreamableHttpService::new(move || Ok(handler.clone()), sessions.clone(), http_config);
+        );
+        table.spawn_sweeper(SWEEP_EVERY, stopping);
         let guard = SessionGuard {
-            store,
-            sessions,
-            idle: config.mcp_session_idle,
+            table,
+            repo: Repo::new(store),
             max_sessions: config.max_mcp_sessions,
             max_sessions_per_user: config.max_mcp_sessions_per_user,
             max_body: config.max_request_body_bytes,
+            keep_alive: config.sse_keep_alive,
             draining,
         };
         Self {

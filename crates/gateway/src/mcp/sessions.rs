@@ -1,15 +1,14 @@
-//! Legacy MCP sessions (`Mcp-Session-Id`) kept in the shared store, so any
-//! gateway process can serve any session and a DELETE ends it everywhere.
+//! Legacy MCP sessions (`Mcp-Session-Id`, revisions 2025-03-26 to 2025-11-25)
+//! in front of rmcp's stateless handler.
 //!
-//! rmcp keeps a live session worker in the memory of the process that last
-//! served it and, through [`StoreSessionStore`], persists the client's
-//! `initialize` parameters; another process restores the session from them
-//! transparently. [`guard`] runs before rmcp on every `/mcp` request and makes
-//! the store the single source of truth: a session absent from the store (deleted
-//! by another process, expired, or never created) is closed locally and
-//! answered with 404, and a session is only served to the user who created it.
+//! rmcp serves every request statelessly; [`guard`] gives the legacy
+//! revisions their sessions: an `initialize` that succeeds creates one
+//! (owned by the signed-in user, stored for every task), a request naming one
+//! is served after a lookup in this task's [`SessionTable`] (no store read
+//! when warm), `GET` opens the session's keep-alive stream, and `DELETE` ends
+//! it everywhere. A session is only served to the user who created it.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use axum::{
     body::Body,
@@ -18,118 +17,41 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use futures::StreamExt;
-use rmcp::transport::streamable_http_server::session::{
-    SessionId, SessionManager, SessionState, SessionStore, SessionStoreError,
-    local::LocalSessionManager,
-};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
+use super::{
+    session_table::{Lookup, SessionRecord, SessionTable},
+    stream,
+    wire::{self, SessionRevision},
+};
 use crate::{
     auth::Principal,
-    store::{Expect, Kind, Put, Store, StoreError, now_unix},
+    repo::Repo,
+    store::{Kind, StoreError},
 };
 
 pub const SESSION_HEADER: &str = "mcp-session-id";
-
-tokio::task_local! {
-    /// The owner of a session being created in the current request.
-    static CREATING_OWNER: String;
-}
-
-/// What the store keeps per session.
-#[derive(Debug, Serialize, Deserialize)]
-struct SessionRecord {
-    owner: String,
-    created_at: i64,
-    /// The client's `initialize` parameters, replayed on restore.
-    init: serde_json::Value,
-}
-
-/// rmcp's session persistence, backed by our store.
-pub struct StoreSessionStore {
-    store: Arc<dyn Store>,
-    idle: Duration,
-}
-
-impl StoreSessionStore {
-    pub fn new(store: Arc<dyn Store>, idle: Duration) -> Self {
-        Self { store, idle }
-    }
-}
-
-fn boxed(e: impl std::error::Error + Send + Sync + 'static) -> SessionStoreError {
-    Box::new(e)
-}
-
-#[async_trait::async_trait]
-impl SessionStore for StoreSessionStore {
-    async fn load(&self, session_id: &str) -> Result<Option<SessionState>, SessionStoreError> {
-        let Some(record) = self
-            .store
-            .get(Kind::McpSession, session_id)
-            .await
-            .map_err(boxed)?
-        else {
-            return Ok(None);
-        };
-        let record: SessionRecord = serde_json::from_slice(&record.value).map_err(boxed)?;
-        let params = serde_json::from_value(record.init).map_err(boxed)?;
-        Ok(Some(SessionState::new(params)))
-    }
-
-    async fn store(&self, session_id: &str, state: &SessionState) -> Result<(), SessionStoreError> {
-        let owner = CREATING_OWNER
-            .try_with(Clone::clone)
-            .unwrap_or_else(|_| Principal::ANONYMOUS.to_owned());
-        let record = SessionRecord {
-            owner: owner.clone(),
-            created_at: now_unix(),
-            init: serde_json::to_value(&state.initialize_params).map_err(boxed)?,
-        };
-        let value = serde_json::to_vec(&record).map_err(boxed)?;
-        self.store
-            .put(Put {
-                kind: Kind::McpSession,
-                key: session_id,
-                value: &value,
-                group: Some(&owner),
-                expires_at: Some(now_unix() + self.idle.as_secs() as i64),
-                expect: Expect::Any,
-            })
-            .await
-            .map_err(boxed)?;
-        Ok(())
-    }
-
-    async fn delete(&self, session_id: &str) -> Result<(), SessionStoreError> {
-        self.store
-            .delete(Kind::McpSession, session_id, Expect::Any)
-            .await
-            .map_err(boxed)?;
-        Ok(())
-    }
-}
+const VERSION_HEADER: &str = "mcp-protocol-version";
+/// The revision whose clients send no `MCP-Protocol-Version` header.
+const HEADERLESS_REVISION: &str = "2025-03-26";
 
 /// Shared state of the session guard.
 #[derive(Clone)]
 pub struct SessionGuard {
-    pub store: Arc<dyn Store>,
-    pub sessions: Arc<LocalSessionManager>,
-    pub idle: Duration,
+    pub table: SessionTable,
+    pub repo: Repo,
     pub max_sessions: usize,
     pub max_sessions_per_user: usize,
     pub max_body: usize,
+    pub keep_alive: Duration,
     /// Fired when shutdown begins: standalone SSE streams end with a retry hint.
     pub draining: CancellationToken,
 }
 
-/// How often (at most) a session's expiry is pushed forward while in use.
-const TOUCH_INTERVAL: i64 = 300;
-
 fn jsonrpc_error(status: StatusCode, code: i64, message: &str) -> Response {
-    super::wire::error(status, serde_json::Value::Null, code, message)
+    wire::error(status, Value::Null, code, message)
 }
 
 fn method_not_allowed() -> Response {
@@ -164,20 +86,9 @@ fn store_unavailable(e: &StoreError) -> Response {
 }
 
 impl SessionGuard {
-    async fn close_local(&self, id: &str) {
-        let id: SessionId = id.to_owned().into();
-        if let Err(e) = self.sessions.close_session(&id).await {
-            tracing::debug!(error = %e, "closing a local session failed");
-        }
-    }
-
-    async fn local_count(&self) -> usize {
-        self.sessions.sessions.read().await.len()
-    }
-
     /// Keeps the newest `max_sessions_per_user` sessions of `owner`, ending the rest.
     async fn enforce_user_cap(&self, owner: &str) {
-        let mut sessions = match self.store.list_group(Kind::McpSession, owner).await {
+        let mut sessions = match self.repo.store.list_group(Kind::McpSession, owner).await {
             Ok(s) => s,
             Err(e) => {
                 tracing::warn!(error = %e, "could not list sessions to enforce the per-user cap");
@@ -194,12 +105,10 @@ impl SessionGuard {
         };
         sessions.sort_by_key(|(_, r)| (created(r), r.version));
         let excess = sessions.len() - self.max_sessions_per_user;
-        for (id, record) in sessions.into_iter().take(excess) {
-            let _ = self
-                .store
-                .delete(Kind::McpSession, &id, Expect::Version(record.version))
-                .await;
-            self.close_local(&id).await;
+        for (id, _) in sessions.into_iter().take(excess) {
+            if let Err(e) = self.table.end(&self.repo, &id).await {
+                tracing::warn!(error = %e, "ending a session over the per-user cap failed");
+            }
             tracing::info!("ended the oldest MCP session of a user over the per-user cap");
         }
     }
@@ -217,85 +126,62 @@ pub async fn guard(State(guard): State<SessionGuard>, mut req: Request, next: Ne
 
     let Some(session_id) = session_id else {
         return match method {
-            // rmcp answers a GET without a session with 400; clients loop on
-            // that. A stateless (2026-07-28) GET is answered by rmcp with 405.
+            // A GET without a session has no stream to open; clients loop on
+            // a 400. A stateless (2026-07-28) GET is answered by rmcp.
             Method::GET if !is_stateless_get(&req) => method_not_allowed(),
             Method::POST => new_or_stateless_post(guard, owner, req, next).await,
             _ => next.run(req).await,
         };
     };
 
-    let record = match guard.store.get(Kind::McpSession, &session_id).await {
-        Ok(r) => r,
-        Err(e) => return store_unavailable(&e),
-    };
-    let parsed = record.as_ref().and_then(|r| {
-        serde_json::from_slice::<SessionRecord>(&r.value)
-            .ok()
-            .map(|s| (s, r))
-    });
-    let Some((session, record)) = parsed else {
-        guard.close_local(&session_id).await;
-        return match method {
-            Method::GET => method_not_allowed(),
-            _ => session_not_found(),
-        };
-    };
-    if session.owner != owner {
-        // Never serve (or reveal) another user's session.
-        return match method {
-            Method::GET => method_not_allowed(),
-            _ => session_not_found(),
-        };
-    }
-    if method == Method::DELETE {
-        // rmcp closes the local worker and deletes the stored state. Clients
-        // (the Python SDK among them) expect 200 or 204 for a DELETE.
-        let mut response = next.run(req).await;
-        if response.status() == StatusCode::ACCEPTED {
-            *response.status_mut() = StatusCode::NO_CONTENT;
-            *response.body_mut() = Body::empty();
+    let session = match guard.table.find(&session_id, &owner).await {
+        Ok(s) => s,
+        Err(Lookup::NotFound) => {
+            return match method {
+                Method::GET => method_not_allowed(),
+                _ => session_not_found(),
+            };
         }
-        return response;
+        Err(Lookup::Unavailable(e)) => return store_unavailable(&e),
+    };
+    match method {
+        Method::DELETE => match guard.table.end(&guard.repo, &session.id).await {
+            // Clients (the Python SDK among them) expect 200 or 204.
+            Ok(()) => StatusCode::NO_CONTENT.into_response(),
+            Err(e) => store_unavailable(&e),
+        },
+        Method::GET => {
+            guard.table.touch(&session).await;
+            stream::open(session, guard.keep_alive, guard.draining.clone())
+        }
+        Method::POST => {
+            guard.table.touch(&session).await;
+            if session.revision != HEADERLESS_REVISION
+                && !req.headers().contains_key(VERSION_HEADER)
+                && let Ok(v) = HeaderValue::from_str(&session.revision)
+            {
+                req.headers_mut().insert(VERSION_HEADER, v);
+            }
+            req.extensions_mut()
+                .insert(SessionRevision(session.revision.clone()));
+            next.run(req).await
+        }
+        _ => method_not_allowed(),
     }
-    let now = now_unix();
-    if let Some(exp) = record.expires_at
-        && exp - now < guard.idle.as_secs() as i64 - TOUCH_INTERVAL
-    {
-        let value = record.value.clone();
-        let _ = guard
-            .store
-            .put(Put {
-                kind: Kind::McpSession,
-                key: &session_id,
-                value: &value,
-                group: Some(&session.owner),
-                expires_at: Some(now + guard.idle.as_secs() as i64),
-                expect: Expect::Version(record.version),
-            })
-            .await;
-    }
-    if let Some(revision) = session.init.get("protocolVersion").and_then(|v| v.as_str()) {
-        req.extensions_mut()
-            .insert(super::wire::SessionRevision(revision.to_owned()));
-    }
-    let response = next.run(req).await;
-    if method == Method::GET {
-        return end_on_drain(response, guard.draining.clone());
-    }
-    response
 }
 
 fn is_stateless_get(req: &Request) -> bool {
     req.headers()
-        .get("mcp-protocol-version")
+        .get(VERSION_HEADER)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v >= "2026-07-28")
 }
 
 #[derive(Deserialize)]
-struct MethodPeek {
+struct InitializePeek {
     method: Option<String>,
+    #[serde(default)]
+    params: Value,
 }
 
 async fn new_or_stateless_post(
@@ -315,17 +201,20 @@ async fn new_or_stateless_post(
             );
         }
     };
-    // rmcp parses the body again: parse here only when it can be an initialize.
-    let is_initialize = bytes.windows(12).any(|w| w == b"\"initialize\"")
-        && serde_json::from_slice::<MethodPeek>(&bytes)
+    // Parse here only when the body can be an initialize.
+    let init = if bytes.windows(12).any(|w| w == b"\"initialize\"") {
+        serde_json::from_slice::<InitializePeek>(&bytes)
             .ok()
-            .and_then(|m| m.method)
-            .is_some_and(|m| m == "initialize");
+            .filter(|m| m.method.as_deref() == Some("initialize"))
+            .map(|m| m.params)
+    } else {
+        None
+    };
     let req = Request::from_parts(parts, Body::from(bytes));
-    if !is_initialize {
+    let Some(init) = init else {
         return next.run(req).await;
-    }
-    if guard.local_count().await >= guard.max_sessions {
+    };
+    if guard.table.len() >= guard.max_sessions {
         let mut r = jsonrpc_error(
             StatusCode::SERVICE_UNAVAILABLE,
             -32000,
@@ -335,30 +224,44 @@ async fn new_or_stateless_post(
             .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         return r;
     }
-    let response = CREATING_OWNER.scope(owner.clone(), next.run(req)).await;
-    if response.headers().contains_key(SESSION_HEADER) {
-        guard.enforce_user_cap(&owner).await;
+    let response = next.run(req).await;
+    if response.status() != StatusCode::OK {
+        return response;
     }
-    response
+    let (mut parts, body) = response.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, guard.max_body).await else {
+        return jsonrpc_error(StatusCode::BAD_GATEWAY, -32603, "initialize failed");
+    };
+    let Some(revision) = negotiated_revision(&parts.headers, &body) else {
+        // An error answer: no session.
+        return Response::from_parts(parts, Body::from(body));
+    };
+    let session = match guard.table.create(&owner, &revision, init).await {
+        Ok(s) => s,
+        Err(e) => return store_unavailable(&e),
+    };
+    guard.enforce_user_cap(&owner).await;
+    if let Ok(v) = HeaderValue::from_str(&session.id) {
+        parts.headers.insert(SESSION_HEADER, v);
+    }
+    Response::from_parts(parts, Body::from(body))
 }
 
-/// Ends a standalone SSE stream when shutdown begins, after telling the
-/// client to reconnect (to another task) in one second.
-fn end_on_drain(response: Response, draining: CancellationToken) -> Response {
-    let is_sse = response
-        .headers()
+/// The `protocolVersion` of a successful initialize answer (JSON or SSE).
+fn negotiated_revision(headers: &axum::http::HeaderMap, body: &[u8]) -> Option<String> {
+    let is_sse = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/event-stream"));
-    if !is_sse {
-        return response;
-    }
-    let (parts, body) = response.into_parts();
-    let stream = body
-        .into_data_stream()
-        .take_until(draining.cancelled_owned())
-        .chain(futures::stream::once(async {
-            Ok(bytes::Bytes::from_static(b"retry: 1000\n\n"))
-        }));
-    Response::from_parts(parts, Body::from_stream(stream))
+    let messages = if is_sse {
+        wire::sse_messages(body)
+    } else {
+        serde_json::from_slice::<Value>(body).into_iter().collect()
+    };
+    messages.into_iter().find_map(|m| {
+        m.get("result")?
+            .get("protocolVersion")?
+            .as_str()
+            .map(str::to_owned)
+    })
 }

@@ -272,7 +272,7 @@ async fn one_of_batch(parts: axum::http::request::Parts, message: Value, next: N
 }
 
 /// The JSON-RPC responses in an SSE body (`data:` lines of each event).
-fn sse_messages(body: &[u8]) -> Vec<Value> {
+pub(crate) fn sse_messages(body: &[u8]) -> Vec<Value> {
     let text = String::from_utf8_lossy(body);
     text.split("\n\n")
         .filter_map(|event| {

@@ -1,7 +1,8 @@
 //! The resource-server side: `/mcp` accepts only the gateway's own access
 //! tokens, validated without a store round trip. Revocations reach every task
 //! through the store: each task reloads the (short) revocation list every
-//! [`REVOCATION_POLL`], so a revocation takes effect everywhere within that.
+//! `REVOCATION_POLL_SECONDS` (15 by default), so a revocation takes effect
+//! everywhere within that. Ended MCP sessions travel the same way.
 
 use std::{
     collections::HashMap,
@@ -25,9 +26,6 @@ use crate::{
     store::Kind,
 };
 
-/// How often each task reloads revocations from the store.
-pub const REVOCATION_POLL: Duration = Duration::from_secs(15);
-
 /// Revoked token families and users, as `key → not_before` (Unix seconds):
 /// tokens of that family or user issued before `not_before` are refused.
 #[derive(Clone, Default)]
@@ -49,10 +47,33 @@ impl Revocations {
         .any(|k| map.get(k).is_some_and(|nb| issued_at < *nb))
     }
 
+    /// Whether the MCP session was ended on some task (deleted, or evicted
+    /// over the per-user cap).
+    pub fn is_session_ended(&self, session_id: &str) -> bool {
+        let map = self.inner.read().expect("revocations lock");
+        !map.is_empty() && map.contains_key(&crate::repo::revocation_key_session(session_id))
+    }
+
+    /// Whether everything the user held before `since` was revoked.
+    pub fn is_user_revoked_since(&self, user_id: &str, since: i64) -> bool {
+        let map = self.inner.read().expect("revocations lock");
+        !map.is_empty()
+            && map
+                .get(&crate::repo::revocation_key_user(user_id))
+                .is_some_and(|nb| since < *nb)
+    }
+
     /// Applies a revocation made by this task at once (others pick it up on poll).
     pub fn revoke_family_locally(&self, family_id: &str) {
         self.inner.write().expect("revocations lock").insert(
             crate::repo::revocation_key_family(family_id),
+            crate::store::now_unix() + 1,
+        );
+    }
+
+    pub fn end_session_locally(&self, session_id: &str) {
+        self.inner.write().expect("revocations lock").insert(
+            crate::repo::revocation_key_session(session_id),
             crate::store::now_unix() + 1,
         );
     }
@@ -77,18 +98,18 @@ impl Revocations {
     }
 
     /// Keeps reloading until `stop` fires.
-    pub fn spawn_poller(&self, repo: Repo, stop: CancellationToken) -> tokio::task::JoinHandle<()> {
+    pub fn spawn_poller(
+        &self,
+        repo: Repo,
+        every: Duration,
+        stop: CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
         let this = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(REVOCATION_POLL);
-            loop {
-                tokio::select! {
-                    _ = stop.cancelled() => return,
-                    _ = tick.tick() => {
-                        if let Err(e) = this.reload(&repo).await {
-                            tracing::warn!(error = %e, "reloading revocations failed");
-                        }
-                    }
+        crate::periodic::every(every, stop, move || {
+            let (this, repo) = (this.clone(), repo.clone());
+            async move {
+                if let Err(e) = this.reload(&repo).await {
+                    tracing::warn!(error = %e, "reloading revocations failed");
                 }
             }
         })

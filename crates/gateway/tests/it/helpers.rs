@@ -327,6 +327,8 @@ pub fn tool_names(list_result: &Value) -> Vec<String> {
 pub struct FlakyStore {
     pub inner: Arc<dyn Store>,
     pub down: std::sync::atomic::AtomicBool,
+    /// Record reads (`get`) so far.
+    pub gets: std::sync::atomic::AtomicUsize,
 }
 
 impl FlakyStore {
@@ -334,7 +336,12 @@ impl FlakyStore {
         Arc::new(FlakyStore {
             inner,
             down: Default::default(),
+            gets: Default::default(),
         })
+    }
+
+    pub fn reads(&self) -> usize {
+        self.gets.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn set_down(&self, down: bool) {
@@ -362,6 +369,7 @@ impl Store for FlakyStore {
         kind: mcp_gateway::store::Kind,
         key: &str,
     ) -> mcp_gateway::store::StoreResult<Option<mcp_gateway::store::Record>> {
+        self.gets.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.check()?;
         self.inner.get(kind, key).await
     }

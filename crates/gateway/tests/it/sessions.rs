@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use mcp_gateway::store::{Expect, Kind, Put, now_unix};
 use serde_json::json;
 
@@ -15,9 +17,7 @@ async fn a_session_created_on_one_gateway_is_served_by_another_sharing_the_store
     assert_default_tools(&tool_names(&list));
 
     // Same session, other gateway: restored transparently, no new handshake.
-    let mut on_b = Mcp::new(&b);
-    on_b.session = on_a.session.clone();
-    on_b.protocol = on_a.protocol.clone();
+    let on_b = same_session(&b, &on_a);
     let reply = on_b.request(3, "tools/list", json!({})).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_default_tools(&tool_names(&reply.message()));
@@ -34,11 +34,18 @@ async fn a_session_created_on_one_gateway_is_served_by_another_sharing_the_store
         "workspace-mcp-gateway"
     );
 
-    // DELETE on B ends the session on A too.
+    // DELETE on B ends the session on B at once, and on A (which served it
+    // from memory) at A's next revocation reload.
     assert_eq!(on_b.delete().await, 204);
-    let after = on_a.request(5, "tools/list", json!({})).await;
-    assert_eq!(after.status, 404, "{}", after.body);
     let after = on_b.request(6, "tools/list", json!({})).await;
+    assert_eq!(after.status, 404, "{}", after.body);
+    a.state
+        .oauth
+        .revocations
+        .reload(&a.state.oauth.repo)
+        .await
+        .unwrap();
+    let after = on_a.request(5, "tools/list", json!({})).await;
     assert_eq!(after.status, 404, "{}", after.body);
 }
 
@@ -61,7 +68,9 @@ async fn unknown_session_is_404_with_a_json_rpc_error() {
 
 #[tokio::test]
 async fn expired_session_is_not_served_even_if_still_stored() {
-    let app = TestApp::spawn().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let app = TestApp::spawn_in(tmp.path(), &[]).await;
+    let other = TestApp::spawn_in(tmp.path(), &[]).await;
     let mut mcp = Mcp::new(&app);
     mcp.initialize().await;
     let id = mcp.session.clone().unwrap();
@@ -77,7 +86,9 @@ async fn expired_session_is_not_served_even_if_still_stored() {
         })
         .await
         .unwrap();
-    let reply = mcp.request(2, "tools/list", json!({})).await;
+    // A task that did not know the session reads the store and refuses it.
+    let elsewhere = same_session(&other, &mcp);
+    let reply = elsewhere.request(2, "tools/list", json!({})).await;
     assert_eq!(reply.status, 404, "{}", reply.body);
 }
 
@@ -139,21 +150,76 @@ async fn total_cap_refuses_new_sessions_with_503_and_retry_after() {
     assert!(reply.headers.contains_key("retry-after"));
 }
 
-#[tokio::test]
-async fn store_outage_gives_503_not_a_hang() {
+/// Two gateways over one store that can be made to fail.
+async fn two_apps_over_a_flaky_store() -> (
+    tempfile::TempDir,
+    Arc<crate::helpers::FlakyStore>,
+    TestApp,
+    TestApp,
+) {
     let tmp = tempfile::tempdir().unwrap();
     let config =
         mcp_gateway::config::Config::from_raw(&crate::helpers::raw_config(tmp.path(), &[]))
             .unwrap();
     let flaky =
         crate::helpers::FlakyStore::new(mcp_gateway::app::open_store(&config).await.unwrap());
-    let app = TestApp::spawn_with_store(tmp.path(), &[], flaky.clone()).await;
+    let a = TestApp::spawn_with_store(tmp.path(), &[], flaky.clone()).await;
+    let b = TestApp::spawn_with_store(tmp.path(), &[], flaky.clone()).await;
+    (tmp, flaky, a, b)
+}
+
+/// A client of `session`'s session on `app`.
+fn same_session(app: &TestApp, session: &Mcp) -> Mcp {
+    let mut other = Mcp::new(app);
+    other.session = session.session.clone();
+    other.protocol = session.protocol.clone();
+    other
+}
+
+#[tokio::test]
+async fn store_outage_gives_503_not_a_hang_and_warm_sessions_go_on() {
+    let (_tmp, flaky, app, other) = two_apps_over_a_flaky_store().await;
     let mut mcp = Mcp::new(&app);
     mcp.initialize().await;
     flaky.set_down(true);
+    // The task that knows the session serves it without the store.
     let reply = mcp.request(2, "tools/list", json!({})).await;
-    assert_eq!(reply.status, 503, "{}", reply.body);
-    flaky.set_down(false);
-    let reply = mcp.request(3, "tools/list", json!({})).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
+    // A task that must look it up answers 503 with Retry-After, never hangs.
+    let elsewhere = same_session(&other, &mcp);
+    let reply = elsewhere.request(3, "tools/list", json!({})).await;
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert!(reply.headers.contains_key("retry-after"));
+    flaky.set_down(false);
+    let reply = elsewhere.request(4, "tools/list", json!({})).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+}
+
+#[tokio::test]
+async fn a_warm_session_request_reads_nothing_from_the_store() {
+    let (_tmp, flaky, app, other) = two_apps_over_a_flaky_store().await;
+    let mut mcp = Mcp::new(&app);
+    mcp.initialize().await;
+    let before = flaky.reads();
+    for id in 0..20 {
+        let reply = mcp.request(10 + id, "tools/list", json!({})).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    assert_eq!(
+        flaky.reads() - before,
+        0,
+        "warm session requests read the store"
+    );
+    // Another task reads the session once, then serves it from memory.
+    let elsewhere = same_session(&other, &mcp);
+    let before = flaky.reads();
+    for id in 0..20 {
+        let reply = elsewhere.request(40 + id, "tools/list", json!({})).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    assert_eq!(
+        flaky.reads() - before,
+        1,
+        "a cold session costs one read, once"
+    );
 }
