@@ -6,7 +6,7 @@
 # packages when run as root, rustfmt and clippy, Node 22) and stops with one
 # line per missing piece, naming how to install it.
 # Usage: scripts/test.sh            (everything)
-#        scripts/test.sh rust       (parts: rust, python, multitask, conformance, peers, infra, container)
+#        scripts/test.sh rust       (parts: docs, rust, python, multitask, conformance, peers, infra, container)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -51,7 +51,7 @@ want() {
   [[ $# -eq 0 || " ${SELECTED} " == *" $1 "* ]]
 }
 
-PARTS="rust python multitask conformance peers infra container"
+PARTS="docs rust python multitask conformance peers infra container"
 SELECTED="${*:-$PARTS}"
 for part in $SELECTED; do
   if [[ " $PARTS " != *" $part "* ]]; then
@@ -70,6 +70,7 @@ if ! prereqs_check $SELECTED; then
 fi
 echo "--- Prerequisites: ok"
 
+want docs && run_step "Docs: README layout" python3 tests/docs/readme_layout_test.py
 want rust && run_step "Rust: format, lint, unit and integration tests" rust_checks
 # The scripts below use the debug gateway binary built by the Rust step.
 if want python || want multitask || want conformance || want peers; then
