@@ -60,6 +60,10 @@ _prereq_rust() {
     if ! _prereq_version_ge "${have%%-*}" "$want"; then
         _prereq_need "Rust $want or newer missing (rust-version in Cargo.toml; rustc is $have): rustup update stable"
     fi
+    # cargo downloads from crates.io over TLS with the system's CA bundle.
+    if _prereq_has apt-get && [[ ! -s /etc/ssl/certs/ca-certificates.crt ]]; then
+        _prereq_need "CA certificates missing (cargo's downloads from crates.io): apt-get install ca-certificates" ca-certificates
+    fi
 }
 
 _prereq_rust_component() { # NAME (rustfmt or clippy)
