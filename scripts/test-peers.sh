@@ -11,15 +11,18 @@
 # Environment:
 #   MCP_GATEWAY_BIN  gateway binary to test; when unset it is built with
 #                    `cargo build -p mcp-gateway` (debug, in CARGO_TARGET_DIR)
-#   NODE             Node.js 20 or newer to run the tests with (default: node)
+#   NODE             Node.js 20 or newer to run the tests with (default: the
+#                    Node 22 that scripts/lib/node.sh installs)
+#   NODE_CACHE       where Node 22 is installed (scripts/lib/node.sh)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/lib/gateway.sh
 source "$ROOT/scripts/lib/gateway.sh"
+# shellcheck source=scripts/lib/node.sh
+source "$ROOT/scripts/lib/node.sh"
 
 PEERS_DIR="$ROOT/tests/peers"
-NODE="${NODE:-node}"
 STAMP="$PEERS_DIR/node_modules/.mcp-gateway-lock.sha256"
 WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/mcp-peers.XXXXXX")"
 
@@ -32,9 +35,13 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+step "Node 22 (scripts/lib/node.sh)"
+node22_ensure || die "Node 22 is needed to install and run the TypeScript SDK"
+NODE="${NODE:-$NODE22_BIN}"
+info "$NODE22_BIN ($("$NODE22_BIN" --version)), first on PATH; tests run with NODE=$NODE"
+
 step "Peer clients (npm ci in tests/peers)"
-command -v npm >/dev/null 2>&1 || die "npm not found: install Node.js (20 or newer) with npm"
-command -v "$NODE" >/dev/null 2>&1 || die "$NODE not found: install Node.js 20 or newer, or set NODE"
+command -v "$NODE" >/dev/null 2>&1 || die "NODE=$NODE not found: unset NODE to use Node 22, or set it to Node.js 20 or newer"
 "$NODE" -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \
     || die "$NODE is $("$NODE" --version); Node.js 20 or newer is needed"
 lock_hash="$(cat "$PEERS_DIR/package.json" "$PEERS_DIR/package-lock.json" | sha256sum | cut -d' ' -f1)"

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test of the project, installing what the tests need first
 # (Python venv with the MCP SDK, Node 22 and MCP tools from npm, CDK packages).
+# Before building anything it checks the machine's prerequisites (README.md,
+# "Prerequisites"; scripts/lib/prereqs.sh): it installs what it can (Debian
+# packages when run as root, rustfmt and clippy, Node 22) and stops with one
+# line per missing piece, naming how to install it.
 # Usage: scripts/test.sh            (everything)
-#        scripts/test.sh rust       (one part: rust, python, multitask, conformance, peers, infra, container)
+#        scripts/test.sh rust       (parts: docs, rust, python, multitask, conformance, peers, infra, container)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -35,7 +39,7 @@ rust_checks() {
   cargo fmt --all --check &&
     cargo clippy --workspace --all-targets --locked -- -D warnings &&
     (
-      # shellcheck source=lib/moto.sh
+      # shellcheck source-path=SCRIPTDIR source=lib/moto.sh
       source scripts/lib/moto.sh
       moto_install && moto_start || exit 1
       trap moto_stop EXIT
@@ -47,8 +51,26 @@ want() {
   [[ $# -eq 0 || " ${SELECTED} " == *" $1 "* ]]
 }
 
-SELECTED="${*:-rust python multitask conformance peers infra container}"
+PARTS="docs rust python multitask conformance peers infra container"
+SELECTED="${*:-$PARTS}"
+for part in $SELECTED; do
+  if [[ " $PARTS " != *" $part "* ]]; then
+    echo "unknown part: $part (parts: $PARTS)" >&2
+    exit 2
+  fi
+done
 
+echo "=== Prerequisites ==="
+# shellcheck source-path=SCRIPTDIR source=lib/prereqs.sh
+source scripts/lib/prereqs.sh
+# shellcheck disable=SC2086 # one word per part
+if ! prereqs_check $SELECTED; then
+  echo "prerequisites missing (listed above): nothing was built or run" >&2
+  exit 1
+fi
+echo "--- Prerequisites: ok"
+
+want docs && run_step "Docs: README layout" python3 tests/docs/readme_layout_test.py
 want rust && run_step "Rust: format, lint, unit and integration tests" rust_checks
 # The scripts below use the debug gateway binary built by the Rust step.
 if want python || want multitask || want conformance || want peers; then
