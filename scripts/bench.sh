@@ -24,7 +24,7 @@ if [[ $what == paths || $what == all ]]; then
     source scripts/lib/moto.sh
     moto_install >/dev/null
     moto_start
-    "$BENCH" paths --calls 100
+    "$BENCH" paths --calls 100 --bin "$BIN"
   )
 fi
 if [[ $what == load || $what == all ]]; then

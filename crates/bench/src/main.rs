@@ -65,6 +65,10 @@ enum Cmd {
     Paths {
         #[arg(long, default_value_t = 100)]
         calls: u64,
+        /// The gateway binary, to time a real process's start to ready on
+        /// these backends.
+        #[arg(long)]
+        bin: Option<PathBuf>,
     },
     /// Gateway-added latency of a tool call next to the same Google request made directly.
     Overhead {
@@ -108,7 +112,7 @@ struct Gateway {
     _dir: tempdir::Dir,
 }
 
-mod tempdir {
+pub(crate) mod tempdir {
     /// A temporary directory removed on drop.
     pub struct Dir(pub std::path::PathBuf);
     impl Dir {
@@ -133,6 +137,16 @@ mod tempdir {
 }
 
 fn spawn_gateway(bin: &PathBuf, dir: &std::path::Path, port: u16) -> anyhow::Result<Child> {
+    spawn_gateway_with(bin, dir, port, &[])
+}
+
+/// Like [`spawn_gateway`], with extra variables.
+pub(crate) fn spawn_gateway_with(
+    bin: &PathBuf,
+    dir: &std::path::Path,
+    port: u16,
+    extra: &[(&str, &str)],
+) -> anyhow::Result<Child> {
     Command::new(bin)
         .arg("serve")
         .env_clear()
@@ -144,6 +158,7 @@ fn spawn_gateway(bin: &PathBuf, dir: &std::path::Path, port: u16) -> anyhow::Res
         .env("SESSION_SECRET", SESSION_SECRET)
         .env("LOG_LEVEL", "warn")
         .env("MAX_MCP_SESSIONS_PER_USER", "10000")
+        .envs(extra.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -246,7 +261,7 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .ok()
 }
 
-async fn wait_ready(
+pub(crate) async fn wait_ready(
     http: &reqwest::Client,
     port: u16,
     limit: Duration,
@@ -264,7 +279,7 @@ async fn wait_ready(
     bail!("not ready within {limit:?}")
 }
 
-fn stop(mut child: Child) {
+pub(crate) fn stop(mut child: Child) {
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
@@ -286,7 +301,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i]
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
@@ -593,7 +608,7 @@ async fn load(
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Cmd::Startup { bin, runs } => startup(bin, runs).await,
-        Cmd::Paths { calls } => paths::run(calls).await,
+        Cmd::Paths { calls, bin } => paths::run(calls, bin).await,
         Cmd::Overhead {
             bin,
             concurrency,

@@ -92,9 +92,8 @@ impl Application {
         let local_addr = listener.local_addr()?;
         let config = Arc::new(config);
         let oauth = OAuthState::new(&config, Repo::new(store.clone()), vault.clone())?;
-        if let Err(e) = oauth.revocations.reload(&oauth.repo).await {
-            tracing::warn!(error = %e, "loading revocations at start-up failed; retrying in the background");
-        }
+        // Revocations load in the background (the poller's first round);
+        // `/ready` answers 503 until they have loaded once.
         let credentials = Credentials::new(
             oauth.repo.clone(),
             vault.clone(),
@@ -262,10 +261,12 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         StoreBackend::DynamoDb { table } => {
             let sdk = crate::aws::shared(config.aws_region.as_deref()).await;
             let client = aws_sdk_dynamodb::Client::new(&sdk);
-            let store = crate::store::dynamodb::DynamoStore::open(client, table)
-                .await
-                .with_context(|| format!("cannot open the DynamoDB store (table {table})"))?;
-            Ok(Arc::new(store))
+            // Nothing on the start path waits on DynamoDB: the table's schema
+            // is checked by the first readiness probe (`/ready` says so when
+            // it is wrong), and connections open on first use.
+            Ok(Arc::new(crate::store::dynamodb::DynamoStore::new(
+                client, table,
+            )))
         }
     }
 }
@@ -292,9 +293,9 @@ pub async fn open_vault(config: &Config) -> anyhow::Result<Arc<Vault>> {
         KeyBackend::Kms { key_id } => {
             let sdk = crate::aws::shared(config.aws_region.as_deref()).await;
             let client = aws_sdk_kms::Client::new(&sdk);
-            let provider = crate::vault::KmsKeyProvider::connect(client, key_id)
-                .await
-                .with_context(|| format!("cannot use the KMS key {key_id}"))?;
+            // The key (an alias is resolved to its ARN) is proven by the first
+            // readiness probe, not on the start path.
+            let provider = crate::vault::KmsKeyProvider::new(client, key_id.as_str());
             Ok(Arc::new(Vault::new(Arc::new(provider))))
         }
     }

@@ -22,8 +22,9 @@ pub async fn health() -> impl IntoResponse {
     }))
 }
 
-/// Readiness: 200 when the store and the key provider work; 503 with the
-/// failing dependencies otherwise, and 503 as soon as shutdown begins.
+/// Readiness: 200 when the store and the key provider work and the token
+/// revocations have loaded; 503 with the failing dependencies otherwise, and
+/// 503 as soon as shutdown begins.
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     if state.shutdown.is_draining() {
         return (
@@ -44,6 +45,12 @@ pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
         }),
     );
     let mut failing = Vec::new();
+    if !state.oauth.revocations.is_loaded() {
+        failing.push(
+            json!({"component": "revocations", "backend": state.store.backend(),
+            "error": "not loaded from the store yet"}),
+        );
+    }
     for (component, backend, result) in [
         ("store", state.store.backend(), store_result),
         ("key_provider", state.vault.provider_name(), vault_result),

@@ -31,6 +31,8 @@ use crate::{
 #[derive(Clone, Default)]
 pub struct Revocations {
     inner: Arc<RwLock<HashMap<String, i64>>>,
+    /// Set once the list was loaded from the store.
+    loaded: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Revocations {
@@ -94,7 +96,14 @@ impl Revocations {
             .collect();
         let n = map.len();
         *self.inner.write().expect("revocations lock") = map;
+        self.loaded
+            .store(true, std::sync::atomic::Ordering::Release);
         Ok(n)
+    }
+
+    /// Whether the list has been loaded from the store at least once.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Keeps reloading until `stop` fires.

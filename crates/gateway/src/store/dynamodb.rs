@@ -64,6 +64,9 @@ pub struct DynamoStore {
     client: Client,
     table: String,
     clock: std::sync::Arc<VersionClock>,
+    /// Whether the table's schema was checked (by [`open`](Self::open) or the
+    /// first readiness ping).
+    schema_checked: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for DynamoStore {
@@ -81,6 +84,7 @@ impl DynamoStore {
             client,
             table: table.into(),
             clock: Default::default(),
+            schema_checked: Default::default(),
         }
     }
 
@@ -89,6 +93,9 @@ impl DynamoStore {
     pub async fn open(client: Client, table: impl Into<String>) -> StoreResult<Self> {
         let store = Self::new(client, table);
         store.check_table().await?;
+        store
+            .schema_checked
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         Ok(store)
     }
 
@@ -471,7 +478,17 @@ impl Store for DynamoStore {
         deleted.into_iter().sum()
     }
 
+    /// Checks the table's schema once (so a gateway starts without waiting
+    /// on DynamoDB, and readiness still reports a wrong table), then reads.
     async fn ping(&self) -> StoreResult<()> {
+        if !self
+            .schema_checked
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            self.check_table().await?;
+            self.schema_checked
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         self.client
             .get_item()
             .table_name(&self.table)

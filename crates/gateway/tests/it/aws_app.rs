@@ -84,6 +84,9 @@ async fn the_gateway_on_dynamodb_and_kms_stores_no_plaintext_secret_and_shares_s
     let a = TestApp::spawn_with(&env).await;
     assert_eq!(a.store.backend(), "dynamodb");
     assert_eq!(a.state.vault.provider_name(), "kms");
+    // The alias is resolved by the first readiness probe, not on the start path.
+    let ready = reqwest::get(a.url("/ready")).await.unwrap();
+    assert_eq!(ready.status(), 200);
     assert_eq!(a.state.vault.current_key_id(), key_arn);
 
     // Google credentials as a sign-in leaves them: sealed, then stored.

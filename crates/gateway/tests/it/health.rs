@@ -108,3 +108,43 @@ async fn ready_is_503_while_draining() {
     let body: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(body["status"], "draining");
 }
+
+#[tokio::test]
+async fn ready_waits_for_the_revocations_and_the_start_waits_on_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = mcp_gateway::config::Config::from_raw(&raw_config(tmp.path(), &[])).unwrap();
+    let flaky = FlakyStore::new(mcp_gateway::app::open_store(&config).await.unwrap());
+    // Built while the store is down: nothing on the start path needs it.
+    flaky.set_down(true);
+    let vault = mcp_gateway::app::open_vault(&config).await.unwrap();
+    let app = mcp_gateway::app::Application::build_with(config, flaky.clone(), vault)
+        .await
+        .unwrap();
+    flaky.set_down(false);
+    let state = app.state().clone();
+    let response = health::ready(State(state.clone())).await.into_response();
+    assert_eq!(response.status(), 503);
+    let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+        .await
+        .unwrap();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["failing"][0]["component"], "revocations", "{body}");
+    // Once the task runs, its first poll loads them and it is ready.
+    let stop = app.shutdown();
+    let run = tokio::spawn(app.run_until_stopped());
+    let mut status = 0;
+    for _ in 0..200 {
+        status = health::ready(State(state.clone()))
+            .await
+            .into_response()
+            .status()
+            .as_u16();
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(status, 200);
+    stop.trigger();
+    let _ = run.await;
+}

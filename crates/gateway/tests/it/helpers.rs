@@ -87,6 +87,14 @@ impl TestApp {
         let port = app.port();
         let shutdown = app.shutdown();
         let handle = tokio::spawn(app.run_until_stopped());
+        // As a load balancer would, wait until the task has loaded the
+        // revocations (the one thing `/ready` waits for at start).
+        for _ in 0..500 {
+            if state.oauth.revocations.is_loaded() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
         TestApp {
             token,
             base: format!("http://127.0.0.1:{port}"),
