@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks with printed figures (see docs/benchmarks.md). Not part of the
 # test command: figures depend on the machine and are read, not asserted.
-# Usage: scripts/bench.sh [startup|tokens|paths|load|overhead|all]
+# Usage: scripts/bench.sh [startup|tokens|paths|load|overhead|hotspot|all]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -34,4 +34,10 @@ if [[ $what == load || $what == all ]]; then
 fi
 if [[ $what == overhead || $what == all ]]; then
   "$BENCH" overhead --bin "$BIN" --concurrency 32 --seconds 10
+fi
+if [[ $what == hotspot || $what == all ]]; then
+  # One user's 32 clients against 32 users' one client each: the gateway's
+  # CPU per call should not depend on how calls spread over users.
+  "$BENCH" overhead --bin "$BIN" --concurrency 32 --seconds 10 --users 1
+  "$BENCH" overhead --bin "$BIN" --concurrency 32 --seconds 10 --users 32
 fi

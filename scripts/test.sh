@@ -6,7 +6,7 @@
 # packages when run as root, rustfmt and clippy, Node 22) and stops with one
 # line per missing piece, naming how to install it.
 # Usage: scripts/test.sh            (everything)
-#        scripts/test.sh rust       (parts: docs, rust, python, multitask, conformance, peers, infra, container)
+#        scripts/test.sh rust       (parts: docs, rust, python, multitask, scale, conformance, peers, infra, container)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -51,7 +51,7 @@ want() {
   [[ $# -eq 0 || " ${SELECTED} " == *" $1 "* ]]
 }
 
-PARTS="docs rust python multitask conformance peers infra container"
+PARTS="docs rust python multitask scale conformance peers infra container"
 SELECTED="${*:-$PARTS}"
 for part in $SELECTED; do
   if [[ " $PARTS " != *" $part "* ]]; then
@@ -73,11 +73,14 @@ echo "--- Prerequisites: ok"
 want docs && run_step "Docs: README layout" python3 tests/docs/readme_layout_test.py
 want rust && run_step "Rust: format, lint, unit and integration tests" rust_checks
 # The scripts below use the debug gateway binary built by the Rust step.
-if want python || want multitask || want conformance || want peers; then
+if want python || want multitask || want scale || want conformance || want peers; then
   cargo build --locked -p mcp-gateway -p fake-google
 fi
 want python && run_step "Python MCP SDK against the gateway" bash scripts/test-python.sh
 want multitask && run_step "Three gateway tasks on DynamoDB and KMS (moto) with the fake Google" bash scripts/test-multitask.sh
+# SCALE_SECONDS: how long the load runs (120 here; 600 for the full run).
+want scale && run_step "Scale: nginx in front of three tasks, 200 sessions of 20 users, task loss" \
+  env SCALE_SECONDS="${SCALE_SECONDS:-120}" bash scripts/test-multitask.sh -m scale
 want conformance && run_step "MCP conformance suite and Inspector CLI" bash scripts/test-conformance.sh
 want peers && run_step "TypeScript SDK OAuth client against the demo" bash scripts/test-peers.sh
 want infra && run_step "Infrastructure: CDK synth, tests, cdk-nag, cfn-lint, hadolint" bash scripts/test-infra.sh

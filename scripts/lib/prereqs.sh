@@ -3,7 +3,7 @@
 # anything is built (README.md, "Prerequisites"). Source this file, then:
 #
 #   prereqs_check PART...   checks what the parts (docs, rust, python,
-#                           multitask, conformance, peers, infra, container)
+#                           multitask, scale, conformance, peers, infra, container)
 #                           need. Installs what it can: missing Debian packages
 #                           when run as root with apt-get (apt-get update once,
 #                           then apt-get install), rustfmt and clippy with
@@ -119,7 +119,7 @@ _prereq_scan() {
     local parts=" $* " python="${PYTHON:-python3}"
     _in() { [[ "$parts" == *" $1 "* ]]; }
 
-    if _in rust || _in python || _in multitask || _in conformance || _in peers || _in infra || _in container; then
+    if _in rust || _in python || _in multitask || _in scale || _in conformance || _in peers || _in infra || _in container; then
         _prereq_rust
     fi
     if _in rust; then
@@ -127,11 +127,14 @@ _prereq_scan() {
         _prereq_rust_component clippy
     fi
     # Every part but docs and infra builds the gateway.
-    if _in rust || _in python || _in multitask || _in conformance || _in peers || _in container; then
+    if _in rust || _in python || _in multitask || _in scale || _in conformance || _in peers || _in container; then
         _prereq_cc
     fi
-    if _in rust || _in python || _in multitask; then
+    if _in rust || _in python || _in multitask || _in scale; then
         _prereq_python "$python" venv
+    fi
+    if _in scale; then
+        _prereq_tool nginx "nginx missing (the load balancer in front of three tasks): apt-get install nginx-light" nginx-light
     fi
     if _in infra; then
         _prereq_python python3 venv

@@ -192,11 +192,16 @@ def make_fleet(
     """
     fleets: list[Fleet] = []
 
-    def make(tasks: tuple[str, ...] = TASK_NAMES, store: str = "dynamodb", **overrides: str) -> Fleet:
+    def make(
+        tasks: tuple[str, ...] = TASK_NAMES,
+        store: str = "dynamodb",
+        google_users: list[dict[str, str]] | None = None,
+        **overrides: str,
+    ) -> Fleet:
         work = tmp_path / f"fleet-{len(fleets)}"
         work.mkdir()
         public_port = free_port()
-        google = FakeGoogleProcess(work, [f"http://127.0.0.1:{public_port}/oauth/callback"])
+        google = FakeGoogleProcess(work, [f"http://127.0.0.1:{public_port}/oauth/callback"], users=google_users)
         table = None
         fleet = Fleet(work, aws if store == "dynamodb" else None, table, public_port, google)
         fleets.append(fleet)

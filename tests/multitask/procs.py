@@ -104,6 +104,9 @@ class FakeGoogleProcess:
     process: subprocess.Popen | None = None
     base_url: str = ""
     front: GoogleFront | None = None
+    # Accounts replacing the demo users ({"email", "hd", "name", "sub"}); a
+    # `login_hint` at authorization signs in that account.
+    users: list[dict[str, str]] | None = None
 
     @property
     def log(self) -> Path:
@@ -115,6 +118,10 @@ class FakeGoogleProcess:
         for uri in self.redirect_uris:
             args += ["--redirect-uri", uri]
         args += ["--auto-approve", TEST_USER]
+        if self.users is not None:
+            users_file = self.work / "google-users.json"
+            users_file.write_text(json.dumps(self.users))
+            args += ["--users", str(users_file)]
         self.process = _popen(args, dict(os.environ), self.log, self.work, stdout=subprocess.PIPE)
         assert self.process.stdout is not None
         ready, _, _ = select.select([self.process.stdout], [], [], READY_TIMEOUT)

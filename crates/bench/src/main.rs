@@ -79,6 +79,10 @@ enum Cmd {
         concurrency: usize,
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// Signed-in users the clients are spread over (1: every client is
+        /// the same user, the per-user hot spot).
+        #[arg(long, default_value_t = 1)]
+        users: usize,
     },
     /// Cost of validating a gateway access token (what every /mcp request pays).
     Tokens {
@@ -613,7 +617,8 @@ async fn main() -> anyhow::Result<()> {
             bin,
             concurrency,
             seconds,
-        } => overhead::run(bin, concurrency, seconds).await,
+            users,
+        } => overhead::run(bin, concurrency, seconds, users).await,
         Cmd::Tokens { iterations } => {
             tokens_bench(iterations);
             Ok(())

@@ -129,10 +129,42 @@ fn report(name: &str, s: &Stats) {
     );
 }
 
-pub async fn run(bin: PathBuf, concurrency: usize, seconds: u64) -> anyhow::Result<()> {
+/// CPU time (user + system) the process has used so far.
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) end in ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name.
+    let per_second = 100; // USER_HZ on Linux
+    Duration::from_millis((ticks(11) + ticks(12)) * 1000 / per_second)
+}
+
+fn user_email(i: usize) -> String {
+    format!("user{i:03}@example.com")
+}
+
+pub async fn run(
+    bin: PathBuf,
+    concurrency: usize,
+    seconds: u64,
+    users: usize,
+) -> anyhow::Result<()> {
+    let users = users.max(1);
     let port = crate::free_port();
     let public = format!("http://127.0.0.1:{port}");
-    let google = FakeGoogle::builder()
+    let google = (0..users)
+        .fold(FakeGoogle::builder(), |b, i| {
+            b.user(FakeUser::workspace(user_email(i), "example.com"))
+        })
         .user(FakeUser::workspace("ann@example.com", "example.com"))
         .client(
             OAuthClient::new("bench.apps.googleusercontent.com", "bench-secret")
@@ -158,6 +190,7 @@ pub async fn run(bin: PathBuf, concurrency: usize, seconds: u64) -> anyhow::Resu
         .env("ALLOWED_DOMAIN", "example.com")
         .env("SESSION_SECRET", crate::SESSION_SECRET)
         .env("TOOLS", "all")
+        .env("OAUTH_REGISTRATION_BURST", "1000")
         .env("LOG_LEVEL", "warn")
         .stdout(std::process::Stdio::null())
         .spawn()
@@ -171,7 +204,11 @@ pub async fn run(bin: PathBuf, concurrency: usize, seconds: u64) -> anyhow::Resu
         .timeout(Duration::from_secs(30))
         .build()?;
     crate::wait_ready(&http, port, Duration::from_secs(10)).await?;
-    let token = crate::paths::sign_in(&public, &http).await?;
+    let mut tokens = Vec::new();
+    for i in 0..users {
+        tokens.push(crate::paths::sign_in_as(&public, &http, Some(&user_email(i))).await?);
+    }
+    let tokens = Arc::new(tokens);
     let direct_token = google_token(&google, &http).await?;
 
     let labels_url = google.url("/gmail/v1/users/me/labels");
@@ -201,13 +238,21 @@ pub async fn run(bin: PathBuf, concurrency: usize, seconds: u64) -> anyhow::Resu
         }
         peak
     });
+    // Gateway CPU over the measured seconds (after the 1 s warm-up).
+    let cpu = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let from = cpu_time(pid);
+        tokio::time::sleep(Duration::from_secs(seconds)).await;
+        cpu_time(pid) - from
+    });
     let via_gateway = {
         let http = http.clone();
-        let token = token.clone();
+        let tokens = tokens.clone();
         let url = format!("http://127.0.0.1:{port}/mcp");
         drive(concurrency, seconds, move |i| {
             let http = http.clone();
-            let token = token.clone();
+            // Worker w (i's high half) is user w mod users.
+            let token = tokens[(i >> 32) as usize % tokens.len()].clone();
             let url = url.clone();
             async move {
                 let body = json!({"jsonrpc": "2.0", "id": i, "method": "tools/call", "params": {
@@ -241,6 +286,8 @@ pub async fn run(bin: PathBuf, concurrency: usize, seconds: u64) -> anyhow::Resu
         .await
     };
     peak = peak.max(sampler.await.unwrap_or(0));
+    let cpu = cpu.await.unwrap_or_default();
+    let calls = via_gateway.latencies.len() as u64 + via_gateway.errors;
     println!(
         "gmail labels at {concurrency} concurrent clients for {seconds} s, zero-latency fake Google, same run:"
     );
@@ -256,6 +303,10 @@ pub async fn run(bin: PathBuf, concurrency: usize, seconds: u64) -> anyhow::Resu
     println!(
         "  gateway peak resident memory under load: {:.1} MiB",
         peak as f64 / 1024.0
+    );
+    println!(
+        "  gateway CPU per tool call: {:.1} µs ({concurrency} clients over {users} signed-in user(s))",
+        cpu.as_secs_f64() * 1e6 / calls.max(1) as f64
     );
     crate::stop(child);
     Ok(())

@@ -104,6 +104,15 @@ fn query(url: &str) -> HashMap<String, String> {
 
 /// The gateway's OAuth flow as an MCP client runs it; returns an access token.
 pub(crate) async fn sign_in(public: &str, http: &reqwest::Client) -> anyhow::Result<String> {
+    sign_in_as(public, http, None).await
+}
+
+/// [`sign_in`] with a `login_hint` (the fake Google signs that account in).
+pub(crate) async fn sign_in_as(
+    public: &str,
+    http: &reqwest::Client,
+    login_hint: Option<&str>,
+) -> anyhow::Result<String> {
     let redirect = "http://127.0.0.1:9/callback";
     let reg: Value = http
         .post(format!("{public}/oauth/register"))
@@ -126,6 +135,9 @@ pub(crate) async fn sign_in(public: &str, http: &reqwest::Client) -> anyhow::Res
         .append_pair("code_challenge_method", "S256")
         .append_pair("state", "bench")
         .append_pair("resource", &format!("{public}/mcp"));
+    if let Some(hint) = login_hint {
+        url.query_pairs_mut().append_pair("login_hint", hint);
+    }
     let mut next = url.to_string();
     let code = loop {
         if next.starts_with(redirect) {
