@@ -107,6 +107,7 @@ class Tally:
     replies: int = 0
     wrong: list[str] = field(default_factory=list)
     failures: dict[int, int] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
     unrecovered: list[str] = field(default_factory=list)
     stream_longest: float = 0.0
     stream_reconnects: int = 0
@@ -129,7 +130,7 @@ class Session:
         answer = await self.retrying(lambda: self.http.post(
             "/mcp", json=init, headers={"Accept": ACCEPT, "Content-Type": "application/json"}))
         assert answer is not None and answer.status_code == 200, (
-            f"initialize failed: {answer.status_code if answer else self.tally.unrecovered[-1:]} "
+            f"initialize failed: {answer.status_code if answer else self.tally.reasons[-40:]} "
             f"{answer.text[:300] if answer else ''}")
         self.session_id = answer.headers["mcp-session-id"]
         await self.http.post("/mcp", json={"jsonrpc": "2.0", "method": "notifications/initialized"},
@@ -146,6 +147,7 @@ class Session:
             except httpx.TransportError as exc:
                 why = repr(exc)
             self.tally.failures[self.index] = self.tally.failures.get(self.index, 0) + 1
+            self.tally.reasons.append(f"{time.strftime('%H:%M:%S')} session {self.index}: {why}")
             if attempt == 1:
                 self.tally.unrecovered.append(f"session {self.index}: {why}")
             await asyncio.sleep(0.5)
@@ -307,7 +309,7 @@ def test_two_hundred_sessions_through_a_load_balancer_survive_task_loss(make_fle
             print(f"scale: task {name} resident memory start {m['start'] / 1024:.1f} MiB, "
                   f"peak {m['peak'] / 1024:.1f} MiB, end {m['end'] / 1024:.1f} MiB (replaced tasks restart)")
         assert not tally.wrong, "\n".join(tally.wrong[:20])
-        assert not tally.unrecovered, "\n".join(tally.unrecovered[:20])
+        assert not tally.unrecovered, "\n".join(tally.unrecovered[:20] + ["all failures:"] + tally.reasons[:60])
         assert not failing, f"sessions with more than one retryable failure: {failing}"
         assert tally.replies > SESSIONS * 5
         assert all(n >= 20 for n in tally.reconnect_tool_counts), tally.reconnect_tool_counts

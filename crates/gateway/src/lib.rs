@@ -2,6 +2,7 @@
 //! company use their own Google Workspace data from any MCP client.
 #![forbid(unsafe_code)]
 
+pub mod account_cache;
 pub mod admin;
 pub mod app;
 pub mod auth;

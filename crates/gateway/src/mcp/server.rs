@@ -14,8 +14,7 @@ use serde::Serialize;
 use crate::{
     auth::Principal,
     google::api::GoogleApi,
-    repo::{GrantRecord, Repo, UserRecord},
-    store::Kind,
+    repo::Repo,
     tools::{Output, Selection, ToolCtx},
 };
 
@@ -68,6 +67,8 @@ pub(crate) struct Facts {
     allowed_domains: Vec<String>,
     sign_in_url: String,
     repo: Option<Repo>,
+    /// What `whoami` shows, cached per task.
+    accounts: crate::account_cache::AccountCache,
     pub(crate) api: Option<GoogleApi>,
     pub(crate) output_limit: usize,
     tool_timeout: Duration,
@@ -123,6 +124,7 @@ impl GatewayServer {
                 allowed_domains: p.allowed_domains,
                 sign_in_url: p.sign_in_url,
                 repo: p.repo,
+                accounts: Default::default(),
                 api: p.api,
                 output_limit: p.output_limit,
                 tool_timeout: p.tool_timeout,
@@ -242,22 +244,19 @@ impl GatewayServer {
             .as_ref()
             .ok_or_else(|| tool_error("The gateway keeps no user records in this mode."))?;
         let unavailable = |_| tool_error("The gateway's store is unavailable; try again shortly.");
-        let user = repo
-            .get::<UserRecord>(Kind::User, &principal.user_id)
+        let account = self
+            .facts
+            .accounts
+            .get(repo, &principal.user_id, &principal.family_id)
             .await
-            .map_err(unavailable)?
-            .ok_or_else(|| {
-                tool_error(format!(
-                    "No account is recorded for this connection; sign in again at {}",
-                    self.facts.sign_in_url
-                ))
-            })?
-            .value;
-        let grant = repo
-            .get::<GrantRecord>(Kind::Grant, &principal.family_id)
-            .await
-            .map_err(unavailable)?
-            .map(|g| g.value);
+            .map_err(unavailable)?;
+        let (user, grant) = (account.0.clone(), account.1.clone());
+        let user = user.ok_or_else(|| {
+            tool_error(format!(
+                "No account is recorded for this connection; sign in again at {}",
+                self.facts.sign_in_url
+            ))
+        })?;
         Ok(WhoAmI {
             email: user.email,
             user_id: user.sub,

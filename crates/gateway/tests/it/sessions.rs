@@ -200,15 +200,27 @@ async fn a_warm_session_request_reads_nothing_from_the_store() {
     let (_tmp, flaky, app, other) = two_apps_over_a_flaky_store().await;
     let mut mcp = Mcp::new(&app);
     mcp.initialize().await;
+    let whoami = json!({"name": "whoami", "arguments": {}});
+    // whoami's first call reads the account once.
+    mcp.request(9, "tools/call", whoami.clone()).await;
     let before = flaky.reads();
     for id in 0..20 {
         let reply = mcp.request(10 + id, "tools/list", json!({})).await;
         assert_eq!(reply.status, 200, "{}", reply.body);
+        let me = mcp
+            .request(100 + id, "tools/call", whoami.clone())
+            .await
+            .message();
+        assert_eq!(
+            me["result"]["structuredContent"]["email"],
+            crate::helpers::TEST_EMAIL,
+            "{me}"
+        );
     }
     assert_eq!(
         flaky.reads() - before,
         0,
-        "warm session requests read the store"
+        "warm session requests (tools/list, whoami) read the store"
     );
     // Another task reads the session once, then serves it from memory.
     let elsewhere = same_session(&other, &mcp);
