@@ -119,6 +119,15 @@ async fn google_token(fake: &FakeGoogle, http: &reqwest::Client) -> anyhow::Resu
         .to_owned())
 }
 
+/// User and system CPU seconds a process has used (Linux, 100 ticks a second).
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which ends at the last ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
+    Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
+}
+
 fn report(name: &str, s: &Stats) {
     println!(
         "  {name:26} {:7.0} req/s   p50 {:6.2} ms   p99 {:6.2} ms   errors {}",
@@ -201,6 +210,7 @@ pub async fn run(bin: PathBuf, concurrency: usize, seconds: u64) -> anyhow::Resu
         }
         peak
     });
+    let cpu_before = cpu_seconds(pid);
     let via_gateway = {
         let http = http.clone();
         let token = token.clone();
@@ -240,6 +250,9 @@ pub async fn run(bin: PathBuf, concurrency: usize, seconds: u64) -> anyhow::Resu
         })
         .await
     };
+    let cpu = cpu_seconds(pid)
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     peak = peak.max(sampler.await.unwrap_or(0));
     println!(
         "gmail labels at {concurrency} concurrent clients for {seconds} s, zero-latency fake Google, same run:"
@@ -257,6 +270,13 @@ pub async fn run(bin: PathBuf, concurrency: usize, seconds: u64) -> anyhow::Resu
         "  gateway peak resident memory under load: {:.1} MiB",
         peak as f64 / 1024.0
     );
+    if let Some(cpu) = cpu {
+        let calls = via_gateway.latencies.len().max(1);
+        println!(
+            "  gateway CPU per tool call: {:.0} µs ({calls} calls, {cpu:.2} s of CPU, user and system)",
+            cpu * 1e6 / calls as f64
+        );
+    }
     crate::stop(child);
     Ok(())
 }
