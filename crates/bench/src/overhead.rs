@@ -119,6 +119,15 @@ async fn google_token(fake: &FakeGoogle, http: &reqwest::Client) -> anyhow::Resu
         .to_owned())
 }
 
+/// User and system CPU seconds a process has used (Linux, 100 ticks a second).
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which ends at the last ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
+    Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
+}
+
 fn report(name: &str, s: &Stats) {
     println!(
         "  {name:26} {:7.0} req/s   p50 {:6.2} ms   p99 {:6.2} ms   errors {}",
@@ -127,25 +136,6 @@ fn report(name: &str, s: &Stats) {
         ms(percentile(&s.latencies, 0.99)),
         s.errors
     );
-}
-
-/// CPU time (user + system) the process has used so far.
-fn cpu_time(pid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name (which may hold spaces) end in ')'.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name.
-    let per_second = 100; // USER_HZ on Linux
-    Duration::from_millis((ticks(11) + ticks(12)) * 1000 / per_second)
 }
 
 fn user_email(i: usize) -> String {
@@ -238,13 +228,7 @@ pub async fn run(
         }
         peak
     });
-    // Gateway CPU over the measured seconds (after the 1 s warm-up).
-    let cpu = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(1100)).await;
-        let from = cpu_time(pid);
-        tokio::time::sleep(Duration::from_secs(seconds)).await;
-        cpu_time(pid) - from
-    });
+    let cpu_before = cpu_seconds(pid);
     let via_gateway = {
         let http = http.clone();
         let tokens = tokens.clone();
@@ -285,9 +269,10 @@ pub async fn run(
         })
         .await
     };
+    let cpu = cpu_seconds(pid)
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     peak = peak.max(sampler.await.unwrap_or(0));
-    let cpu = cpu.await.unwrap_or_default();
-    let calls = via_gateway.latencies.len() as u64 + via_gateway.errors;
     println!(
         "gmail labels at {concurrency} concurrent clients for {seconds} s, zero-latency fake Google, same run:"
     );
@@ -304,10 +289,13 @@ pub async fn run(
         "  gateway peak resident memory under load: {:.1} MiB",
         peak as f64 / 1024.0
     );
-    println!(
-        "  gateway CPU per tool call: {:.1} µs ({concurrency} clients over {users} signed-in user(s))",
-        cpu.as_secs_f64() * 1e6 / calls.max(1) as f64
-    );
+    if let Some(cpu) = cpu {
+        let calls = via_gateway.latencies.len().max(1);
+        println!(
+            "  gateway CPU per tool call: {:.0} µs ({calls} calls, {cpu:.2} s of CPU, user and system; {concurrency} clients over {users} signed-in user(s))",
+            cpu * 1e6 / calls as f64
+        );
+    }
     crate::stop(child);
     Ok(())
 }

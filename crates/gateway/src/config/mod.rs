@@ -253,7 +253,7 @@ pub struct Config {
     /// Client registrations one address may make at once; refilled at 30 a minute.
     pub registration_burst: u32,
     /// Which tools are offered (TOOLS, READ_ONLY, SERVICES).
-    pub tools: crate::tools::Selection,
+    pub tools: crate::tools::catalog::Selection,
     /// Most characters of text a tool returns before cutting with a note.
     pub tool_output_limit: usize,
 }
@@ -583,7 +583,7 @@ impl Config {
         }
 
         let registration_burst = c.number(OAUTH_REGISTRATION_BURST, 20, 1, 100_000);
-        let tools = match crate::tools::Selection::parse(
+        let tools = match crate::tools::catalog::Selection::parse(
             raw.get(TOOLS),
             raw.get(READ_ONLY),
             raw.get(SERVICES),
@@ -596,7 +596,7 @@ impl Config {
                     _ => SERVICES,
                 };
                 c.problem(variable, message);
-                crate::tools::Selection::default()
+                crate::tools::catalog::Selection::default()
             }
         };
         let tool_output_limit = c.number(TOOL_OUTPUT_LIMIT, 20_000, 1_000, 1_000_000);
@@ -833,8 +833,8 @@ impl Config {
                 TOOLS,
                 match (&self.tools.explicit, self.tools.tier) {
                     (Some(list), _) => list.join(","),
-                    (None, crate::tools::Tier::Core) => "core".into(),
-                    (None, crate::tools::Tier::Extended) => "all".into(),
+                    (None, crate::tools::catalog::Tier::Core) => "core".into(),
+                    (None, crate::tools::catalog::Tier::Extended) => "all".into(),
                 },
             ),
             (READ_ONLY, self.tools.read_only.to_string()),

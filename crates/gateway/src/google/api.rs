@@ -116,6 +116,38 @@ pub enum Retry {
     RejectedOnly,
 }
 
+/// The Google requests one tool call made: every request sent, and how many
+/// of them repeated an earlier one (after a 429, a 5xx, a timeout or a
+/// refreshed token).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    pub calls: u32,
+    pub retries: u32,
+}
+
+tokio::task_local! {
+    static USAGE: std::cell::Cell<Usage>;
+}
+
+/// Runs `fut`, counting the Google requests it sends from its own task.
+pub async fn counting<F: std::future::Future>(fut: F) -> (F::Output, Usage) {
+    USAGE
+        .scope(std::cell::Cell::new(Usage::default()), async {
+            let out = fut.await;
+            (out, USAGE.with(std::cell::Cell::get))
+        })
+        .await
+}
+
+fn count_request(retry: bool) {
+    let _ = USAGE.try_with(|u| {
+        let mut v = u.get();
+        v.calls += 1;
+        v.retries += u32::from(retry);
+        u.set(v);
+    });
+}
+
 /// A Google API client for all users of one task. Cheap to clone.
 #[derive(Clone)]
 pub struct GoogleApi {
@@ -253,8 +285,10 @@ impl GoogleApi {
         let mut token = self.credentials.access_token(user).await?;
         let mut refreshed = false;
         let mut attempt = 0;
+        let mut sent = false;
         loop {
             attempt += 1;
+            count_request(std::mem::replace(&mut sent, true));
             let mut req = self
                 .http
                 .request(method.clone(), url.clone())

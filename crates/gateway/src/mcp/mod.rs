@@ -2,7 +2,6 @@
 //! guard. One endpoint serves every protocol revision from 2025-03-26 to the
 //! stateless 2026-07-28.
 
-pub mod server;
 pub mod session_table;
 pub mod sessions;
 pub mod stream;
@@ -17,11 +16,15 @@ use rmcp::transport::streamable_http_server::{
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    app::AppState, config::Config, google::api::GoogleApi, oauth::OAuthState, repo::Repo,
+    app::AppState,
+    config::Config,
+    google::api::GoogleApi,
+    oauth::OAuthState,
+    repo::Repo,
     store::Store,
+    tools::server::{GatewayServer, ServerParts},
 };
 
-pub use server::{GatewayServer, ServerParts};
 use session_table::SessionTable;
 use sessions::SessionGuard;
 

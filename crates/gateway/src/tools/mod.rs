@@ -1,324 +1,31 @@
-//! Rules and shared machinery of every Workspace tool.
+//! Rules and shared machinery of every Workspace tool. How to add a tool and
+//! the life of one call: [README.md](README.md).
 //!
 //! - Names are `service_action` in snake_case; descriptions are written for a
 //!   language model (what the tool is for, when to use which, key limits).
-//! - Every tool is in the [`CATALOG`] with its service, tier, whether it
-//!   writes, and the Google scopes it needs. `TOOLS`, `READ_ONLY` and
-//!   `SERVICES` select what is offered ([`Selection`]); the Google scopes
-//!   requested at sign-in are those of the offered tools.
+//! - Every tool is in the [`catalog::CATALOG`] with its service, tier,
+//!   whether it writes, and the Google scopes it needs.
+//! - A tool is one function from its typed arguments and a context to
+//!   `Result<Output, ToolError>`; [`adapter`] does everything around it.
 //! - Results carry structured content (with an output schema) and a compact
 //!   text rendering bounded by `TOOL_OUTPUT_LIMIT` characters, with an explicit
-//!   note when cut ([`Output`]).
+//!   note when cut ([`adapter::ToolOutput`]).
 //! - Failures are tool errors with actionable text ([`ToolError`]).
 
+pub mod adapter;
 pub mod calendar;
+pub mod catalog;
 pub mod docs;
 pub mod drive;
 pub mod gmail;
+pub mod server;
 pub mod sheets;
 
-use std::fmt::Write as _;
+use std::{fmt::Write as _, sync::Arc};
 
 use rmcp::model::{CallToolResult, ContentBlock};
-use serde::Serialize;
 
-use crate::{auth::Principal, credentials::CredentialError, google::api::ApiError};
-
-/// The Google service a tool acts on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Service {
-    Gateway,
-    Gmail,
-    Calendar,
-    Drive,
-    Docs,
-    Sheets,
-}
-
-impl Service {
-    pub const GOOGLE: [Service; 5] = [
-        Service::Gmail,
-        Service::Calendar,
-        Service::Drive,
-        Service::Docs,
-        Service::Sheets,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Service::Gateway => "gateway",
-            Service::Gmail => "gmail",
-            Service::Calendar => "calendar",
-            Service::Drive => "drive",
-            Service::Docs => "docs",
-            Service::Sheets => "sheets",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Service> {
-        Self::GOOGLE.into_iter().find(|x| x.as_str() == s)
-    }
-}
-
-/// How widely a tool is offered by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Tier {
-    /// Offered by default (`TOOLS=core`).
-    Core,
-    /// Offered with `TOOLS=extended` or `TOOLS=all`.
-    Extended,
-}
-
-/// One entry of the catalog.
-#[derive(Debug, Clone, Copy)]
-pub struct ToolSpec {
-    pub name: &'static str,
-    pub service: Service,
-    pub tier: Tier,
-    /// Changes something (offered only when `READ_ONLY` is off).
-    pub writes: bool,
-    /// Google OAuth scopes the tool needs.
-    pub scopes: &'static [&'static str],
-}
-
-pub const GMAIL_READONLY: &str = "https://www.googleapis.com/auth/gmail.readonly";
-pub const GMAIL_MODIFY: &str = "https://www.googleapis.com/auth/gmail.modify";
-pub const GMAIL_SEND: &str = "https://www.googleapis.com/auth/gmail.send";
-pub const GMAIL_COMPOSE: &str = "https://www.googleapis.com/auth/gmail.compose";
-pub const CALENDAR_READONLY: &str = "https://www.googleapis.com/auth/calendar.readonly";
-pub const CALENDAR: &str = "https://www.googleapis.com/auth/calendar";
-pub const DRIVE_READONLY: &str = "https://www.googleapis.com/auth/drive.readonly";
-pub const DRIVE: &str = "https://www.googleapis.com/auth/drive";
-pub const DOCS_READONLY: &str = "https://www.googleapis.com/auth/documents.readonly";
-pub const DOCS: &str = "https://www.googleapis.com/auth/documents";
-pub const SHEETS_READONLY: &str = "https://www.googleapis.com/auth/spreadsheets.readonly";
-pub const SHEETS: &str = "https://www.googleapis.com/auth/spreadsheets";
-
-const fn spec(
-    name: &'static str,
-    service: Service,
-    tier: Tier,
-    writes: bool,
-    scopes: &'static [&'static str],
-) -> ToolSpec {
-    ToolSpec {
-        name,
-        service,
-        tier,
-        writes,
-        scopes,
-    }
-}
-
-use Service::{Calendar as Cal, Docs as Dc, Drive as Dr, Gateway as Gw, Gmail as Gm, Sheets as Sh};
-use Tier::{Core, Extended};
-
-/// Every tool the gateway knows. A tool missing here is never offered.
-pub const CATALOG: &[ToolSpec] = &[
-    spec("whoami", Gw, Core, false, &[]),
-    spec("server_info", Gw, Core, false, &[]),
-    // Gmail
-    spec("gmail_search", Gm, Core, false, &[GMAIL_READONLY]),
-    spec("gmail_read_message", Gm, Core, false, &[GMAIL_READONLY]),
-    spec("gmail_read_thread", Gm, Core, false, &[GMAIL_READONLY]),
-    spec("gmail_get_attachment", Gm, Core, false, &[GMAIL_READONLY]),
-    // Replies read the original, and an unconfirmed send is looked up in Sent.
-    spec("gmail_send", Gm, Core, true, &[GMAIL_SEND, GMAIL_READONLY]),
-    spec(
-        "gmail_create_draft",
-        Gm,
-        Core,
-        true,
-        &[GMAIL_COMPOSE, GMAIL_READONLY],
-    ),
-    spec("gmail_list_labels", Gm, Extended, false, &[GMAIL_READONLY]),
-    spec("gmail_modify_labels", Gm, Core, true, &[GMAIL_MODIFY]),
-    spec("gmail_trash", Gm, Extended, true, &[GMAIL_MODIFY]),
-    // Calendar
-    spec(
-        "calendar_list_calendars",
-        Cal,
-        Extended,
-        false,
-        &[CALENDAR_READONLY],
-    ),
-    spec(
-        "calendar_list_events",
-        Cal,
-        Core,
-        false,
-        &[CALENDAR_READONLY],
-    ),
-    spec("calendar_get_event", Cal, Core, false, &[CALENDAR_READONLY]),
-    spec("calendar_create_event", Cal, Core, true, &[CALENDAR]),
-    spec("calendar_update_event", Cal, Core, true, &[CALENDAR]),
-    spec("calendar_delete_event", Cal, Extended, true, &[CALENDAR]),
-    spec("calendar_respond", Cal, Core, true, &[CALENDAR]),
-    spec(
-        "calendar_find_free_time",
-        Cal,
-        Core,
-        false,
-        &[CALENDAR_READONLY],
-    ),
-    // Drive (reading a Doc, Sheet or Slides deck goes through their own APIs,
-    // which accept the Drive scope).
-    spec("drive_search", Dr, Core, false, &[DRIVE_READONLY]),
-    spec("drive_list_folder", Dr, Core, false, &[DRIVE_READONLY]),
-    spec("drive_get_file", Dr, Core, false, &[DRIVE_READONLY]),
-    spec("drive_read_file", Dr, Core, false, &[DRIVE_READONLY]),
-    spec("drive_create_file", Dr, Core, true, &[DRIVE]),
-    spec("drive_create_folder", Dr, Extended, true, &[DRIVE]),
-    spec("drive_move", Dr, Extended, true, &[DRIVE]),
-    spec("drive_copy", Dr, Extended, true, &[DRIVE]),
-    spec("drive_rename", Dr, Extended, true, &[DRIVE]),
-    spec("drive_trash", Dr, Extended, true, &[DRIVE]),
-    spec("drive_share", Dr, Core, true, &[DRIVE]),
-    spec(
-        "drive_list_permissions",
-        Dr,
-        Extended,
-        false,
-        &[DRIVE_READONLY],
-    ),
-    // Docs
-    spec("docs_read_document", Dc, Core, false, &[DOCS_READONLY]),
-    spec("docs_create_document", Dc, Core, true, &[DOCS]),
-    spec("docs_insert_text", Dc, Core, true, &[DOCS]),
-    spec("docs_find_replace", Dc, Core, true, &[DOCS]),
-    // Sheets
-    spec("sheets_get_info", Sh, Core, false, &[SHEETS_READONLY]),
-    spec("sheets_read_range", Sh, Core, false, &[SHEETS_READONLY]),
-    spec("sheets_write_range", Sh, Core, true, &[SHEETS]),
-    spec("sheets_append_rows", Sh, Core, true, &[SHEETS]),
-    spec("sheets_clear_range", Sh, Extended, true, &[SHEETS]),
-    spec("sheets_create", Sh, Core, true, &[SHEETS]),
-    spec("sheets_add_sheet", Sh, Extended, true, &[SHEETS]),
-];
-
-pub fn spec_of(name: &str) -> Option<&'static ToolSpec> {
-    CATALOG.iter().find(|s| s.name == name)
-}
-
-/// Which tools are offered, from `TOOLS`, `READ_ONLY` and `SERVICES`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Selection {
-    /// `None`: by tier; `Some`: exactly these tools.
-    pub explicit: Option<Vec<String>>,
-    /// Highest tier offered (`core` or `extended`/`all`).
-    pub tier: Tier,
-    pub read_only: bool,
-    pub services: Vec<Service>,
-}
-
-impl Default for Selection {
-    fn default() -> Self {
-        Self {
-            explicit: None,
-            tier: Tier::Core,
-            read_only: false,
-            services: Service::GOOGLE.to_vec(),
-        }
-    }
-}
-
-impl Selection {
-    /// Parses the three variables; errors name the offending value.
-    pub fn parse(
-        tools: Option<&str>,
-        read_only: Option<&str>,
-        services: Option<&str>,
-    ) -> Result<Self, (&'static str, String)> {
-        let mut sel = Selection::default();
-        match tools.map(str::trim) {
-            None | Some("core") => {}
-            Some("extended") | Some("all") => sel.tier = Tier::Extended,
-            Some(list) => {
-                let names: Vec<String> = list
-                    .split(',')
-                    .map(|s| s.trim().to_owned())
-                    .filter(|s| !s.is_empty())
-                    .collect();
-                if let Some(bad) = names.iter().find(|n| spec_of(n).is_none()) {
-                    return Err((
-                        "TOOLS",
-                        format!(
-                            "{bad:?} is not a tool (use core, extended, all, or a comma-separated list of tool names)"
-                        ),
-                    ));
-                }
-                sel.explicit = Some(names);
-            }
-        }
-        sel.read_only = match read_only.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
-            None | Some("false") | Some("0") | Some("no") => false,
-            Some("true") | Some("1") | Some("yes") => true,
-            Some(other) => {
-                return Err(("READ_ONLY", format!("must be true or false, got {other:?}")));
-            }
-        };
-        if let Some(list) = services {
-            let mut out = Vec::new();
-            for s in list
-                .split(',')
-                .map(|s| s.trim().to_ascii_lowercase())
-                .filter(|s| !s.is_empty())
-            {
-                match Service::parse(&s) {
-                    Some(x) => out.push(x),
-                    None => {
-                        return Err((
-                            "SERVICES",
-                            format!(
-                                "{s:?} is not a service (gmail, calendar, drive, docs, sheets)"
-                            ),
-                        ));
-                    }
-                }
-            }
-            sel.services = out;
-        }
-        Ok(sel)
-    }
-
-    pub fn offers(&self, spec: &ToolSpec) -> bool {
-        if spec.service == Service::Gateway {
-            return true;
-        }
-        if self.read_only && spec.writes {
-            return false;
-        }
-        if !self.services.contains(&spec.service) {
-            return false;
-        }
-        match &self.explicit {
-            Some(names) => names.iter().any(|n| n == spec.name),
-            None => spec.tier <= self.tier,
-        }
-    }
-
-    /// Names of the offered tools.
-    pub fn offered(&self) -> Vec<&'static str> {
-        CATALOG
-            .iter()
-            .filter(|s| self.offers(s))
-            .map(|s| s.name)
-            .collect()
-    }
-
-    /// Google scopes the offered tools need (requested at sign-in).
-    pub fn google_scopes(&self) -> Vec<String> {
-        let mut scopes: Vec<String> = Vec::new();
-        for s in CATALOG.iter().filter(|s| self.offers(s)) {
-            for scope in s.scopes {
-                if !scopes.iter().any(|x| x == scope) {
-                    scopes.push((*scope).to_owned());
-                }
-            }
-        }
-        scopes
-    }
-}
+use crate::{credentials::CredentialError, google::api::ApiError, google::api::GoogleApi};
 
 /// A failed tool call, as the model should read it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -329,6 +36,9 @@ pub enum ToolError {
     Api(#[from] ApiError),
     #[error("{0}")]
     Refused(String),
+    /// The arguments do not match the tool's input schema.
+    #[error("failed to deserialize parameters: {0}")]
+    Arguments(String),
 }
 
 impl From<CredentialError> for ToolError {
@@ -352,64 +62,16 @@ impl ToolError {
 
 pub type ToolResult<T> = Result<T, ToolError>;
 
-/// What a tool call may use: who it acts for and how much it may print.
+/// What a Google tool may use: who it acts for, how much it may print, and
+/// the Google client. Built by the [`adapter`] before the tool runs.
 #[derive(Clone)]
 pub struct ToolCtx {
+    /// The user's stable id (Google `sub`), the key of their Google tokens.
     pub user: String,
+    /// The user's email (the sender of mail they send).
+    pub email: String,
     pub output_limit: usize,
-}
-
-impl ToolCtx {
-    /// The caller of the current request (put in the request by the bearer layer).
-    pub fn from_parts(parts: &http::request::Parts, output_limit: usize) -> ToolResult<Self> {
-        let principal = parts
-            .extensions
-            .get::<Principal>()
-            .ok_or_else(|| ToolError::Refused("This connection is not signed in.".into()))?;
-        Ok(Self {
-            user: principal.user_id.clone(),
-            output_limit,
-        })
-    }
-}
-
-/// A successful result: structured content plus a compact text rendering.
-pub struct Output {
-    structured: serde_json::Value,
-    text: String,
-}
-
-impl Output {
-    pub fn new<T: Serialize>(structured: &T, text: String) -> Self {
-        Self {
-            structured: serde_json::to_value(structured).unwrap_or(serde_json::Value::Null),
-            text,
-        }
-    }
-
-    /// The result, with the text cut at `limit` characters and a note saying so.
-    pub fn into_result(self, limit: usize) -> CallToolResult {
-        // Not `CallToolResult::structured`, which also renders the whole
-        // value as JSON text only for it to be replaced.
-        let mut r = CallToolResult::success(vec![ContentBlock::text(bound(&self.text, limit))]);
-        r.structured_content = Some(self.structured);
-        r
-    }
-}
-
-/// A tool's answer: the value with its text rendering, or the tool error.
-pub fn respond<T: Serialize>(
-    ctx: &ToolCtx,
-    result: ToolResult<T>,
-    render: impl FnOnce(&T) -> String,
-) -> CallToolResult {
-    match result {
-        Ok(value) => {
-            let text = render(&value);
-            Output::new(&value, text).into_result(ctx.output_limit)
-        }
-        Err(e) => e.into_result(),
-    }
+    pub api: Arc<GoogleApi>,
 }
 
 /// Cuts `text` to at most `limit` characters (on a char boundary), with a note.
@@ -484,77 +146,6 @@ pub fn line(out: &mut String, label: &str, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_readme_lists_every_tool_with_its_tier_and_whether_it_writes() {
-        let readme = include_str!("../../../../README.md");
-        for spec in CATALOG {
-            let tier = match spec.tier {
-                Tier::Core => "core",
-                Tier::Extended => "extended",
-            };
-            let writes = if spec.writes { "yes" } else { "no" };
-            let row = format!("| `{}` | {tier} | {writes} |", spec.name);
-            assert!(readme.contains(&row), "README.md lacks the row {row}");
-        }
-        let core = CATALOG.iter().filter(|s| s.tier == Tier::Core).count();
-        let count = format!("core set has {core} tools ({} in all)", CATALOG.len());
-        assert!(readme.contains(&count), "README.md should say: {count}");
-    }
-
-    #[test]
-    fn default_core_set_is_small_and_scopes_follow_tools() {
-        let sel = Selection::default();
-        let offered = sel.offered();
-        assert!(offered.len() < 40, "{}", offered.len());
-        assert!(offered.contains(&"gmail_search"));
-        assert!(!offered.contains(&"gmail_trash"), "extended tool in core");
-        assert!(sel.google_scopes().contains(&GMAIL_SEND.to_owned()));
-    }
-
-    #[test]
-    fn read_only_drops_writers_and_their_scopes() {
-        let sel = Selection::parse(Some("all"), Some("true"), None).unwrap();
-        assert!(sel.offered().iter().all(|n| !spec_of(n).unwrap().writes));
-        assert!(!sel.google_scopes().contains(&GMAIL_SEND.to_owned()));
-        assert!(sel.google_scopes().contains(&GMAIL_READONLY.to_owned()));
-    }
-
-    #[test]
-    fn services_limit_tools_and_scopes() {
-        let sel = Selection::parse(None, None, Some("calendar")).unwrap();
-        assert!(sel.offered().iter().all(|n| !n.starts_with("gmail_")));
-        assert!(sel.google_scopes().iter().all(|s| !s.contains("gmail")));
-        assert!(sel.offered().contains(&"whoami"));
-    }
-
-    #[test]
-    fn explicit_lists_and_errors_name_the_variable() {
-        let sel = Selection::parse(Some("gmail_search, calendar_list_events"), None, None).unwrap();
-        assert_eq!(
-            sel.offered(),
-            vec![
-                "whoami",
-                "server_info",
-                "gmail_search",
-                "calendar_list_events"
-            ]
-        );
-        assert_eq!(
-            Selection::parse(Some("gmail_nope"), None, None)
-                .unwrap_err()
-                .0,
-            "TOOLS"
-        );
-        assert_eq!(
-            Selection::parse(None, Some("maybe"), None).unwrap_err().0,
-            "READ_ONLY"
-        );
-        assert_eq!(
-            Selection::parse(None, None, Some("fax")).unwrap_err().0,
-            "SERVICES"
-        );
-    }
 
     #[test]
     fn output_is_bounded_with_a_note() {

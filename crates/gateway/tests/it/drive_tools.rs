@@ -565,8 +565,8 @@ async fn google_failures_become_actionable_tool_errors() {
     let frank = "frank@example.com";
     env.fake().add_user(
         FakeUser::workspace(frank, "example.com")
-            .untick(tools::DRIVE_READONLY)
-            .untick(tools::DRIVE),
+            .untick(tools::catalog::DRIVE_READONLY)
+            .untick(tools::catalog::DRIVE),
     );
     let fm = Gm::sign_in(&env, frank).await;
     let text = fm.err("drive_search", json!({})).await;

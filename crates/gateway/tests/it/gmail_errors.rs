@@ -139,10 +139,10 @@ async fn a_user_without_the_gmail_permission_is_told_to_sign_in_again() {
     let frank = "frank@example.com";
     let mut user = FakeUser::workspace(frank, "example.com");
     for scope in [
-        tools::GMAIL_READONLY,
-        tools::GMAIL_MODIFY,
-        tools::GMAIL_SEND,
-        tools::GMAIL_COMPOSE,
+        tools::catalog::GMAIL_READONLY,
+        tools::catalog::GMAIL_MODIFY,
+        tools::catalog::GMAIL_SEND,
+        tools::catalog::GMAIL_COMPOSE,
     ] {
         user = user.untick(scope);
     }

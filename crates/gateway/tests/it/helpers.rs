@@ -422,7 +422,7 @@ impl Store for FlakyStore {
 /// The default (core) tool set: the gateway's own tools and the core
 /// Workspace tools, and no extended ones.
 pub fn assert_default_tools(names: &[String]) {
-    let expected = mcp_gateway::tools::Selection::default().offered();
+    let expected = mcp_gateway::tools::catalog::Selection::default().offered();
     let mut got: Vec<&str> = names.iter().map(String::as_str).collect();
     got.sort_unstable();
     let mut want = expected.clone();

@@ -1,12 +1,12 @@
 //! `calendar_list_calendars`.
 
-use rmcp::{model::CallToolResult, schemars};
+use rmcp::schemars;
 use serde::{Deserialize, Serialize};
 
 use super::calendar_path;
 use crate::{
     google::api::{GoogleApi, api_url},
-    tools::{Output, ToolCtx, ToolResult},
+    tools::{ToolCtx, ToolResult, adapter::ToolOutput},
 };
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -72,25 +72,27 @@ async fn fetch(
     })
 }
 
-pub async fn list(ctx: &ToolCtx, api: &GoogleApi, args: ListCalendarsArgs) -> CallToolResult {
-    match fetch(ctx, api, &args).await {
-        Ok(list) => {
-            let mut text = format!("{} calendars\n", list.calendars.len());
-            for c in &list.calendars {
-                text.push_str(&format!(
-                    "{}{} — id {}, {}, {}\n",
-                    c.name,
-                    if c.primary { " (primary)" } else { "" },
-                    c.id,
-                    c.time_zone.as_deref().unwrap_or("no time zone"),
-                    c.access_role.as_deref().unwrap_or("?"),
-                ));
-            }
-            if let Some(t) = &list.next_page_token {
-                text.push_str(&format!("more: page_token={t}\n"));
-            }
-            Output::new(&list, text).into_result(ctx.output_limit)
+pub async fn list(ctx: ToolCtx, args: ListCalendarsArgs) -> ToolResult<CalendarList> {
+    fetch(&ctx, &ctx.api, &args).await
+}
+
+impl ToolOutput for CalendarList {
+    fn text(&self) -> String {
+        let list = self;
+        let mut text = format!("{} calendars\n", list.calendars.len());
+        for c in &list.calendars {
+            text.push_str(&format!(
+                "{}{} — id {}, {}, {}\n",
+                c.name,
+                if c.primary { " (primary)" } else { "" },
+                c.id,
+                c.time_zone.as_deref().unwrap_or("no time zone"),
+                c.access_role.as_deref().unwrap_or("?"),
+            ));
         }
-        Err(e) => e.into_result(),
+        if let Some(t) = &list.next_page_token {
+            text.push_str(&format!("more: page_token={t}\n"));
+        }
+        text
     }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use reqwest::Method;
-use rmcp::{model::CallToolResult, schemars};
+use rmcp::schemars;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -23,7 +23,7 @@ use super::{
 };
 use crate::{
     google::api::{ApiError, Body, GoogleApi, Retry},
-    tools::{Output, ToolCtx, ToolError, ToolResult},
+    tools::{ToolCtx, ToolError, ToolResult, adapter::Rendered},
 };
 
 /// Inserts sent per call when the outcome stays unknown.
@@ -360,19 +360,15 @@ async fn insert(
     Ok((EventDetail::from_google(&event, &calendar_id, tz), existed))
 }
 
-pub async fn create(ctx: &ToolCtx, api: &GoogleApi, args: CreateEventArgs) -> CallToolResult {
-    match insert(ctx, api, &args).await {
-        Ok((detail, existed)) => {
-            let head = if existed {
-                "An event with this id already existed (nothing new was created):\n"
-            } else {
-                "Created:\n"
-            };
-            let text = format!("{head}{}", detail.text());
-            Output::new(&detail, text).into_result(ctx.output_limit)
-        }
-        Err(e) => e.into_result(),
-    }
+pub async fn create(ctx: ToolCtx, args: CreateEventArgs) -> ToolResult<Rendered<EventDetail>> {
+    let (detail, existed) = insert(&ctx, &ctx.api, &args).await?;
+    let head = if existed {
+        "An event with this id already existed (nothing new was created):\n"
+    } else {
+        "Created:\n"
+    };
+    let text = format!("{head}{}", detail.text());
+    Ok(Rendered::new(detail, text))
 }
 
 #[cfg(test)]

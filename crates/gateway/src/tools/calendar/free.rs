@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use reqwest::Method;
-use rmcp::{model::CallToolResult, schemars};
+use rmcp::schemars;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -18,7 +18,7 @@ use super::{
 };
 use crate::{
     google::api::{Body, GoogleApi, Retry},
-    tools::{Output, ToolCtx, ToolError, ToolResult},
+    tools::{ToolCtx, ToolError, ToolResult, adapter::ToolOutput},
 };
 
 pub const MAX_WINDOW_DAYS: i64 = 62;
@@ -430,49 +430,49 @@ fn span_text(start: &str, end: &str, tz: Tz) -> String {
     }
 }
 
-pub async fn find(ctx: &ToolCtx, api: &GoogleApi, args: FindFreeTimeArgs) -> CallToolResult {
-    match search(ctx, api, &args).await {
-        Ok(f) => {
-            let tz: Tz = f.time_zone.parse().unwrap_or(Tz::UTC);
-            let mut text = format!(
-                "{} free slots of {} min ({}, working hours {}), searching {}:\n",
-                f.slots.len(),
-                f.duration_minutes,
-                f.time_zone,
-                f.working_hours,
-                span_text(&f.time_min, &f.time_max, tz),
-            );
-            for s in &f.slots {
-                text.push_str(&format!("  {}\n", span_text(&s.start, &s.end, tz)));
-            }
-            if f.slots.is_empty() {
-                text.push_str("  none: try a longer window, a shorter meeting or other hours\n");
-            }
-            text.push_str("busy:\n");
-            for a in &f.attendees {
-                let who = if a.is_me {
-                    format!("{} (you)", a.email)
-                } else {
-                    a.email.clone()
-                };
-                match &a.unavailable {
-                    Some(why) => text.push_str(&format!("  {who}: {why}; not accounted for\n")),
-                    None if a.busy.is_empty() => {
-                        text.push_str(&format!("  {who}: free throughout\n"))
-                    }
-                    None => {
-                        let blocks: Vec<String> = a
-                            .busy
-                            .iter()
-                            .map(|b| span_text(&b.start, &b.end, tz))
-                            .collect();
-                        text.push_str(&format!("  {who}: {}\n", blocks.join(", ")));
-                    }
+pub async fn find(ctx: ToolCtx, args: FindFreeTimeArgs) -> ToolResult<FreeTime> {
+    search(&ctx, &ctx.api, &args).await
+}
+
+impl ToolOutput for FreeTime {
+    fn text(&self) -> String {
+        let f = self;
+        let tz: Tz = f.time_zone.parse().unwrap_or(Tz::UTC);
+        let mut text = format!(
+            "{} free slots of {} min ({}, working hours {}), searching {}:\n",
+            f.slots.len(),
+            f.duration_minutes,
+            f.time_zone,
+            f.working_hours,
+            span_text(&f.time_min, &f.time_max, tz),
+        );
+        for s in &f.slots {
+            text.push_str(&format!("  {}\n", span_text(&s.start, &s.end, tz)));
+        }
+        if f.slots.is_empty() {
+            text.push_str("  none: try a longer window, a shorter meeting or other hours\n");
+        }
+        text.push_str("busy:\n");
+        for a in &f.attendees {
+            let who = if a.is_me {
+                format!("{} (you)", a.email)
+            } else {
+                a.email.clone()
+            };
+            match &a.unavailable {
+                Some(why) => text.push_str(&format!("  {who}: {why}; not accounted for\n")),
+                None if a.busy.is_empty() => text.push_str(&format!("  {who}: free throughout\n")),
+                None => {
+                    let blocks: Vec<String> = a
+                        .busy
+                        .iter()
+                        .map(|b| span_text(&b.start, &b.end, tz))
+                        .collect();
+                    text.push_str(&format!("  {who}: {}\n", blocks.join(", ")));
                 }
             }
-            Output::new(&f, text).into_result(ctx.output_limit)
         }
-        Err(e) => e.into_result(),
+        text
     }
 }
 

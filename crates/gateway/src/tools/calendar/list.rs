@@ -2,7 +2,7 @@
 
 use chrono::{Duration, Utc};
 use chrono_tz::Tz;
-use rmcp::{model::CallToolResult, schemars};
+use rmcp::schemars;
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -13,7 +13,10 @@ use super::{
 };
 use crate::{
     google::api::{ApiError, GoogleApi},
-    tools::{Output, ToolCtx, ToolError, ToolResult},
+    tools::{
+        ToolCtx, ToolError, ToolResult,
+        adapter::{Rendered, ToolOutput},
+    },
 };
 
 pub const DEFAULT_MAX_RESULTS: u32 = 50;
@@ -164,33 +167,35 @@ fn not_found_calendar(e: ApiError, calendar_id: &str) -> ToolError {
     }
 }
 
-pub async fn list(ctx: &ToolCtx, api: &GoogleApi, args: ListEventsArgs) -> CallToolResult {
-    match fetch(ctx, api, &args).await {
-        Ok(list) => {
-            let tz: Tz = list.time_zone.parse().unwrap_or(Tz::UTC);
-            let range = |s: &str| {
-                chrono::DateTime::parse_from_rfc3339(s)
-                    .map(|t| human(t.with_timezone(&Utc), tz))
-                    .unwrap_or_default()
-            };
-            let mut text = format!(
-                "{} events in {}, {} – {} ({})\n",
-                list.events.len(),
-                list.calendar_id,
-                range(&list.time_min),
-                range(&list.time_max),
-                list.time_zone
-            );
-            for e in &list.events {
-                text.push_str(&e.text());
-                text.push('\n');
-            }
-            if let Some(t) = &list.next_page_token {
-                text.push_str(&format!("more: page_token={t}\n"));
-            }
-            Output::new(&list, text).into_result(ctx.output_limit)
+pub async fn list(ctx: ToolCtx, args: ListEventsArgs) -> ToolResult<EventList> {
+    fetch(&ctx, &ctx.api, &args).await
+}
+
+impl ToolOutput for EventList {
+    fn text(&self) -> String {
+        let list = self;
+        let tz: Tz = list.time_zone.parse().unwrap_or(Tz::UTC);
+        let range = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .map(|t| human(t.with_timezone(&Utc), tz))
+                .unwrap_or_default()
+        };
+        let mut text = format!(
+            "{} events in {}, {} – {} ({})\n",
+            list.events.len(),
+            list.calendar_id,
+            range(&list.time_min),
+            range(&list.time_max),
+            list.time_zone
+        );
+        for e in &list.events {
+            text.push_str(&e.text());
+            text.push('\n');
         }
-        Err(e) => e.into_result(),
+        if let Some(t) = &list.next_page_token {
+            text.push_str(&format!("more: page_token={t}\n"));
+        }
+        text
     }
 }
 
@@ -260,12 +265,8 @@ async fn fetch_one(ctx: &ToolCtx, api: &GoogleApi, args: &GetEventArgs) -> ToolR
     Ok(EventDetail::from_google(&event, &calendar_id, tz))
 }
 
-pub async fn get(ctx: &ToolCtx, api: &GoogleApi, args: GetEventArgs) -> CallToolResult {
-    match fetch_one(ctx, api, &args).await {
-        Ok(d) => {
-            let text = d.text();
-            Output::new(&d, text).into_result(ctx.output_limit)
-        }
-        Err(e) => e.into_result(),
-    }
+pub async fn get(ctx: ToolCtx, args: GetEventArgs) -> ToolResult<Rendered<EventDetail>> {
+    let d = fetch_one(&ctx, &ctx.api, &args).await?;
+    let text = d.text();
+    Ok(Rendered::new(d, text))
 }

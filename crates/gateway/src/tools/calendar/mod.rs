@@ -16,17 +16,13 @@ mod time;
 mod write;
 
 use chrono_tz::Tz;
-use rmcp::{
-    handler::server::{common::Extension, wrapper::Parameters},
-    model::CallToolResult,
-    schemars, tool, tool_router,
-};
+use rmcp::schemars;
 use serde::Deserialize;
 use url::Url;
 
 use crate::{
     google::api::{GoogleApi, api_url_segments},
-    mcp::GatewayServer,
+    tools::adapter::Route,
     tools::{ToolCtx, ToolError, ToolResult},
 };
 
@@ -129,181 +125,60 @@ impl SendUpdates {
     }
 }
 
-#[tool_router(router = calendar_router, vis = "pub(crate)")]
-impl GatewayServer {
-    #[tool(
-        description = "List the calendars the user can see (their primary calendar, shared and subscribed ones) with ids, time zones and access roles. Use an id as `calendar_id` in the other calendar tools; most tasks only need the primary calendar (`primary`).",
-        annotations(
-            title = "List calendars",
-            read_only_hint = true,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = true
+/// The calendar tools.
+pub(crate) fn routes() -> Vec<Route> {
+    vec![
+        Route::new(
+            "calendar_list_calendars",
+            "List calendars",
+            "List the calendars the user can see (their primary calendar, shared and subscribed ones) with ids, time zones and access roles. Use an id as `calendar_id` in the other calendar tools; most tasks only need the primary calendar (`primary`).",
+            calendars::list,
         ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<CalendarList>()
-    )]
-    async fn calendar_list_calendars(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<ListCalendarsArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => calendars::list(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "List events of a calendar in a time range, in start order, with recurring events expanded into their occurrences (a weekly meeting appears once per week). Default range: now to 7 days later; an event that started before `time_min` but is still running is included. Times are shown in `time_zone` (IANA, default the calendar's zone); dates and local date-times in `time_min`/`time_max` are read in that zone, and a date as `time_max` means through the end of that day. All-day events show dates, with `end` the last day (inclusive). `query` searches text. Rows are compact (id, times, guests count, your response, Meet link): use calendar_get_event for attendees, description and reminders. Up to 250 per page; follow `next_page_token`.",
-        annotations(
-            title = "List calendar events",
-            read_only_hint = true,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = true
+        Route::new(
+            "calendar_list_events",
+            "List calendar events",
+            "List events of a calendar in a time range, in start order, with recurring events expanded into their occurrences (a weekly meeting appears once per week). Default range: now to 7 days later; an event that started before `time_min` but is still running is included. Times are shown in `time_zone` (IANA, default the calendar's zone); dates and local date-times in `time_min`/`time_max` are read in that zone, and a date as `time_max` means through the end of that day. All-day events show dates, with `end` the last day (inclusive). `query` searches text. Rows are compact (id, times, guests count, your response, Meet link): use calendar_get_event for attendees, description and reminders. Up to 250 per page; follow `next_page_token`.",
+            list::list,
         ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<EventList>()
-    )]
-    async fn calendar_list_events(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<ListEventsArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => list::list(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Read one calendar event in full: time (in `time_zone`, default the event's own zone), attendees with their responses, organizer, location, description (cut at 4000 characters), video meeting link, recurrence rules, reminders and the link to open it in Google Calendar. Use an `event_id` from calendar_list_events.",
-        annotations(
-            title = "Get a calendar event",
-            read_only_hint = true,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = true
+        Route::new(
+            "calendar_get_event",
+            "Get a calendar event",
+            "Read one calendar event in full: time (in `time_zone`, default the event's own zone), attendees with their responses, organizer, location, description (cut at 4000 characters), video meeting link, recurrence rules, reminders and the link to open it in Google Calendar. Use an `event_id` from calendar_list_events.",
+            list::get,
         ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<EventDetail>()
-    )]
-    async fn calendar_get_event(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<GetEventArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => list::get(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Create a calendar event, and invite guests by email (Google emails them per `send_updates`, default all). Timed events: `start` and `end` as RFC 3339 (2025-03-04T09:00:00+01:00) or local date-times (2025-03-04T09:00) read in `time_zone` (IANA; default the calendar's zone). All-day events: `all_day: true` with dates; `end` is the last day, inclusive (a one-day event has end = start), converted to Google's exclusive end. `end` must be after `start`. `add_meet_link` attaches a Google Meet video link. Optional `recurrence` takes RRULE lines. Each call creates a new event; the gateway's own retries never duplicate it, and passing the same `event_id` again returns the existing event instead of creating a second one. Check free time first with calendar_find_free_time when scheduling with others.",
-        annotations(
-            title = "Create a calendar event",
-            read_only_hint = false,
-            destructive_hint = false,
-            idempotent_hint = false,
-            open_world_hint = true
+        Route::new(
+            "calendar_create_event",
+            "Create a calendar event",
+            "Create a calendar event, and invite guests by email (Google emails them per `send_updates`, default all). Timed events: `start` and `end` as RFC 3339 (2025-03-04T09:00:00+01:00) or local date-times (2025-03-04T09:00) read in `time_zone` (IANA; default the calendar's zone). All-day events: `all_day: true` with dates; `end` is the last day, inclusive (a one-day event has end = start), converted to Google's exclusive end. `end` must be after `start`. `add_meet_link` attaches a Google Meet video link. Optional `recurrence` takes RRULE lines. Each call creates a new event; the gateway's own retries never duplicate it, and passing the same `event_id` again returns the existing event instead of creating a second one. Check free time first with calendar_find_free_time when scheduling with others.",
+            create::create,
         ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<EventDetail>()
-    )]
-    async fn calendar_create_event(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<CreateEventArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => create::create(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Change an existing calendar event: only the fields given change (summary, description, location, start/end, guests to add or remove, a Meet link); everything else stays as it is. Giving only `start` moves the event and keeps its length. Times follow the same rules as calendar_create_event (RFC 3339 or local date-times in `time_zone`; dates with `all_day`, inclusive end). An occurrence id changes only that occurrence of a recurring event; the series id changes every occurrence. Guests are emailed per `send_updates` (default all). To answer an invitation use calendar_respond instead.",
-        annotations(
-            title = "Update a calendar event",
-            read_only_hint = false,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = true
+        Route::new(
+            "calendar_update_event",
+            "Update a calendar event",
+            "Change an existing calendar event: only the fields given change (summary, description, location, start/end, guests to add or remove, a Meet link); everything else stays as it is. Giving only `start` moves the event and keeps its length. Times follow the same rules as calendar_create_event (RFC 3339 or local date-times in `time_zone`; dates with `all_day`, inclusive end). An occurrence id changes only that occurrence of a recurring event; the series id changes every occurrence. Guests are emailed per `send_updates` (default all). To answer an invitation use calendar_respond instead.",
+            write::update,
+        )
+        .idempotent(),
+        Route::new(
+            "calendar_delete_event",
+            "Delete a calendar event",
+            "Delete a calendar event (cancels it for every guest when the user is the organizer; guests are emailed per `send_updates`, default all). An occurrence id deletes only that occurrence; a series id deletes the whole recurring series. Cannot be undone through this gateway: confirm with the user first.",
+            write::delete,
+        )
+        .idempotent()
+        .destructive(),
+        Route::new(
+            "calendar_respond",
+            "Respond to an invitation",
+            "Answer an invitation as the signed-in user: accepted, declined or tentative, with an optional note to the organizer. Changes only the user's own response. An occurrence id answers that occurrence only; a series id answers every occurrence.",
+            write::respond,
+        )
+        .idempotent(),
+        Route::new(
+            "calendar_find_free_time",
+            "Find free meeting times",
+            "Find meeting times when the user and the given attendees are all free, from Google's free/busy data. Looks within `time_min`..`time_max` (default now to 7 days later, at most 62 days) and within working hours (default 09:00–17:00, Monday to Friday, in `time_zone`; default the user's calendar zone). Returns up to `max_slots` candidate slots of `duration_minutes` (15 to 480), spread over the days, and each attendee's busy blocks. Attendees whose free/busy Google cannot share (outside the organisation, unknown) are listed as unavailable and not accounted for. Then create the event with calendar_create_event.",
+            free::find,
         ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<EventDetail>()
-    )]
-    async fn calendar_update_event(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<UpdateEventArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => write::update(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Delete a calendar event (cancels it for every guest when the user is the organizer; guests are emailed per `send_updates`, default all). An occurrence id deletes only that occurrence; a series id deletes the whole recurring series. Cannot be undone through this gateway: confirm with the user first.",
-        annotations(
-            title = "Delete a calendar event",
-            read_only_hint = false,
-            destructive_hint = true,
-            idempotent_hint = true,
-            open_world_hint = true
-        ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<Deleted>()
-    )]
-    async fn calendar_delete_event(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<DeleteEventArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => write::delete(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Answer an invitation as the signed-in user: accepted, declined or tentative, with an optional note to the organizer. Changes only the user's own response. An occurrence id answers that occurrence only; a series id answers every occurrence.",
-        annotations(
-            title = "Respond to an invitation",
-            read_only_hint = false,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = true
-        ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<Response>()
-    )]
-    async fn calendar_respond(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<RespondArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => write::respond(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Find meeting times when the user and the given attendees are all free, from Google's free/busy data. Looks within `time_min`..`time_max` (default now to 7 days later, at most 62 days) and within working hours (default 09:00–17:00, Monday to Friday, in `time_zone`; default the user's calendar zone). Returns up to `max_slots` candidate slots of `duration_minutes` (15 to 480), spread over the days, and each attendee's busy blocks. Attendees whose free/busy Google cannot share (outside the organisation, unknown) are listed as unavailable and not accounted for. Then create the event with calendar_create_event.",
-        annotations(
-            title = "Find free meeting times",
-            read_only_hint = true,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = true
-        ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<FreeTime>()
-    )]
-    async fn calendar_find_free_time(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<FindFreeTimeArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => free::find(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
+    ]
 }

@@ -5,7 +5,7 @@
 use chrono::Duration;
 use chrono_tz::Tz;
 use reqwest::Method;
-use rmcp::{model::CallToolResult, schemars};
+use rmcp::schemars;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -22,7 +22,10 @@ use super::{
 };
 use crate::{
     google::api::{Body, GoogleApi, Retry},
-    tools::{Output, ToolCtx, ToolError, ToolResult},
+    tools::{
+        ToolCtx, ToolError, ToolResult,
+        adapter::{Rendered, ToolOutput},
+    },
 };
 
 /// The event as stored now; a cancelled event counts as missing.
@@ -282,14 +285,10 @@ async fn update_event(
     Ok(EventDetail::from_google(&updated, &calendar_id, tz))
 }
 
-pub async fn update(ctx: &ToolCtx, api: &GoogleApi, args: UpdateEventArgs) -> CallToolResult {
-    match update_event(ctx, api, &args).await {
-        Ok(d) => {
-            let text = format!("Updated:\n{}", d.text());
-            Output::new(&d, text).into_result(ctx.output_limit)
-        }
-        Err(e) => e.into_result(),
-    }
+pub async fn update(ctx: ToolCtx, args: UpdateEventArgs) -> ToolResult<Rendered<EventDetail>> {
+    let d = update_event(&ctx, &ctx.api, &args).await?;
+    let text = format!("Updated:\n{}", d.text());
+    Ok(Rendered::new(d, text))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -337,16 +336,17 @@ async fn delete_event(
     })
 }
 
-pub async fn delete(ctx: &ToolCtx, api: &GoogleApi, args: DeleteEventArgs) -> CallToolResult {
-    match delete_event(ctx, api, &args).await {
-        Ok(d) => {
-            let text = format!(
-                "Deleted {:?} (id {}) from {}.",
-                d.summary, d.event_id, d.calendar_id
-            );
-            Output::new(&d, text).into_result(ctx.output_limit)
-        }
-        Err(e) => e.into_result(),
+pub async fn delete(ctx: ToolCtx, args: DeleteEventArgs) -> ToolResult<Deleted> {
+    delete_event(&ctx, &ctx.api, &args).await
+}
+
+impl ToolOutput for Deleted {
+    fn text(&self) -> String {
+        let d = self;
+        format!(
+            "Deleted {:?} (id {}) from {}.",
+            d.summary, d.event_id, d.calendar_id
+        )
     }
 }
 
@@ -474,21 +474,22 @@ async fn respond_event(ctx: &ToolCtx, api: &GoogleApi, args: &RespondArgs) -> To
     })
 }
 
-pub async fn respond(ctx: &ToolCtx, api: &GoogleApi, args: RespondArgs) -> CallToolResult {
-    match respond_event(ctx, api, &args).await {
-        Ok(r) => {
-            let text = format!(
-                "Answered {} to {:?} ({}){}",
-                r.response.as_str(),
-                r.summary,
-                r.start,
-                r.comment
-                    .as_deref()
-                    .map(|c| format!(" with note {c:?}"))
-                    .unwrap_or_default()
-            );
-            Output::new(&r, text).into_result(ctx.output_limit)
-        }
-        Err(e) => e.into_result(),
+pub async fn respond(ctx: ToolCtx, args: RespondArgs) -> ToolResult<Response> {
+    respond_event(&ctx, &ctx.api, &args).await
+}
+
+impl ToolOutput for Response {
+    fn text(&self) -> String {
+        let r = self;
+        format!(
+            "Answered {} to {:?} ({}){}",
+            r.response.as_str(),
+            r.summary,
+            r.start,
+            r.comment
+                .as_deref()
+                .map(|c| format!(" with note {c:?}"))
+                .unwrap_or_default()
+        )
     }
 }

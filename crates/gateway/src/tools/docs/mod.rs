@@ -7,17 +7,12 @@ pub mod markdown;
 pub(crate) mod read;
 pub(crate) mod write;
 
-use rmcp::{
-    handler::server::{common::Extension, wrapper::Parameters},
-    model::CallToolResult,
-    tool, tool_router,
-};
 use serde_json::Value;
 use url::Url;
 
 use crate::{
     google::api::{ApiError, GoogleApi, api_url_segments},
-    mcp::GatewayServer,
+    tools::adapter::Route,
     tools::{ToolCtx, ToolError, ToolResult},
 };
 
@@ -79,93 +74,33 @@ pub(crate) fn pick_tab<'a>(
         })
 }
 
-#[tool_router(router = docs_router, vis = "pub(crate)")]
-impl GatewayServer {
-    #[tool(
-        description = "Read a Google Doc as Markdown: every tab (each introduced by a `<!-- tab: … -->` line when there are several), headings, bulleted and numbered lists, tables, links, bold and italic kept. `document_id` is an id from drive_search or a docs.google.com link. `tab` (title or id) reads one tab only. Long documents are cut at the output limit with a note. For Sheets use sheets_read_range; for other files drive_read_file.",
-        annotations(
-            title = "Read a Google Doc",
-            read_only_hint = true,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = true
+/// The docs tools.
+pub(crate) fn routes() -> Vec<Route> {
+    vec![
+        Route::new(
+            "docs_read_document",
+            "Read a Google Doc",
+            "Read a Google Doc as Markdown: every tab (each introduced by a `<!-- tab: … -->` line when there are several), headings, bulleted and numbered lists, tables, links, bold and italic kept. `document_id` is an id from drive_search or a docs.google.com link. `tab` (title or id) reads one tab only. Long documents are cut at the output limit with a note. For Sheets use sheets_read_range; for other files drive_read_file.",
+            read::read,
         ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<DocumentText>()
-    )]
-    async fn docs_read_document(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<ReadDocumentArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => read::read(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Create a new Google Doc in the user's My Drive, optionally with content written in Markdown: headings (#…######), paragraphs, bulleted and numbered lists, **bold**, *italic*, ~~strikethrough~~ and [links](https://…) become real Docs formatting (nested list items become items of the same list; tables and code blocks become plain paragraphs). Returns the id and link. Each call creates a new document. To put it in a folder afterwards use drive_move.",
-        annotations(
-            title = "Create a Google Doc",
-            read_only_hint = false,
-            destructive_hint = false,
-            idempotent_hint = false,
-            open_world_hint = true
+        Route::new(
+            "docs_create_document",
+            "Create a Google Doc",
+            "Create a new Google Doc in the user's My Drive, optionally with content written in Markdown: headings (#…######), paragraphs, bulleted and numbered lists, **bold**, *italic*, ~~strikethrough~~ and [links](https://…) become real Docs formatting (nested list items become items of the same list; tables and code blocks become plain paragraphs). Returns the id and link. Each call creates a new document. To put it in a folder afterwards use drive_move.",
+            write::create,
         ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<CreatedDocument>()
-    )]
-    async fn docs_create_document(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<CreateDocumentArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => write::create(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Add text to an existing Google Doc, written in Markdown by default (headings, lists, bold, italic, links become Docs formatting) or as plain text (`format: plain`). `position`: `end` (default, after the last paragraph), `start`, `after_heading` (directly below the heading named in `heading`), or `end_of_section` (at the end of that heading's section, before the next heading of the same or a higher level). Headings match case-insensitively; an unknown heading lists the document's headings. `tab` (title or id) picks a tab; default the first. Existing text is never changed. If someone edits the document at the same moment, the call fails rather than writing in the wrong place: read and retry.",
-        annotations(
-            title = "Insert text into a Google Doc",
-            read_only_hint = false,
-            destructive_hint = false,
-            idempotent_hint = false,
-            open_world_hint = true
+        Route::new(
+            "docs_insert_text",
+            "Insert text into a Google Doc",
+            "Add text to an existing Google Doc, written in Markdown by default (headings, lists, bold, italic, links become Docs formatting) or as plain text (`format: plain`). `position`: `end` (default, after the last paragraph), `start`, `after_heading` (directly below the heading named in `heading`), or `end_of_section` (at the end of that heading's section, before the next heading of the same or a higher level). Headings match case-insensitively; an unknown heading lists the document's headings. `tab` (title or id) picks a tab; default the first. Existing text is never changed. If someone edits the document at the same moment, the call fails rather than writing in the wrong place: read and retry.",
+            write::insert,
         ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<Inserted>()
-    )]
-    async fn docs_insert_text(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<InsertTextArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => write::insert(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Find and replace text across a Google Doc (every tab, or one `tab`), keeping the surrounding formatting. Up to 50 `replacements` applied in order, all or none; each matches case-sensitively unless `match_case` is false. Returns how many occurrences each replaced (0 means the text was not found). An empty `replace` deletes the text.",
-        annotations(
-            title = "Find and replace in a Google Doc",
-            read_only_hint = false,
-            destructive_hint = true,
-            idempotent_hint = false,
-            open_world_hint = true
-        ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<Replaced>()
-    )]
-    async fn docs_find_replace(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<FindReplaceArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => write::find_replace(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
+        Route::new(
+            "docs_find_replace",
+            "Find and replace in a Google Doc",
+            "Find and replace text across a Google Doc (every tab, or one `tab`), keeping the surrounding formatting. Up to 50 `replacements` applied in order, all or none; each matches case-sensitively unless `match_case` is false. Returns how many occurrences each replaced (0 means the text was not found). An empty `replace` deletes the text.",
+            write::find_replace,
+        )
+        .destructive(),
+    ]
 }

@@ -1,12 +1,12 @@
 //! `docs_read_document`.
 
-use rmcp::{model::CallToolResult, schemars};
+use rmcp::schemars;
 use serde::{Deserialize, Serialize};
 
 use super::{document_link, fetch, markdown, pick_tab};
 use crate::{
     google::api::GoogleApi,
-    tools::{ToolCtx, ToolResult, google_id, respond},
+    tools::{ToolCtx, ToolResult, adapter::ToolOutput, google_id},
 };
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -88,8 +88,13 @@ async fn run(ctx: &ToolCtx, api: &GoogleApi, args: ReadDocumentArgs) -> ToolResu
     })
 }
 
-pub async fn read(ctx: &ToolCtx, api: &GoogleApi, args: ReadDocumentArgs) -> CallToolResult {
-    respond(ctx, run(ctx, api, args).await, |d| {
+pub async fn read(ctx: ToolCtx, args: ReadDocumentArgs) -> ToolResult<DocumentText> {
+    run(&ctx, &ctx.api, args).await
+}
+
+impl ToolOutput for DocumentText {
+    fn text(&self) -> String {
+        let d = self;
         let tabs = if d.tabs.len() > 1 {
             format!(", {} tabs", d.tabs.len())
         } else {
@@ -99,5 +104,5 @@ pub async fn read(ctx: &ToolCtx, api: &GoogleApi, args: ReadDocumentArgs) -> Cal
             "Document \"{}\" (id {}{tabs}) {}\n\n{}",
             d.title, d.document_id, d.link, d.markdown
         )
-    })
+    }
 }

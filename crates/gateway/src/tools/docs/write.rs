@@ -1,7 +1,7 @@
 //! `docs_create_document`, `docs_insert_text`, `docs_find_replace`.
 
 use reqwest::Method;
-use rmcp::{model::CallToolResult, schemars};
+use rmcp::schemars;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -9,7 +9,7 @@ use super::from_md::{self, Para, Span};
 use super::{document_link, document_url, fetch, not_found};
 use crate::{
     google::api::{ApiError, Body, GoogleApi, Retry, api_url},
-    tools::{ToolCtx, ToolError, ToolResult, google_id, respond},
+    tools::{ToolCtx, ToolError, ToolResult, adapter::ToolOutput, google_id},
 };
 
 /// Longest text inserted in one call (characters).
@@ -164,13 +164,18 @@ pub(crate) async fn create_with(
     })
 }
 
-pub async fn create(ctx: &ToolCtx, api: &GoogleApi, args: CreateDocumentArgs) -> CallToolResult {
-    respond(ctx, create_run(ctx, api, args).await, |d| {
+pub async fn create(ctx: ToolCtx, args: CreateDocumentArgs) -> ToolResult<CreatedDocument> {
+    create_run(&ctx, &ctx.api, args).await
+}
+
+impl ToolOutput for CreatedDocument {
+    fn text(&self) -> String {
+        let d = self;
         format!(
             "Created document \"{}\" (id {}) with {} paragraphs: {}",
             d.title, d.document_id, d.paragraphs, d.link
         )
-    })
+    }
 }
 
 // ---- insert -----------------------------------------------------------------------
@@ -372,8 +377,13 @@ fn find_body<'a>(doc: &'a Value, tab_id: Option<&str>) -> &'a Value {
         .unwrap_or(&doc["body"])
 }
 
-pub async fn insert(ctx: &ToolCtx, api: &GoogleApi, args: InsertTextArgs) -> CallToolResult {
-    respond(ctx, insert_run(ctx, api, args).await, |d| {
+pub async fn insert(ctx: ToolCtx, args: InsertTextArgs) -> ToolResult<Inserted> {
+    insert_run(&ctx, &ctx.api, args).await
+}
+
+impl ToolOutput for Inserted {
+    fn text(&self) -> String {
+        let d = self;
         format!(
             "Inserted {} paragraphs ({} UTF-16 units) at index {} of document {}{}: {}",
             d.paragraphs,
@@ -386,7 +396,7 @@ pub async fn insert(ctx: &ToolCtx, api: &GoogleApi, args: InsertTextArgs) -> Cal
                 .unwrap_or_default(),
             d.link
         )
-    })
+    }
 }
 
 // ---- find and replace --------------------------------------------------------------
@@ -498,8 +508,13 @@ async fn replace_run(
     })
 }
 
-pub async fn find_replace(ctx: &ToolCtx, api: &GoogleApi, args: FindReplaceArgs) -> CallToolResult {
-    respond(ctx, replace_run(ctx, api, args).await, |d| {
+pub async fn find_replace(ctx: ToolCtx, args: FindReplaceArgs) -> ToolResult<Replaced> {
+    replace_run(&ctx, &ctx.api, args).await
+}
+
+impl ToolOutput for Replaced {
+    fn text(&self) -> String {
+        let d = self;
         let mut text = format!("{} replacements in document {}\n", d.total, d.document_id);
         for r in &d.replacements {
             text.push_str(&format!(
@@ -508,5 +523,5 @@ pub async fn find_replace(ctx: &ToolCtx, api: &GoogleApi, args: FindReplaceArgs)
             ));
         }
         text
-    })
+    }
 }

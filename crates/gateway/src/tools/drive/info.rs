@@ -1,13 +1,13 @@
 //! `drive_get_file` and `drive_list_permissions`.
 
-use rmcp::{model::CallToolResult, schemars};
+use rmcp::schemars;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{FILE_FIELDS, FOLDER, FileRow, file_error, files_url, get_file};
 use crate::{
     google::api::{ApiError, GoogleApi},
-    tools::{ToolCtx, ToolResult, google_id, respond},
+    tools::{ToolCtx, ToolResult, adapter::ToolOutput, google_id},
 };
 
 /// Folders climbed to show a file's path.
@@ -168,8 +168,13 @@ async fn run(ctx: &ToolCtx, api: &GoogleApi, args: GetFileArgs) -> ToolResult<Fi
     })
 }
 
-pub async fn get(ctx: &ToolCtx, api: &GoogleApi, args: GetFileArgs) -> CallToolResult {
-    respond(ctx, run(ctx, api, args).await, |d| {
+pub async fn get(ctx: ToolCtx, args: GetFileArgs) -> ToolResult<FileDetail> {
+    run(&ctx, &ctx.api, args).await
+}
+
+impl ToolOutput for FileDetail {
+    fn text(&self) -> String {
+        let d = self;
         let f = &d.file;
         let mut text = format!("{} [{}] id {}\n", f.name, f.kind, f.id);
         let mut line = |label: &str, value: Option<String>| {
@@ -223,7 +228,7 @@ pub async fn get(ctx: &ToolCtx, api: &GoogleApi, args: GetFileArgs) -> CallToolR
                 .push_str("Access: only people who can share this file may see who has access.\n"),
         }
         text
-    })
+    }
 }
 
 async fn permissions_run(
@@ -246,8 +251,13 @@ async fn permissions_run(
     })
 }
 
-pub async fn permissions(ctx: &ToolCtx, api: &GoogleApi, args: GetFileArgs) -> CallToolResult {
-    respond(ctx, permissions_run(ctx, api, args).await, |l| {
+pub async fn permissions(ctx: ToolCtx, args: GetFileArgs) -> ToolResult<PermissionList> {
+    permissions_run(&ctx, &ctx.api, args).await
+}
+
+impl ToolOutput for PermissionList {
+    fn text(&self) -> String {
+        let l = self;
         let mut text = format!(
             "{} (id {}): {} with access\n",
             l.name,
@@ -258,5 +268,5 @@ pub async fn permissions(ctx: &ToolCtx, api: &GoogleApi, args: GetFileArgs) -> C
             text.push_str(&format!("- {}\n", p.line()));
         }
         text
-    })
+    }
 }

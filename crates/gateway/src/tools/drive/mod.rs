@@ -10,18 +10,14 @@ mod share;
 mod write;
 
 use reqwest::Method;
-use rmcp::{
-    handler::server::{common::Extension, wrapper::Parameters},
-    model::CallToolResult,
-    schemars, tool, tool_router,
-};
+use rmcp::schemars;
 use serde::Serialize;
 use serde_json::Value;
 use url::Url;
 
 use crate::{
     google::api::{ApiError, Body, GoogleApi, Retry, api_url_segments},
-    mcp::GatewayServer,
+    tools::adapter::Route,
     tools::{ToolCtx, ToolError, ToolResult, human_size},
 };
 
@@ -232,269 +228,84 @@ pub(crate) async fn update_file(
     Ok(v)
 }
 
-#[tool_router(router = drive_router, vis = "pub(crate)")]
-impl GatewayServer {
-    #[tool(
-        description = "Search Google Drive (My Drive, files shared with the user, and shared drives). Combine any of: `query` (full text: words in the name or content), `name` (name contains), `type` (document, spreadsheet, presentation, folder, pdf, image, text), `owner` (an email, or `me`), `modified_after` (date or RFC 3339), `folder_id` (direct children of a folder), `shared_drive_id` (only that shared drive), `raw_query` (Drive's own q syntax, ANDed). Trashed files are left out unless `include_trashed`. Rows: id, name, type, owner, modified, size, link; most recent first (by relevance for a full-text query). Up to `page_size` (default 25, at most 100) per page; follow `next_page_token`. Then read a file with drive_read_file.",
-        annotations(
-            title = "Search Google Drive",
-            read_only_hint = true,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = true
+/// The drive tools.
+pub(crate) fn routes() -> Vec<Route> {
+    vec![
+        Route::new(
+            "drive_search",
+            "Search Google Drive",
+            "Search Google Drive (My Drive, files shared with the user, and shared drives). Combine any of: `query` (full text: words in the name or content), `name` (name contains), `type` (document, spreadsheet, presentation, folder, pdf, image, text), `owner` (an email, or `me`), `modified_after` (date or RFC 3339), `folder_id` (direct children of a folder), `shared_drive_id` (only that shared drive), `raw_query` (Drive's own q syntax, ANDed). Trashed files are left out unless `include_trashed`. Rows: id, name, type, owner, modified, size, link; most recent first (by relevance for a full-text query). Up to `page_size` (default 25, at most 100) per page; follow `next_page_token`. Then read a file with drive_read_file.",
+            search::search,
         ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<FileList>()
-    )]
-    async fn drive_search(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<SearchArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => search::search(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "List what a Drive folder holds (folders first, then by name). `folder_id`: a folder id from drive_search, a shared drive id (its top level), or `root` (default: the top of My Drive). Up to `page_size` (default 50, at most 100) per page; follow `next_page_token`.",
-        annotations(
-            title = "List a Drive folder",
-            read_only_hint = true,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = true
+        Route::new(
+            "drive_list_folder",
+            "List a Drive folder",
+            "List what a Drive folder holds (folders first, then by name). `folder_id`: a folder id from drive_search, a shared drive id (its top level), or `root` (default: the top of My Drive). Up to `page_size` (default 50, at most 100) per page; follow `next_page_token`.",
+            search::list_folder,
         ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<FileList>()
-    )]
-    async fn drive_list_folder(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<ListFolderArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => search::list_folder(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Get a Drive file's details: name, type, size, owner, created and modified times (and by whom), its folder path, whether it is in a shared drive or trashed, what the user may do with it, and who has access (people, groups, domains, link sharing, with their roles). `file_id` is an id from drive_search or a Google link.",
-        annotations(
-            title = "Get Drive file details",
-            read_only_hint = true,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = true
+        Route::new(
+            "drive_get_file",
+            "Get Drive file details",
+            "Get a Drive file's details: name, type, size, owner, created and modified times (and by whom), its folder path, whether it is in a shared drive or trashed, what the user may do with it, and who has access (people, groups, domains, link sharing, with their roles). `file_id` is an id from drive_search or a Google link.",
+            info::get,
         ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<FileDetail>()
-    )]
-    async fn drive_get_file(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<GetFileArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => info::get(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Read a Drive file's content as text: Google Docs as Markdown (every tab), Google Sheets as CSV (every sheet, each under its own heading), Google Slides as text per slide (with speaker notes), PDFs as extracted text, and text or code files as they are. Other binary files (images, archives, Office files) are refused with their type and size. Files over 10 MB are refused with their size (Google's export limit for Docs, Sheets and Slides); long text is cut at the output limit with a note. For one range of a spreadsheet use sheets_read_range; for folders drive_list_folder.",
-        annotations(
-            title = "Read a Drive file",
-            read_only_hint = true,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = true
+        Route::new(
+            "drive_read_file",
+            "Read a Drive file",
+            "Read a Drive file's content as text: Google Docs as Markdown (every tab), Google Sheets as CSV (every sheet, each under its own heading), Google Slides as text per slide (with speaker notes), PDFs as extracted text, and text or code files as they are. Other binary files (images, archives, Office files) are refused with their type and size. Files over 10 MB are refused with their size (Google's export limit for Docs, Sheets and Slides); long text is cut at the output limit with a note. For one range of a spreadsheet use sheets_read_range; for folders drive_list_folder.",
+            read::read,
         ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<FileContent>()
-    )]
-    async fn drive_read_file(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<ReadFileArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => read::read(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Create a file in Google Drive: text content (`content`, with `mime_type` guessed from the name's extension: .md, .csv, .json, .html, .txt…), small binary content (`content_base64`, at most 5 MB, with its `mime_type`), or a Google Doc made from Markdown (`google_doc: true`: headings, lists, bold, italic and links become Docs formatting). `folder_id` puts it in a folder or shared drive (default: the top of My Drive). Each call creates a new file, even with a name already used.",
-        annotations(
-            title = "Create a Drive file",
-            read_only_hint = false,
-            destructive_hint = false,
-            idempotent_hint = false,
-            open_world_hint = true
+        Route::new(
+            "drive_create_file",
+            "Create a Drive file",
+            "Create a file in Google Drive: text content (`content`, with `mime_type` guessed from the name's extension: .md, .csv, .json, .html, .txt…), small binary content (`content_base64`, at most 5 MB, with its `mime_type`), or a Google Doc made from Markdown (`google_doc: true`: headings, lists, bold, italic and links become Docs formatting). `folder_id` puts it in a folder or shared drive (default: the top of My Drive). Each call creates a new file, even with a name already used.",
+            write::create_file,
         ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<Written>()
-    )]
-    async fn drive_create_file(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<CreateFileArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => write::create_file(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Create a folder in Google Drive, in `parent_id` (a folder or shared drive id; default the top of My Drive). Each call creates a new folder.",
-        annotations(
-            title = "Create a Drive folder",
-            read_only_hint = false,
-            destructive_hint = false,
-            idempotent_hint = false,
-            open_world_hint = true
+        Route::new(
+            "drive_create_folder",
+            "Create a Drive folder",
+            "Create a folder in Google Drive, in `parent_id` (a folder or shared drive id; default the top of My Drive). Each call creates a new folder.",
+            write::create_folder,
         ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<Written>()
-    )]
-    async fn drive_create_folder(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<CreateFolderArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => write::create_folder(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Move a Drive file or folder into another folder (or a shared drive's top level via its id, or `root` for My Drive). It leaves its current folders.",
-        annotations(
-            title = "Move a Drive file",
-            read_only_hint = false,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = true
+        Route::new(
+            "drive_move",
+            "Move a Drive file",
+            "Move a Drive file or folder into another folder (or a shared drive's top level via its id, or `root` for My Drive). It leaves its current folders.",
+            write::move_file,
+        )
+        .idempotent(),
+        Route::new(
+            "drive_copy",
+            "Copy a Drive file",
+            "Copy a Drive file (not a folder), optionally with a new `name` and into `folder_id`; default name \"Copy of …\" in the original's folder. Each call makes a new copy.",
+            write::copy,
         ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<Written>()
-    )]
-    async fn drive_move(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<MoveArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => write::move_file(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Copy a Drive file (not a folder), optionally with a new `name` and into `folder_id`; default name \"Copy of …\" in the original's folder. Each call makes a new copy.",
-        annotations(
-            title = "Copy a Drive file",
-            read_only_hint = false,
-            destructive_hint = false,
-            idempotent_hint = false,
-            open_world_hint = true
+        Route::new(
+            "drive_rename",
+            "Rename a Drive file",
+            "Rename a Drive file or folder (it stays where it is, with the same id, link and sharing). Give the full new name, with an extension for non-Google files.",
+            write::rename,
+        )
+        .idempotent(),
+        Route::new(
+            "drive_trash",
+            "Trash a Drive file",
+            "Move a Drive file or folder to the trash (a folder takes its contents along), or take it back out with `restore: true`. Trashed items stay recoverable in Drive for 30 days; nothing is deleted for good.",
+            write::trash,
+        )
+        .idempotent()
+        .destructive(),
+        Route::new(
+            "drive_share",
+            "Share a Drive file",
+            "Share a Drive file or folder with a person or a Google group (`type`: user or group) by email, as `role` reader, commenter or writer. Google emails them a notification unless `notify` is false; `message` adds a note to it. Sharing again with someone who already has access changes their role. Check current access with drive_list_permissions.",
+            share::share,
         ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<Written>()
-    )]
-    async fn drive_copy(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<CopyArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => write::copy(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Rename a Drive file or folder (it stays where it is, with the same id, link and sharing). Give the full new name, with an extension for non-Google files.",
-        annotations(
-            title = "Rename a Drive file",
-            read_only_hint = false,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = true
+        Route::new(
+            "drive_list_permissions",
+            "List Drive permissions",
+            "List who has access to a Drive file or folder: people, groups, domains and link sharing, with their roles (owner, organizer, writer, commenter, reader). Only people who can share the file may see this list.",
+            info::permissions,
         ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<Written>()
-    )]
-    async fn drive_rename(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<RenameArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => write::rename(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Move a Drive file or folder to the trash (a folder takes its contents along), or take it back out with `restore: true`. Trashed items stay recoverable in Drive for 30 days; nothing is deleted for good.",
-        annotations(
-            title = "Trash a Drive file",
-            read_only_hint = false,
-            destructive_hint = true,
-            idempotent_hint = true,
-            open_world_hint = true
-        ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<Written>()
-    )]
-    async fn drive_trash(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<TrashArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => write::trash(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Share a Drive file or folder with a person or a Google group (`type`: user or group) by email, as `role` reader, commenter or writer. Google emails them a notification unless `notify` is false; `message` adds a note to it. Sharing again with someone who already has access changes their role. Check current access with drive_list_permissions.",
-        annotations(
-            title = "Share a Drive file",
-            read_only_hint = false,
-            destructive_hint = false,
-            idempotent_hint = false,
-            open_world_hint = true
-        ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<Shared>()
-    )]
-    async fn drive_share(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<ShareArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => share::share(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "List who has access to a Drive file or folder: people, groups, domains and link sharing, with their roles (owner, organizer, writer, commenter, reader). Only people who can share the file may see this list.",
-        annotations(
-            title = "List Drive permissions",
-            read_only_hint = true,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = true
-        ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<PermissionList>()
-    )]
-    async fn drive_list_permissions(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<GetFileArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => info::permissions(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
+    ]
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use rmcp::{model::CallToolResult, schemars};
+use rmcp::schemars;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -13,7 +13,7 @@ use super::{
 use crate::{
     google::api::{GoogleApi, api_url, api_url_segments},
     tools::sheets::a1::quote_sheet,
-    tools::{ToolCtx, ToolError, ToolResult, docs, google_id, human_size, respond},
+    tools::{ToolCtx, ToolError, ToolResult, adapter::ToolOutput, docs, google_id, human_size},
 };
 
 /// Largest file downloaded to read (text files and PDFs).
@@ -311,13 +311,18 @@ async fn run(ctx: &ToolCtx, api: &GoogleApi, args: ReadFileArgs) -> ToolResult<F
     })
 }
 
-pub async fn read(ctx: &ToolCtx, api: &GoogleApi, args: ReadFileArgs) -> CallToolResult {
-    respond(ctx, run(ctx, api, args).await, |c| {
+pub async fn read(ctx: ToolCtx, args: ReadFileArgs) -> ToolResult<FileContent> {
+    run(&ctx, &ctx.api, args).await
+}
+
+impl ToolOutput for FileContent {
+    fn text(&self) -> String {
+        let c = self;
         format!(
             "{} [{}] id {} ({} characters)\n\n{}",
             c.file.name, c.file.kind, c.file.id, c.characters, c.text
         )
-    })
+    }
 }
 
 #[cfg(test)]

@@ -1,12 +1,12 @@
 //! `drive_search` and `drive_list_folder`.
 
-use rmcp::{model::CallToolResult, schemars};
+use rmcp::schemars;
 use serde::{Deserialize, Serialize};
 
 use super::{FILE_FIELDS, FOLDER, FileRow, file_error, files_url, get_file};
 use crate::{
     google::api::{ApiError, GoogleApi},
-    tools::{ToolCtx, ToolError, ToolResult, google_id, respond},
+    tools::{ToolCtx, ToolError, ToolResult, adapter::Rendered, google_id},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -263,10 +263,10 @@ async fn search_run(ctx: &ToolCtx, api: &GoogleApi, args: SearchArgs) -> ToolRes
     })
 }
 
-pub async fn search(ctx: &ToolCtx, api: &GoogleApi, args: SearchArgs) -> CallToolResult {
-    respond(ctx, search_run(ctx, api, args).await, |l| {
-        render(l, "files")
-    })
+pub async fn search(ctx: ToolCtx, args: SearchArgs) -> ToolResult<Rendered<FileList>> {
+    let list = search_run(&ctx, &ctx.api, args).await?;
+    let text = render(&list, "files");
+    Ok(Rendered::new(list, text))
 }
 
 /// The name of a folder (or shared drive) id, checking it is one.
@@ -321,10 +321,10 @@ async fn list_folder_run(
     Ok(list)
 }
 
-pub async fn list_folder(ctx: &ToolCtx, api: &GoogleApi, args: ListFolderArgs) -> CallToolResult {
-    respond(ctx, list_folder_run(ctx, api, args).await, |l| {
-        render(l, "items")
-    })
+pub async fn list_folder(ctx: ToolCtx, args: ListFolderArgs) -> ToolResult<Rendered<FileList>> {
+    let list = list_folder_run(&ctx, &ctx.api, args).await?;
+    let text = render(&list, "items");
+    Ok(Rendered::new(list, text))
 }
 
 #[cfg(test)]

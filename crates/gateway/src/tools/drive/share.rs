@@ -1,14 +1,14 @@
 //! `drive_share`.
 
 use reqwest::Method;
-use rmcp::{model::CallToolResult, schemars};
+use rmcp::schemars;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{file_error, files_url, get_file, info::Permission};
 use crate::{
     google::api::{ApiError, Body, GoogleApi, Retry},
-    tools::{ToolCtx, ToolError, ToolResult, google_id, respond},
+    tools::{ToolCtx, ToolError, ToolResult, adapter::ToolOutput, google_id},
 };
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -135,8 +135,13 @@ async fn run(ctx: &ToolCtx, api: &GoogleApi, args: ShareArgs) -> ToolResult<Shar
     })
 }
 
-pub async fn share(ctx: &ToolCtx, api: &GoogleApi, args: ShareArgs) -> CallToolResult {
-    respond(ctx, run(ctx, api, args).await, |s| {
+pub async fn share(ctx: ToolCtx, args: ShareArgs) -> ToolResult<Shared> {
+    run(&ctx, &ctx.api, args).await
+}
+
+impl ToolOutput for Shared {
+    fn text(&self) -> String {
+        let s = self;
         format!(
             "Shared {} (id {}) with {}{}\n",
             s.name,
@@ -148,5 +153,5 @@ pub async fn share(ctx: &ToolCtx, api: &GoogleApi, args: ShareArgs) -> CallToolR
                 ", without a notification"
             }
         )
-    })
+    }
 }

@@ -3,14 +3,14 @@
 
 use base64::Engine as _;
 use reqwest::Method;
-use rmcp::{model::CallToolResult, schemars};
+use rmcp::schemars;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{FILE_FIELDS, FOLDER, FileRow, file_error, files_url, get_file, update_file};
 use crate::{
     google::api::{ApiError, Body, GoogleApi, Retry, api_url},
-    tools::{ToolCtx, ToolError, ToolResult, docs, google_id, human_size, respond},
+    tools::{ToolCtx, ToolError, ToolResult, adapter::ToolOutput, docs, google_id, human_size},
 };
 
 /// Largest content uploaded by drive_create_file.
@@ -266,8 +266,14 @@ async fn create_file_run(
     Ok(written("created", &f))
 }
 
-pub async fn create_file(ctx: &ToolCtx, api: &GoogleApi, args: CreateFileArgs) -> CallToolResult {
-    respond(ctx, create_file_run(ctx, api, args).await, render)
+pub async fn create_file(ctx: ToolCtx, args: CreateFileArgs) -> ToolResult<Written> {
+    create_file_run(&ctx, &ctx.api, args).await
+}
+
+impl ToolOutput for Written {
+    fn text(&self) -> String {
+        render(self)
+    }
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -303,12 +309,8 @@ async fn create_folder_run(
     Ok(written("created", &f))
 }
 
-pub async fn create_folder(
-    ctx: &ToolCtx,
-    api: &GoogleApi,
-    args: CreateFolderArgs,
-) -> CallToolResult {
-    respond(ctx, create_folder_run(ctx, api, args).await, render)
+pub async fn create_folder(ctx: ToolCtx, args: CreateFolderArgs) -> ToolResult<Written> {
+    create_folder_run(&ctx, &ctx.api, args).await
 }
 
 // ---- organise --------------------------------------------------------------------
@@ -355,8 +357,8 @@ async fn move_into(ctx: &ToolCtx, api: &GoogleApi, id: &str, target: &str) -> To
     .await
 }
 
-pub async fn move_file(ctx: &ToolCtx, api: &GoogleApi, args: MoveArgs) -> CallToolResult {
-    respond(ctx, move_run(ctx, api, args).await, render)
+pub async fn move_file(ctx: ToolCtx, args: MoveArgs) -> ToolResult<Written> {
+    move_run(&ctx, &ctx.api, args).await
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -403,8 +405,8 @@ async fn copy_run(ctx: &ToolCtx, api: &GoogleApi, args: CopyArgs) -> ToolResult<
     Ok(written("copied", &f))
 }
 
-pub async fn copy(ctx: &ToolCtx, api: &GoogleApi, args: CopyArgs) -> CallToolResult {
-    respond(ctx, copy_run(ctx, api, args).await, render)
+pub async fn copy(ctx: ToolCtx, args: CopyArgs) -> ToolResult<Written> {
+    copy_run(&ctx, &ctx.api, args).await
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -422,8 +424,8 @@ async fn rename_run(ctx: &ToolCtx, api: &GoogleApi, args: RenameArgs) -> ToolRes
     Ok(written("renamed", &f))
 }
 
-pub async fn rename(ctx: &ToolCtx, api: &GoogleApi, args: RenameArgs) -> CallToolResult {
-    respond(ctx, rename_run(ctx, api, args).await, render)
+pub async fn rename(ctx: ToolCtx, args: RenameArgs) -> ToolResult<Written> {
+    rename_run(&ctx, &ctx.api, args).await
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -444,8 +446,8 @@ async fn trash_run(ctx: &ToolCtx, api: &GoogleApi, args: TrashArgs) -> ToolResul
     ))
 }
 
-pub async fn trash(ctx: &ToolCtx, api: &GoogleApi, args: TrashArgs) -> CallToolResult {
-    respond(ctx, trash_run(ctx, api, args).await, render)
+pub async fn trash(ctx: ToolCtx, args: TrashArgs) -> ToolResult<Written> {
+    trash_run(&ctx, &ctx.api, args).await
 }
 
 #[cfg(test)]

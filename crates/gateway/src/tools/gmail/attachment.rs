@@ -2,7 +2,7 @@
 //! resource, large ones refused with their size.
 
 use rmcp::{
-    model::{CallToolResult, ContentBlock, ResourceContents},
+    model::{ContentBlock, ResourceContents},
     schemars,
 };
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     google::api::{GoogleApi, api_url},
-    tools::{Output, ToolCtx, ToolError, ToolResult, bound},
+    tools::{ToolCtx, ToolError, ToolResult, adapter::Rendered, bound},
 };
 
 /// Largest binary attachment returned (as an embedded resource).
@@ -194,18 +194,16 @@ fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-pub async fn get(ctx: &ToolCtx, api: &GoogleApi, args: GetAttachmentArgs) -> CallToolResult {
-    match fetch(ctx, api, &args).await {
-        Ok((a, resource)) => {
-            let head = format!("{} ({}, {})", a.filename, a.mime_type, human_size(a.size));
-            let text = match (&a.text, &resource) {
-                (Some(t), _) => format!("{head}\n\n{t}"),
-                _ => format!("{head}: attached below as an embedded resource (base64)."),
-            };
-            let mut r = Output::new(&a, text).into_result(ctx.output_limit);
-            r.content.extend(resource);
-            r
-        }
-        Err(e) => e.into_result(),
-    }
+pub async fn get(ctx: ToolCtx, args: GetAttachmentArgs) -> ToolResult<Rendered<AttachmentContent>> {
+    let (a, resource) = fetch(&ctx, &ctx.api, &args).await?;
+    let head = format!("{} ({}, {})", a.filename, a.mime_type, human_size(a.size));
+    let text = match &a.text {
+        Some(t) => format!("{head}\n\n{t}"),
+        None => format!("{head}: attached below as an embedded resource (base64)."),
+    };
+    Ok(Rendered {
+        value: a,
+        text,
+        extra: resource,
+    })
 }

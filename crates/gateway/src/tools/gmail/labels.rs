@@ -2,14 +2,14 @@
 
 use std::fmt::Write as _;
 
-use rmcp::{model::CallToolResult, schemars};
+use rmcp::schemars;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::gmail_path;
 use crate::{
     google::api::{GoogleApi, api_url},
-    tools::{Output, ToolCtx, ToolResult},
+    tools::{ToolCtx, ToolResult, adapter::ToolOutput},
 };
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -87,20 +87,22 @@ async fn fetch(ctx: &ToolCtx, api: &GoogleApi, args: &ListLabelsArgs) -> ToolRes
     Ok(LabelList { labels })
 }
 
-pub async fn list(ctx: &ToolCtx, api: &GoogleApi, args: ListLabelsArgs) -> CallToolResult {
-    match fetch(ctx, api, &args).await {
-        Ok(list) => {
-            let mut text = format!("{} labels\n", list.labels.len());
-            for l in &list.labels {
-                let _ = write!(text, "{} ({}, {})", l.name, l.id, l.kind);
-                if let (Some(t), Some(u)) = (l.messages_total, l.messages_unread) {
-                    let _ = write!(text, ": {t} messages, {u} unread");
-                }
-                text.push('\n');
+pub async fn list(ctx: ToolCtx, args: ListLabelsArgs) -> ToolResult<LabelList> {
+    fetch(&ctx, &ctx.api, &args).await
+}
+
+impl ToolOutput for LabelList {
+    fn text(&self) -> String {
+        let list = self;
+        let mut text = format!("{} labels\n", list.labels.len());
+        for l in &list.labels {
+            let _ = write!(text, "{} ({}, {})", l.name, l.id, l.kind);
+            if let (Some(t), Some(u)) = (l.messages_total, l.messages_unread) {
+                let _ = write!(text, ": {t} messages, {u} unread");
             }
-            Output::new(&list, text).into_result(ctx.output_limit)
+            text.push('\n');
         }
-        Err(e) => e.into_result(),
+        text
     }
 }
 

@@ -4,14 +4,17 @@ use std::fmt::Write as _;
 
 use futures::{StreamExt, stream};
 use reqwest::Method;
-use rmcp::{model::CallToolResult, schemars};
+use rmcp::schemars;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{gmail_path, labels, search::CONCURRENCY};
 use crate::{
     google::api::{ApiError, Body, GoogleApi, Retry, api_url},
-    tools::{Output, ToolCtx, ToolError, ToolResult},
+    tools::{
+        ToolCtx, ToolError, ToolResult,
+        adapter::{Rendered, ToolOutput},
+    },
 };
 
 pub const MAX_IDS: usize = 100;
@@ -195,26 +198,24 @@ async fn modify(
     })
 }
 
-pub async fn modify_labels(
-    ctx: &ToolCtx,
-    api: &GoogleApi,
-    args: ModifyLabelsArgs,
-) -> CallToolResult {
-    match modify(ctx, api, &args).await {
-        Ok(c) => {
-            let mut text = format!("Changed {} message(s)", c.changed.len());
-            if !c.added.is_empty() {
-                let _ = write!(text, "; added {}", c.added.join(", "));
-            }
-            if !c.removed.is_empty() {
-                let _ = write!(text, "; removed {}", c.removed.join(", "));
-            }
-            text.push('\n');
-            crate::tools::line(&mut text, "Changed", &c.changed.join(", "));
-            crate::tools::line(&mut text, "Not found", &c.not_found.join(", "));
-            Output::new(&c, text).into_result(ctx.output_limit)
+pub async fn modify_labels(ctx: ToolCtx, args: ModifyLabelsArgs) -> ToolResult<LabelChange> {
+    modify(&ctx, &ctx.api, &args).await
+}
+
+impl ToolOutput for LabelChange {
+    fn text(&self) -> String {
+        let c = self;
+        let mut text = format!("Changed {} message(s)", c.changed.len());
+        if !c.added.is_empty() {
+            let _ = write!(text, "; added {}", c.added.join(", "));
         }
-        Err(e) => e.into_result(),
+        if !c.removed.is_empty() {
+            let _ = write!(text, "; removed {}", c.removed.join(", "));
+        }
+        text.push('\n');
+        crate::tools::line(&mut text, "Changed", &c.changed.join(", "));
+        crate::tools::line(&mut text, "Not found", &c.not_found.join(", "));
+        text
     }
 }
 
@@ -240,11 +241,9 @@ async fn trash_one(ctx: &ToolCtx, api: &GoogleApi, id: String) -> TrashOutcome {
     }
 }
 
-pub async fn trash(ctx: &ToolCtx, api: &GoogleApi, args: TrashArgs) -> CallToolResult {
-    let ids = match check_ids(&args.message_ids) {
-        Ok(ids) => ids,
-        Err(e) => return e.into_result(),
-    };
+pub async fn trash(ctx: ToolCtx, args: TrashArgs) -> ToolResult<Rendered<TrashResult>> {
+    let ids = check_ids(&args.message_ids)?;
+    let (ctx, api) = (&ctx, &*ctx.api);
     let results: Vec<TrashOutcome> = stream::iter(ids)
         .map(|id| trash_one(ctx, api, id))
         .buffered(CONCURRENCY)
@@ -262,7 +261,7 @@ pub async fn trash(ctx: &ToolCtx, api: &GoogleApi, args: TrashArgs) -> CallToolR
     }
     if ok == 0 {
         // Nothing happened: a failure, so the model notices.
-        return ToolError::Refused(text.trim_end().to_owned()).into_result();
+        return Err(ToolError::Refused(text.trim_end().to_owned()));
     }
-    Output::new(&TrashResult { results }, text).into_result(ctx.output_limit)
+    Ok(Rendered::new(TrashResult { results }, text))
 }

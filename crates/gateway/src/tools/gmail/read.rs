@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use rmcp::{model::CallToolResult, schemars};
+use rmcp::schemars;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     google::api::{GoogleApi, api_url},
-    tools::{Output, ToolCtx, ToolError, ToolResult},
+    tools::{ToolCtx, ToolError, ToolResult, adapter::ToolOutput},
 };
 
 pub const MESSAGE_BODY_CHARS: u32 = 20_000;
@@ -221,14 +221,16 @@ async fn fetch_message(
     Ok(v)
 }
 
-pub async fn read_message(ctx: &ToolCtx, api: &GoogleApi, args: ReadMessageArgs) -> CallToolResult {
-    match fetch_message(ctx, api, &args).await {
-        Ok(v) => {
-            let mut text = String::new();
-            render_view(&mut text, &v, false);
-            Output::new(&v, text).into_result(ctx.output_limit)
-        }
-        Err(e) => e.into_result(),
+pub async fn read_message(ctx: ToolCtx, args: ReadMessageArgs) -> ToolResult<MessageView> {
+    fetch_message(&ctx, &ctx.api, &args).await
+}
+
+impl ToolOutput for MessageView {
+    fn text(&self) -> String {
+        let v = self;
+        let mut text = String::new();
+        render_view(&mut text, v, false);
+        text
     }
 }
 
@@ -271,21 +273,23 @@ async fn fetch_thread(
     })
 }
 
-pub async fn read_thread(ctx: &ToolCtx, api: &GoogleApi, args: ReadThreadArgs) -> CallToolResult {
-    match fetch_thread(ctx, api, &args).await {
-        Ok(t) => {
-            let mut text = format!(
-                "Thread {}: {} ({} messages, oldest first)\n",
-                t.thread_id,
-                t.subject,
-                t.messages.len()
-            );
-            for (i, m) in t.messages.iter().enumerate() {
-                let _ = writeln!(text, "\n--- {} of {} ---", i + 1, t.messages.len());
-                render_view(&mut text, m, true);
-            }
-            Output::new(&t, text).into_result(ctx.output_limit)
+pub async fn read_thread(ctx: ToolCtx, args: ReadThreadArgs) -> ToolResult<ThreadView> {
+    fetch_thread(&ctx, &ctx.api, &args).await
+}
+
+impl ToolOutput for ThreadView {
+    fn text(&self) -> String {
+        let t = self;
+        let mut text = format!(
+            "Thread {}: {} ({} messages, oldest first)\n",
+            t.thread_id,
+            t.subject,
+            t.messages.len()
+        );
+        for (i, m) in t.messages.iter().enumerate() {
+            let _ = writeln!(text, "\n--- {} of {} ---", i + 1, t.messages.len());
+            render_view(&mut text, m, true);
         }
-        Err(e) => e.into_result(),
+        text
     }
 }

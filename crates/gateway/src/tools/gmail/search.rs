@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use futures::{StreamExt, stream};
-use rmcp::{model::CallToolResult, schemars};
+use rmcp::schemars;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     google::api::{ApiError, GoogleApi, api_url},
-    tools::{Output, ToolCtx, ToolError, ToolResult},
+    tools::{ToolCtx, ToolError, ToolResult, adapter::ToolOutput},
 };
 
 pub const DEFAULT_RESULTS: u32 = 20;
@@ -212,9 +212,12 @@ impl MessageRow {
     }
 }
 
-pub async fn search(ctx: &ToolCtx, api: &GoogleApi, args: SearchArgs) -> CallToolResult {
-    match fetch(ctx, api, &args).await {
-        Ok(r) => Output::new(&r, render(&r)).into_result(ctx.output_limit),
-        Err(e) => e.into_result(),
+pub async fn search(ctx: ToolCtx, args: SearchArgs) -> ToolResult<SearchResult> {
+    fetch(&ctx, &ctx.api, &args).await
+}
+
+impl ToolOutput for SearchResult {
+    fn text(&self) -> String {
+        render(self)
     }
 }

@@ -5,7 +5,7 @@ use std::{fmt::Write as _, time::Duration};
 
 use base64::Engine;
 use reqwest::Method;
-use rmcp::{model::CallToolResult, schemars};
+use rmcp::schemars;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     google::api::{ApiError, Body, GoogleApi, Retry, api_url},
-    tools::{Output, ToolCtx, ToolError, ToolResult},
+    tools::{ToolCtx, ToolError, ToolResult, adapter::ToolOutput},
 };
 
 /// Waits before looking in Sent again after an unconfirmed send.
@@ -142,27 +142,23 @@ async fn do_send(
     })
 }
 
-pub async fn send(
-    ctx: &ToolCtx,
-    api: &GoogleApi,
-    args: ComposeArgs,
-    sender: Option<&str>,
-) -> CallToolResult {
-    match do_send(ctx, api, &args, sender).await {
-        Ok(s) => {
-            let mut text = format!(
-                "Sent \"{}\" to {}.\nid: {}  thread: {}\n",
-                s.subject,
-                s.recipients.join(", "),
-                s.id,
-                s.thread_id
-            );
-            if let Some(n) = &s.note {
-                let _ = writeln!(text, "{n}");
-            }
-            Output::new(&s, text).into_result(ctx.output_limit)
+pub async fn send(ctx: ToolCtx, args: ComposeArgs) -> ToolResult<SentMessage> {
+    do_send(&ctx, &ctx.api, &args, Some(&ctx.email)).await
+}
+
+impl ToolOutput for SentMessage {
+    fn text(&self) -> String {
+        let mut text = format!(
+            "Sent \"{}\" to {}.\nid: {}  thread: {}\n",
+            self.subject,
+            self.recipients.join(", "),
+            self.id,
+            self.thread_id
+        );
+        if let Some(n) = &self.note {
+            let _ = writeln!(text, "{n}");
         }
-        Err(e) => e.into_result(),
+        text
     }
 }
 
@@ -192,24 +188,19 @@ async fn do_draft(
     })
 }
 
-pub async fn create_draft(
-    ctx: &ToolCtx,
-    api: &GoogleApi,
-    args: ComposeArgs,
-    sender: Option<&str>,
-) -> CallToolResult {
-    match do_draft(ctx, api, &args, sender).await {
-        Ok(d) => {
-            let text = format!(
-                "Draft \"{}\" to {} saved (not sent).\ndraft id: {}  message id: {}  thread: {}\n",
-                d.subject,
-                d.recipients.join(", "),
-                d.draft_id,
-                d.message_id,
-                d.thread_id
-            );
-            Output::new(&d, text).into_result(ctx.output_limit)
-        }
-        Err(e) => e.into_result(),
+pub async fn create_draft(ctx: ToolCtx, args: ComposeArgs) -> ToolResult<CreatedDraft> {
+    do_draft(&ctx, &ctx.api, &args, Some(&ctx.email)).await
+}
+
+impl ToolOutput for CreatedDraft {
+    fn text(&self) -> String {
+        format!(
+            "Draft \"{}\" to {} saved (not sent).\ndraft id: {}  message id: {}  thread: {}\n",
+            self.subject,
+            self.recipients.join(", "),
+            self.draft_id,
+            self.message_id,
+            self.thread_id
+        )
     }
 }

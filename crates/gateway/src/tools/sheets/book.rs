@@ -1,7 +1,7 @@
 //! `sheets_create` and `sheets_add_sheet`.
 
 use reqwest::Method;
-use rmcp::{model::CallToolResult, schemars};
+use rmcp::schemars;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     google::api::{ApiError, Body, GoogleApi, Retry},
-    tools::{Output, ToolCtx, ToolError, ToolResult, line},
+    tools::{ToolCtx, ToolError, ToolResult, adapter::ToolOutput, line},
 };
 
 /// Google's limits on a sheet title and a spreadsheet's cells.
@@ -165,25 +165,27 @@ async fn create_book(ctx: &ToolCtx, api: &GoogleApi, args: &CreateArgs) -> ToolR
     Ok(created)
 }
 
-pub async fn create(ctx: &ToolCtx, api: &GoogleApi, args: CreateArgs) -> CallToolResult {
-    match create_book(ctx, api, &args).await {
-        Ok(c) => {
-            let mut text = format!(
-                "Created spreadsheet {} (id {})\n",
-                c.title, c.spreadsheet_id
-            );
-            line(&mut text, "Link", c.link.as_deref().unwrap_or_default());
-            line(
-                &mut text,
-                "Header",
-                c.header_range.as_deref().unwrap_or_default(),
-            );
-            for s in &c.sheets {
-                text.push_str(&format!("{}. {}\n", s.index + 1, s.line()));
-            }
-            Output::new(&c, text).into_result(ctx.output_limit)
+pub async fn create(ctx: ToolCtx, args: CreateArgs) -> ToolResult<Created> {
+    create_book(&ctx, &ctx.api, &args).await
+}
+
+impl ToolOutput for Created {
+    fn text(&self) -> String {
+        let c = self;
+        let mut text = format!(
+            "Created spreadsheet {} (id {})\n",
+            c.title, c.spreadsheet_id
+        );
+        line(&mut text, "Link", c.link.as_deref().unwrap_or_default());
+        line(
+            &mut text,
+            "Header",
+            c.header_range.as_deref().unwrap_or_default(),
+        );
+        for s in &c.sheets {
+            text.push_str(&format!("{}. {}\n", s.index + 1, s.line()));
         }
-        Err(e) => e.into_result(),
+        text
     }
 }
 
@@ -303,17 +305,18 @@ async fn add(ctx: &ToolCtx, api: &GoogleApi, args: &AddSheetArgs) -> ToolResult<
     })
 }
 
-pub async fn add_sheet(ctx: &ToolCtx, api: &GoogleApi, args: AddSheetArgs) -> CallToolResult {
-    match add(ctx, api, &args).await {
-        Ok(a) => {
-            let text = format!(
-                "Added sheet {}\nSheets now: {}",
-                a.sheet.line(),
-                a.sheets.join(", ")
-            );
-            Output::new(&a, text).into_result(ctx.output_limit)
-        }
-        Err(e) => e.into_result(),
+pub async fn add_sheet(ctx: ToolCtx, args: AddSheetArgs) -> ToolResult<AddedSheet> {
+    add(&ctx, &ctx.api, &args).await
+}
+
+impl ToolOutput for AddedSheet {
+    fn text(&self) -> String {
+        let a = self;
+        format!(
+            "Added sheet {}\nSheets now: {}",
+            a.sheet.line(),
+            a.sheets.join(", ")
+        )
     }
 }
 

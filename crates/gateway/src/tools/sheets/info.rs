@@ -1,6 +1,6 @@
 //! `sheets_get_info`.
 
-use rmcp::{model::CallToolResult, schemars};
+use rmcp::schemars;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     google::api::GoogleApi,
-    tools::{Output, ToolCtx, ToolResult, line},
+    tools::{ToolCtx, ToolResult, adapter::ToolOutput, line},
 };
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -106,7 +106,7 @@ async fn fetch(ctx: &ToolCtx, api: &GoogleApi, args: &GetInfoArgs) -> ToolResult
     Ok(from_google(id, &book))
 }
 
-impl SpreadsheetInfo {
+impl ToolOutput for SpreadsheetInfo {
     fn text(&self) -> String {
         let mut out = format!("{} (id {})\n", self.title, self.spreadsheet_id);
         line(&mut out, "Link", self.link.as_deref().unwrap_or_default());
@@ -134,11 +134,8 @@ impl SpreadsheetInfo {
     }
 }
 
-pub async fn get(ctx: &ToolCtx, api: &GoogleApi, args: GetInfoArgs) -> CallToolResult {
-    match fetch(ctx, api, &args).await {
-        Ok(info) => Output::new(&info, info.text()).into_result(ctx.output_limit),
-        Err(e) => e.into_result(),
-    }
+pub async fn get(ctx: ToolCtx, args: GetInfoArgs) -> ToolResult<SpreadsheetInfo> {
+    fetch(&ctx, &ctx.api, &args).await
 }
 
 #[cfg(test)]

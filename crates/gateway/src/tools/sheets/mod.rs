@@ -10,18 +10,14 @@ mod read;
 mod write;
 
 use reqwest::Method;
-use rmcp::{
-    handler::server::{common::Extension, wrapper::Parameters},
-    model::CallToolResult,
-    schemars, tool, tool_router,
-};
+use rmcp::schemars;
 use serde::Serialize;
 use serde_json::Value;
 use url::Url;
 
 use crate::{
     google::api::{ApiError, Body, GoogleApi, Retry, api_url_segments},
-    mcp::GatewayServer,
+    tools::adapter::Route,
     tools::{ToolCtx, ToolError, ToolResult},
 };
 use a1::{A1, Target, quote_sheet};
@@ -241,161 +237,56 @@ pub(crate) fn checked(spreadsheet: &str, range: &str) -> ToolResult<(String, A1)
     Ok((spreadsheet_id(spreadsheet)?, a1::parse(range)?))
 }
 
-#[tool_router(router = sheets_router, vis = "pub(crate)")]
-impl GatewayServer {
-    #[tool(
-        description = "Describe a Google Sheets spreadsheet: title, locale, time zone, link, every sheet (tab) with its id, position, grid size (rows × columns) and how to name it in a range, and the named ranges with their A1 ranges. Use it first to learn the sheet names before reading or writing. `spreadsheet_id` is the id in the link docs.google.com/spreadsheets/d/<id>/edit (the whole link works too).",
-        annotations(
-            title = "Describe a spreadsheet",
-            read_only_hint = true,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = true
+/// The sheets tools.
+pub(crate) fn routes() -> Vec<Route> {
+    vec![
+        Route::new(
+            "sheets_get_info",
+            "Describe a spreadsheet",
+            "Describe a Google Sheets spreadsheet: title, locale, time zone, link, every sheet (tab) with its id, position, grid size (rows × columns) and how to name it in a range, and the named ranges with their A1 ranges. Use it first to learn the sheet names before reading or writing. `spreadsheet_id` is the id in the link docs.google.com/spreadsheets/d/<id>/edit (the whole link works too).",
+            info::get,
         ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<SpreadsheetInfo>()
-    )]
-    async fn sheets_get_info(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<GetInfoArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => info::get(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Read the values of a spreadsheet range as a table (row numbers and column letters shown). `range` in A1 notation: Sheet1!A1:C10; quote sheet names with spaces or apostrophes and double the apostrophes ('It''s Q4'!A1:C10); whole columns A:C; whole rows 2:5; a sheet name alone for the whole sheet; or a named range. Without a sheet name the first sheet is read. `value_render`: formatted (default, as Sheets shows them), unformatted (raw numbers) or formula (formulas instead of their results). Trailing empty rows and columns are left out. At most 10,000 cells (and what fits the output limit) per call: a cut answer says so and gives `next_range` for the rest.",
-        annotations(
-            title = "Read a spreadsheet range",
-            read_only_hint = true,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = true
+        Route::new(
+            "sheets_read_range",
+            "Read a spreadsheet range",
+            "Read the values of a spreadsheet range as a table (row numbers and column letters shown). `range` in A1 notation: Sheet1!A1:C10; quote sheet names with spaces or apostrophes and double the apostrophes ('It''s Q4'!A1:C10); whole columns A:C; whole rows 2:5; a sheet name alone for the whole sheet; or a named range. Without a sheet name the first sheet is read. `value_render`: formatted (default, as Sheets shows them), unformatted (raw numbers) or formula (formulas instead of their results). Trailing empty rows and columns are left out. At most 10,000 cells (and what fits the output limit) per call: a cut answer says so and gives `next_range` for the rest.",
+            read::read,
         ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<RangeValues>()
-    )]
-    async fn sheets_read_range(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<ReadRangeArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => read::read(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Write values into a spreadsheet range, replacing the values there (formatting is kept). `values` is a list of rows, each a list of cells: text, numbers, booleans, or null to leave a cell as it is. `range`: its top-left cell alone (Sheet1!B2) lets the values extend as far as they need; a full range (Sheet1!A1:C3) must be big enough for them. `value_input`: USER_ENTERED (default) reads text as if typed into Sheets (formulas such as =SUM(B2:B4), numbers, dates, TRUE/FALSE); RAW stores text exactly as given. Returns the range written. Writing the same values again changes nothing more. To add rows under a table use sheets_append_rows.",
-        annotations(
-            title = "Write a spreadsheet range",
-            read_only_hint = false,
-            destructive_hint = true,
-            idempotent_hint = true,
-            open_world_hint = true
+        Route::new(
+            "sheets_write_range",
+            "Write a spreadsheet range",
+            "Write values into a spreadsheet range, replacing the values there (formatting is kept). `values` is a list of rows, each a list of cells: text, numbers, booleans, or null to leave a cell as it is. `range`: its top-left cell alone (Sheet1!B2) lets the values extend as far as they need; a full range (Sheet1!A1:C3) must be big enough for them. `value_input`: USER_ENTERED (default) reads text as if typed into Sheets (formulas such as =SUM(B2:B4), numbers, dates, TRUE/FALSE); RAW stores text exactly as given. Returns the range written. Writing the same values again changes nothing more. To add rows under a table use sheets_append_rows.",
+            write::write,
+        )
+        .idempotent()
+        .destructive(),
+        Route::new(
+            "sheets_append_rows",
+            "Append rows to a sheet",
+            "Append rows below the table found in `range` (Sheet1 for the whole sheet, or Sheet1!A:D to look only at those columns): new rows are inserted after its last row, never overwriting anything. `rows` is a list of rows of cells (text, numbers, booleans, null for empty); `value_input` as in sheets_write_range (USER_ENTERED by default). Returns the range written. Every call appends again, so do not repeat a call that succeeded; when Google's answer is lost the gateway does not resend the rows and asks you to check with sheets_read_range first.",
+            write::append,
         ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<Written>()
-    )]
-    async fn sheets_write_range(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<WriteRangeArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => write::write(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Append rows below the table found in `range` (Sheet1 for the whole sheet, or Sheet1!A:D to look only at those columns): new rows are inserted after its last row, never overwriting anything. `rows` is a list of rows of cells (text, numbers, booleans, null for empty); `value_input` as in sheets_write_range (USER_ENTERED by default). Returns the range written. Every call appends again, so do not repeat a call that succeeded; when Google's answer is lost the gateway does not resend the rows and asks you to check with sheets_read_range first.",
-        annotations(
-            title = "Append rows to a sheet",
-            read_only_hint = false,
-            destructive_hint = false,
-            idempotent_hint = false,
-            open_world_hint = true
+        Route::new(
+            "sheets_clear_range",
+            "Clear a spreadsheet range",
+            "Clear the values (and formulas) of a spreadsheet range, keeping its formatting and the grid. Same A1 forms as sheets_read_range; a sheet name alone clears the whole sheet. Cannot be undone through this gateway: confirm with the user first.",
+            write::clear,
+        )
+        .idempotent()
+        .destructive(),
+        Route::new(
+            "sheets_create",
+            "Create a spreadsheet",
+            "Create a new Google Sheets spreadsheet in the user's My Drive: a title, optional sheet (tab) names (default one sheet, Sheet1) and an optional header row written to row 1 of the first sheet (and frozen). Returns its id, link and sheets; use the id with the other sheets_ tools. Each call creates another spreadsheet, so do not repeat a call that succeeded.",
+            book::create,
         ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<Appended>()
-    )]
-    async fn sheets_append_rows(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<AppendRowsArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => write::append(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Clear the values (and formulas) of a spreadsheet range, keeping its formatting and the grid. Same A1 forms as sheets_read_range; a sheet name alone clears the whole sheet. Cannot be undone through this gateway: confirm with the user first.",
-        annotations(
-            title = "Clear a spreadsheet range",
-            read_only_hint = false,
-            destructive_hint = true,
-            idempotent_hint = true,
-            open_world_hint = true
+        Route::new(
+            "sheets_add_sheet",
+            "Add a sheet to a spreadsheet",
+            "Add a sheet (tab) to an existing spreadsheet, with an optional grid size (default 1000 rows × 26 columns) and position (`index`, from 0; default last). The title must not match an existing sheet's (case-insensitive). Returns the new sheet and the spreadsheet's sheets.",
+            book::add_sheet,
         ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<Cleared>()
-    )]
-    async fn sheets_clear_range(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<ClearRangeArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => write::clear(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Create a new Google Sheets spreadsheet in the user's My Drive: a title, optional sheet (tab) names (default one sheet, Sheet1) and an optional header row written to row 1 of the first sheet (and frozen). Returns its id, link and sheets; use the id with the other sheets_ tools. Each call creates another spreadsheet, so do not repeat a call that succeeded.",
-        annotations(
-            title = "Create a spreadsheet",
-            read_only_hint = false,
-            destructive_hint = false,
-            idempotent_hint = false,
-            open_world_hint = true
-        ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<Created>()
-    )]
-    async fn sheets_create(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<CreateArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => book::create(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
-
-    #[tool(
-        description = "Add a sheet (tab) to an existing spreadsheet, with an optional grid size (default 1000 rows × 26 columns) and position (`index`, from 0; default last). The title must not match an existing sheet's (case-insensitive). Returns the new sheet and the spreadsheet's sheets.",
-        annotations(
-            title = "Add a sheet to a spreadsheet",
-            read_only_hint = false,
-            destructive_hint = false,
-            idempotent_hint = false,
-            open_world_hint = true
-        ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<AddedSheet>()
-    )]
-    async fn sheets_add_sheet(
-        &self,
-        Extension(parts): Extension<http::request::Parts>,
-        Parameters(args): Parameters<AddSheetArgs>,
-    ) -> CallToolResult {
-        match self.tool_ctx(&parts) {
-            Ok((ctx, api)) => book::add_sheet(&ctx, api, args).await,
-            Err(e) => e.into_result(),
-        }
-    }
+    ]
 }
 
 #[cfg(test)]

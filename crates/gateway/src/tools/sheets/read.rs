@@ -2,14 +2,14 @@
 //! with the range that reads on when cut.
 
 use reqwest::Method;
-use rmcp::{model::CallToolResult, schemars};
+use rmcp::schemars;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{a1::Resolved, a1::column_letters, checked, range_call, values_url};
 use crate::{
     google::api::{GoogleApi, Retry},
-    tools::{Output, ToolCtx, ToolResult},
+    tools::{ToolCtx, ToolResult, adapter::Rendered},
 };
 
 /// Most cells one read returns.
@@ -202,11 +202,9 @@ async fn fetch(
     Ok(shape(id, &answer, ctx.output_limit))
 }
 
-pub async fn read(ctx: &ToolCtx, api: &GoogleApi, args: ReadRangeArgs) -> CallToolResult {
-    match fetch(ctx, api, &args).await {
-        Ok((values, text)) => Output::new(&values, text).into_result(ctx.output_limit),
-        Err(e) => e.into_result(),
-    }
+pub async fn read(ctx: ToolCtx, args: ReadRangeArgs) -> ToolResult<Rendered<RangeValues>> {
+    let (values, text) = fetch(&ctx, &ctx.api, &args).await?;
+    Ok(Rendered::new(values, text))
 }
 
 #[cfg(test)]

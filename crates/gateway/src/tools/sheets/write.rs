@@ -1,14 +1,14 @@
 //! `sheets_write_range`, `sheets_append_rows` and `sheets_clear_range`.
 
 use reqwest::Method;
-use rmcp::{model::CallToolResult, schemars};
+use rmcp::schemars;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{checked, range_call, values_url};
 use crate::{
     google::api::{ApiError, Body, GoogleApi, Retry},
-    tools::{Output, ToolCtx, ToolError, ToolResult},
+    tools::{ToolCtx, ToolError, ToolResult, adapter::ToolOutput},
 };
 
 /// Most cells one write or append sends.
@@ -169,16 +169,17 @@ async fn put(ctx: &ToolCtx, api: &GoogleApi, args: &WriteRangeArgs) -> ToolResul
     })
 }
 
-pub async fn write(ctx: &ToolCtx, api: &GoogleApi, args: WriteRangeArgs) -> CallToolResult {
-    match put(ctx, api, &args).await {
-        Ok(w) => {
-            let text = format!(
-                "Wrote {} cells ({} rows × {} columns) to {}.",
-                w.cells, w.rows, w.columns, w.updated_range
-            );
-            Output::new(&w, text).into_result(ctx.output_limit)
-        }
-        Err(e) => e.into_result(),
+pub async fn write(ctx: ToolCtx, args: WriteRangeArgs) -> ToolResult<Written> {
+    put(&ctx, &ctx.api, &args).await
+}
+
+impl ToolOutput for Written {
+    fn text(&self) -> String {
+        let w = self;
+        format!(
+            "Wrote {} cells ({} rows × {} columns) to {}.",
+            w.cells, w.rows, w.columns, w.updated_range
+        )
     }
 }
 
@@ -248,21 +249,22 @@ async fn post_append(
     })
 }
 
-pub async fn append(ctx: &ToolCtx, api: &GoogleApi, args: AppendRowsArgs) -> CallToolResult {
-    match post_append(ctx, api, &args).await {
-        Ok(a) => {
-            let after = a
-                .table_range
-                .as_deref()
-                .map(|t| format!(" below the table {t}"))
-                .unwrap_or_default();
-            let text = format!(
-                "Appended {} rows ({} cells){after}: now in {}.",
-                a.rows, a.cells, a.updated_range
-            );
-            Output::new(&a, text).into_result(ctx.output_limit)
-        }
-        Err(e) => e.into_result(),
+pub async fn append(ctx: ToolCtx, args: AppendRowsArgs) -> ToolResult<Appended> {
+    post_append(&ctx, &ctx.api, &args).await
+}
+
+impl ToolOutput for Appended {
+    fn text(&self) -> String {
+        let a = self;
+        let after = a
+            .table_range
+            .as_deref()
+            .map(|t| format!(" below the table {t}"))
+            .unwrap_or_default();
+        format!(
+            "Appended {} rows ({} cells){after}: now in {}.",
+            a.rows, a.cells, a.updated_range
+        )
     }
 }
 
@@ -296,13 +298,14 @@ async fn post_clear(ctx: &ToolCtx, api: &GoogleApi, args: &ClearRangeArgs) -> To
     })
 }
 
-pub async fn clear(ctx: &ToolCtx, api: &GoogleApi, args: ClearRangeArgs) -> CallToolResult {
-    match post_clear(ctx, api, &args).await {
-        Ok(c) => {
-            let text = format!("Cleared the values of {}.", c.cleared_range);
-            Output::new(&c, text).into_result(ctx.output_limit)
-        }
-        Err(e) => e.into_result(),
+pub async fn clear(ctx: ToolCtx, args: ClearRangeArgs) -> ToolResult<Cleared> {
+    post_clear(&ctx, &ctx.api, &args).await
+}
+
+impl ToolOutput for Cleared {
+    fn text(&self) -> String {
+        let c = self;
+        format!("Cleared the values of {}.", c.cleared_range)
     }
 }
 
