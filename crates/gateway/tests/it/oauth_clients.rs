@@ -179,6 +179,13 @@ async fn metadata_document_with_another_client_id_is_refused() {
 }
 
 #[tokio::test]
+async fn metadata_document_that_is_not_json_is_refused_and_not_cached() {
+    let env = Env::start().await;
+    let url = serve_document(|_| "<html>Sign in</html>".to_owned()).await;
+    assert_document_refused(&env, &url, "not valid JSON").await;
+}
+
+#[tokio::test]
 async fn oversized_metadata_document_is_refused() {
     let env = Env::start().await;
     let url = serve_document(|url| {
