@@ -112,6 +112,20 @@ else
   fail "the Dockerfile's binary path or runtime base is not target/\$RUST_TARGET/release/mcp-gateway on $RUNTIME_BASE"
 fi
 
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  info "building: RUSTFLAGS='$BUILD_RUSTFLAGS' ${BUILD_CMD[*]} (target dir $TARGET_DIR)"
+  if (cd "$ROOT" && env -u CARGO_ENCODED_RUSTFLAGS RUSTFLAGS="$BUILD_RUSTFLAGS" "${BUILD_CMD[@]}"); then
+    pass "release build"
+  else
+    fail "release build"
+    finish
+  fi
+fi
+if [[ ! -x "$BIN" ]]; then
+  fail "no release binary at $BIN"
+  finish
+fi
+
 # ---- A static binary, small enough ---------------------------------------------------
 if ! command -v readelf >/dev/null; then
   fail "readelf (binutils) is needed to inspect the binary"
