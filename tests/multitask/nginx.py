@@ -70,15 +70,6 @@ class Nginx:
         servers = "\n        ".join(f"server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in self.upstreams)
         self.conf.write_text(CONFIG.format(work=self.work, servers=servers, port=self.port, idle=IDLE_TIMEOUT_SECONDS))
 
-    def set_upstreams(self, ports: list[int]) -> None:
-        """Registers exactly these targets, as the ALB's target group does
-        (deregistering a task before it is stopped); nginx reloads gracefully."""
-        assert self.process is not None
-        self.upstreams = list(ports)
-        self.write_config()
-        self.process.send_signal(signal.SIGHUP)
-        time.sleep(0.5)
-
     def start(self) -> Nginx:
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
         self.work.mkdir(parents=True, exist_ok=True)

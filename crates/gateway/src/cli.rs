@@ -140,7 +140,7 @@ pub fn run(cli: Cli) -> ExitCode {
         #[cfg(not(feature = "demo"))]
         Command::Demo { .. } => {
             eprintln!(
-                "this build of mcp-gateway has no demo (it was built without the `demo` feature, as the container image is); run the demo from the source: cargo run --release -p mcp-gateway -- demo"
+                "this build of mcp-gateway has no demo (it was built without the `demo` feature, as the container image is); run the demo from the source: cargo run -p mcp-gateway -- demo"
             );
             ExitCode::from(EXIT_CONFIG)
         }

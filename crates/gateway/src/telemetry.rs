@@ -7,7 +7,14 @@ use crate::config::LogFormat;
 /// Installs the global subscriber. Safe to call more than once (later calls
 /// are ignored), which tests rely on.
 pub fn init(format: LogFormat, level: &str) {
-    let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let mut filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
+    // rmcp logs several lines per stateless request at info; its warnings
+    // and errors stay, unless LOG_LEVEL names rmcp itself.
+    if !level.contains("rmcp")
+        && let Ok(directive) = "rmcp=warn".parse()
+    {
+        filter = filter.add_directive(directive);
+    }
     let registry = tracing_subscriber::registry().with(filter);
     let _ = match format {
         LogFormat::Json => registry
