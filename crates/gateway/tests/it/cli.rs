@@ -220,3 +220,38 @@ fn a_port_in_use_is_named_with_the_variable_to_change() {
         "{all}"
     );
 }
+
+#[test]
+fn readable_logs_carry_no_colour_codes_when_not_on_a_terminal() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"));
+    cmd.env_clear()
+        .current_dir(dir.path())
+        .arg("serve")
+        .envs(VALID.iter().copied())
+        .envs([
+            ("HOST", "127.0.0.1"),
+            ("PORT", port.as_str()),
+            ("DATA_DIR", data),
+            ("LOG_FORMAT", "pretty"),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    let logs = String::from_utf8_lossy(&out.stderr);
+    assert!(logs.contains("gateway listening"), "{logs}");
+    assert!(
+        !logs.contains('\u{1b}'),
+        "colour codes in piped logs: {logs:?}"
+    );
+}

@@ -148,3 +148,23 @@ async fn ready_waits_for_the_revocations_and_the_start_waits_on_nothing() {
     stop.trigger();
     let _ = run.await;
 }
+
+#[tokio::test]
+async fn the_root_names_the_mcp_url_and_the_sign_in() {
+    let app = TestApp::spawn().await;
+    let r = client().get(app.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(r.headers().contains_key("content-security-policy"));
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains(&app.state.config.mcp_url().to_string()),
+        "{page}"
+    );
+    assert!(page.contains("/oauth/login"), "{page}");
+}
