@@ -31,7 +31,9 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import httpx
 import pytest
 
+import client  # noqa: F401 (puts tests/python on the path)
 from conftest import MakeFleet
+from mcp_http import parse_messages  # noqa: E402
 from nginx import IDLE_TIMEOUT_SECONDS, Nginx
 from procs import Task, free_port
 
@@ -89,18 +91,6 @@ def sign_in(public: str, email: str) -> str:
         })
         assert tokens.status_code == 200, tokens.text
         return tokens.json()["access_token"]
-
-
-def messages(response: httpx.Response) -> list[dict[str, Any]]:
-    if response.headers.get("content-type", "").startswith("application/json"):
-        body = response.json()
-        return body if isinstance(body, list) else [body]
-    found = []
-    for event in response.text.split("\n\n"):
-        data = "\n".join(line[5:].lstrip() for line in event.splitlines() if line.startswith("data:"))
-        if data.strip():
-            found.append(json.loads(data))
-    return found
 
 
 @dataclass
@@ -166,7 +156,7 @@ class Session:
         if answer.status_code != 200:
             self.tally.wrong.append(f"session {self.index} {method}: {answer.status_code} {answer.text[:200]}")
             return None
-        replies = [m for m in messages(answer) if "id" in m]
+        replies = [m for m in parse_messages(answer) if "id" in m]
         if [m.get("id") for m in replies] != [request_id]:
             self.tally.wrong.append(f"session {self.index}: sent id {request_id}, got {[m.get('id') for m in replies]}")
             return None

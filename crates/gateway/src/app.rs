@@ -232,17 +232,12 @@ fn spawn_housekeeping(
     stop: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
     // DynamoDB's TTL removes expired items without a scan.
-    let period = if store.backend() == "dynamodb" {
-        Duration::MAX
-    } else {
-        Duration::from_secs(600)
-    };
-    crate::periodic::every(period, stop, move || {
+    if store.backend() == "dynamodb" {
+        return tokio::spawn(async {});
+    }
+    crate::periodic::every(Duration::from_secs(600), stop, move || {
         let store = store.clone();
         async move {
-            if store.backend() == "dynamodb" {
-                return;
-            }
             if let Err(e) = store.purge_expired().await {
                 tracing::warn!(error = %e, "removing expired records failed");
             }

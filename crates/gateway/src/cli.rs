@@ -110,10 +110,12 @@ fn load_config() -> Result<Config, ExitCode> {
         return Err(ExitCode::from(EXIT_CONFIG));
     }
     Config::from_raw(&RawConfig::from_env()).map_err(|e| {
-        let message = e.to_string();
-        eprintln!("{message}");
+        eprintln!("{e}");
         // Required variables missing: most likely a first run.
-        if message.contains(": is required") {
+        if e.problems
+            .iter()
+            .any(|p| p.message.starts_with("is required"))
+        {
             eprintln!("{NEXT_STEPS}");
         }
         ExitCode::from(EXIT_CONFIG)

@@ -7,14 +7,7 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 
-use crate::{app::AppState, config};
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::{app::AppState, config, oauth::pages::escape};
 
 pub async fn home(State(state): State<AppState>) -> Response {
     let mcp = escape(state.config.mcp_url().as_str());

@@ -120,9 +120,9 @@ impl SessionTable {
     }
 
     fn ended_elsewhere(&self, s: &Session) -> bool {
-        self.revocations.as_ref().is_some_and(|r| {
-            r.is_session_ended(&s.id) || r.is_user_revoked_since(&s.owner, s.created_at)
-        })
+        self.revocations
+            .as_ref()
+            .is_some_and(|r| r.is_session_revoked(&s.id, &s.owner, s.created_at))
     }
 
     /// The session `id` of `owner`: from memory when this task knows it,
@@ -301,5 +301,54 @@ impl SessionTable {
             this.sweep();
             async {}
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::sqlite::SqliteStore;
+
+    fn table() -> (SessionTable, Revocations) {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().unwrap());
+        let revocations = Revocations::default();
+        let table = SessionTable::new(store, Some(revocations.clone()), Duration::from_secs(3600));
+        (table, revocations)
+    }
+
+    #[tokio::test]
+    async fn a_session_is_its_owners_until_it_ends_anywhere_or_its_user_is_revoked() {
+        let (table, revocations) = table();
+        let ann = table
+            .create("ann", "2025-11-25", serde_json::json!({}))
+            .await
+            .unwrap();
+        assert_eq!(
+            table.find(&ann.id, "ann").await.unwrap().revision,
+            "2025-11-25"
+        );
+        assert!(matches!(
+            table.find(&ann.id, "bob").await,
+            Err(Lookup::NotFound)
+        ));
+        // Ended on another task: its revocation record arrives with the poll.
+        revocations.end_session_locally(&ann.id);
+        assert!(matches!(
+            table.find(&ann.id, "ann").await,
+            Err(Lookup::NotFound)
+        ));
+        assert!(ann.ended.is_cancelled(), "its streams close");
+
+        let bob = table
+            .create("bob", "2025-06-18", serde_json::json!({}))
+            .await
+            .unwrap();
+        assert!(table.find(&bob.id, "bob").await.is_ok());
+        revocations.revoke_user_locally("bob");
+        assert!(matches!(
+            table.find(&bob.id, "bob").await,
+            Err(Lookup::NotFound)
+        ));
+        assert!(table.is_empty());
     }
 }

@@ -49,20 +49,16 @@ impl Revocations {
         .any(|k| map.get(k).is_some_and(|nb| issued_at < *nb))
     }
 
-    /// Whether the MCP session was ended on some task (deleted, or evicted
-    /// over the per-user cap).
-    pub fn is_session_ended(&self, session_id: &str) -> bool {
-        let map = self.inner.read().expect("revocations lock");
-        !map.is_empty() && map.contains_key(&crate::repo::revocation_key_session(session_id))
-    }
-
-    /// Whether everything the user held before `since` was revoked.
-    pub fn is_user_revoked_since(&self, user_id: &str, since: i64) -> bool {
+    /// Whether an MCP session was ended on some task (deleted, or evicted
+    /// over the per-user cap), or everything its owner held before it was
+    /// created was revoked. One look at the list, on every session request.
+    pub fn is_session_revoked(&self, session_id: &str, owner: &str, created_at: i64) -> bool {
         let map = self.inner.read().expect("revocations lock");
         !map.is_empty()
-            && map
-                .get(&crate::repo::revocation_key_user(user_id))
-                .is_some_and(|nb| since < *nb)
+            && (map.contains_key(&crate::repo::revocation_key_session(session_id))
+                || map
+                    .get(&crate::repo::revocation_key_user(owner))
+                    .is_some_and(|nb| created_at < *nb))
     }
 
     /// Applies a revocation made by this task at once (others pick it up on poll).
