@@ -305,6 +305,13 @@ export class McpGatewayStack extends Stack {
       ...(zone && config.domainName ? { domainName: config.domainName, domainZone: zone } : {}),
     });
 
+    // A legacy SSE message (POST /messages) that lands on a task other than
+    // the one holding its stream is forwarded there over the private network.
+    this.service.service.connections.allowInternally(
+      ec2.Port.tcp(CONTAINER_PORT),
+      'Gateway task to gateway task: legacy SSE messages forwarded to the task holding the stream',
+    );
+
     if (config.interfaceEndpoints) {
       // KMS and Secrets Manager off the NAT gateway: each endpoint costs about
       // $0.01 per hour per AZ (~$14.60 a month in 2 AZs) plus $0.01 per GB.

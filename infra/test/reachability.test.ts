@@ -12,6 +12,7 @@ import {
   listenerToContainer,
   loadBalancer,
   taskTo,
+  taskToTask,
 } from './reachability';
 
 function ok(reach: Reach, what: string): string[] {
@@ -47,6 +48,10 @@ for (const [name, context] of Object.entries(LAYOUTS)) {
       const lbGroup = lb.groups[0]!;
       const expected = listenerPorts(json).flatMap((p) => families.map((f) => `${lbGroup} tcp/${p}-${p} ${f}`));
       assert.deepEqual(internetIngress(json), expected.sort());
+    });
+
+    test('task → task on the container port, from the tasks only (legacy SSE forwarding)', () => {
+      ok(taskToTask(json, 3000), 'task → task tcp/3000');
     });
 
     test('task → DynamoDB, KMS, Secrets Manager and Google over HTTPS', () => {

@@ -302,6 +302,17 @@ export function taskTo(t: Json, dest: Destination): Reach {
   return { ok: true, path: [`${via} tcp/443`, ...new Set(paths)] };
 }
 
+/** A task of the service → another task's container `port` (legacy SSE messages forwarded to the stream holder). */
+export function taskToTask(t: Json, port: number): Reach {
+  const svc = ecsService(t);
+  const sgs = securityGroups(t);
+  const via = egressAllows(t, svc.groups, port, (r) => r.cidr === ANY.ipv4 || svc.groups.includes(r.group ?? ''));
+  if (!via) return { ok: false, reason: `task security groups let no tcp/${port} out to the other tasks` };
+  const into = svc.groups.find((g) => sgs.get(g)?.ingress.some((r) => coversPort(r, port) && svc.groups.includes(r.group ?? '')));
+  if (!into) return { ok: false, reason: `no task security group admits tcp/${port} from the tasks` };
+  return { ok: true, path: [`${via} tcp/${port}`, `${into} admits the tasks' own group`] };
+}
+
 /** Every ingress rule, on any security group, open to the whole internet: `group tcp/from-to family`. */
 export function internetIngress(t: Json): string[] {
   const open: string[] = [];

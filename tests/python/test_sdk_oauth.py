@@ -60,13 +60,14 @@ class LoopbackBrowser:
         )
 
 
-async def test_python_sdk_runs_the_oauth_flow(gateway: Gateway) -> None:
+def sdk_oauth(server_url: str, client_name: str) -> tuple[OAuthClientProvider, MemoryStorage, LoopbackBrowser]:
+    """The SDK's OAuth provider for `server_url` as a public client with a loopback redirect."""
     storage = MemoryStorage()
     browser = LoopbackBrowser()
     auth = OAuthClientProvider(
-        server_url=gateway.mcp_url,
+        server_url=server_url,
         client_metadata=OAuthClientMetadata(
-            client_name="gateway-python-sdk-oauth",
+            client_name=client_name,
             redirect_uris=[REDIRECT_URI],
             grant_types=["authorization_code", "refresh_token"],
             response_types=["code"],
@@ -76,6 +77,11 @@ async def test_python_sdk_runs_the_oauth_flow(gateway: Gateway) -> None:
         redirect_handler=browser.redirect,
         callback_handler=browser.callback,
     )
+    return auth, storage, browser
+
+
+async def test_python_sdk_runs_the_oauth_flow(gateway: Gateway) -> None:
+    auth, storage, browser = sdk_oauth(gateway.mcp_url, "gateway-python-sdk-oauth")
     seen: list[tuple[str, str, int]] = []
     token_forms: list[dict[str, list[str]]] = []
 

@@ -7,7 +7,7 @@ use base64::Engine;
 
 use crate::{
     app::{open_store, open_vault},
-    config::{Config, join},
+    config::Config,
     credentials::Credentials,
     google::GoogleOAuth,
     repo::{CredentialRecord, GrantRecord, Repo, UserRecord},
@@ -172,7 +172,7 @@ pub async fn revoke_user(config: &Config, email: &str) -> anyhow::Result<String>
         repo.clone(),
         vault,
         google,
-        join(&config.public_url, "/oauth/login").to_string(),
+        config.sign_in_url().to_string(),
     );
     credentials.sign_out(&sub, config.access_token_ttl).await?;
     Ok(format!(

@@ -98,7 +98,7 @@ impl Application {
             oauth.repo.clone(),
             vault.clone(),
             oauth.google.clone(),
-            crate::config::join(&config.public_url, "/oauth/login").to_string(),
+            config.sign_in_url().to_string(),
         );
         let google_api = GoogleApi::new(
             credentials,
@@ -107,6 +107,7 @@ impl Application {
         .context("cannot build the Google API client")?;
         let mcp_endpoint = mcp::McpEndpoint::new(
             &config,
+            local_addr,
             store.clone(),
             Some(oauth.clone()),
             Some(google_api.clone()),
@@ -121,7 +122,7 @@ impl Application {
             google_api,
             shutdown,
         };
-        let router = http::router(state.clone(), mcp_endpoint, &oauth);
+        let router = http::router(state.clone(), mcp_endpoint, &oauth)?;
         Ok(Self {
             listener,
             local_addr,

@@ -163,7 +163,7 @@ pub fn run(options: DemoOptions) -> ExitCode {
 
 fn print_banner(config: &Config, auto_approve: Option<&str>) {
     let mcp = config.mcp_url();
-    let login = config::join(&config.public_url, "/oauth/login");
+    let login = config.sign_in_url();
     let mut out = String::new();
     out.push_str(&format!(
         "\nWorkspace MCP Gateway demo: a built-in fake Google Workspace, no cloud account needed.\n\n\

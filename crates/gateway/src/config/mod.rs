@@ -43,6 +43,8 @@ pub const TOOLS: &str = "TOOLS";
 pub const READ_ONLY: &str = "READ_ONLY";
 pub const SERVICES: &str = "SERVICES";
 pub const TOOL_OUTPUT_LIMIT: &str = "TOOL_OUTPUT_LIMIT";
+pub const PEER_URL: &str = "PEER_URL";
+pub const ECS_CONTAINER_METADATA_URI_V4: &str = "ECS_CONTAINER_METADATA_URI_V4";
 
 /// Every variable the gateway reads, in the order `check-config` prints them.
 pub const ALL_VARIABLES: &[&str] = &[
@@ -80,6 +82,8 @@ pub const ALL_VARIABLES: &[&str] = &[
     READ_ONLY,
     SERVICES,
     TOOL_OUTPUT_LIMIT,
+    PEER_URL,
+    ECS_CONTAINER_METADATA_URI_V4,
 ];
 
 const SECRET_VARIABLES: &[&str] = &[
@@ -256,6 +260,10 @@ pub struct Config {
     pub tools: crate::tools::catalog::Selection,
     /// Most characters of text a tool returns before cutting with a note.
     pub tool_output_limit: usize,
+    /// Where the other tasks reach this one (legacy SSE messages).
+    pub peer_url: Option<Url>,
+    /// ECS's task metadata endpoint, where a task learns its own address.
+    pub ecs_metadata_uri: Option<String>,
 }
 
 struct Checker<'a> {
@@ -521,6 +529,8 @@ impl Config {
         );
 
         let google_base_url = parse_base_url(&mut c, GOOGLE_BASE_URL, raw.get(GOOGLE_BASE_URL));
+        let peer_url = parse_base_url(&mut c, PEER_URL, raw.get(PEER_URL));
+        let ecs_metadata_uri = raw.get(ECS_CONTAINER_METADATA_URI_V4).map(str::to_owned);
         let session_max_age = match raw.get(SESSION_MAX_AGE) {
             None => None,
             Some(v) => match parse_duration(v) {
@@ -630,6 +640,8 @@ impl Config {
             max_mcp_sessions,
             max_mcp_sessions_per_user,
             google_base_url,
+            peer_url,
+            ecs_metadata_uri,
             session_max_age,
             allowed_emails,
             access_token_ttl,
@@ -643,6 +655,11 @@ impl Config {
     /// The MCP endpoint's public URL (`<PUBLIC_URL>/mcp`): the protected resource.
     pub fn mcp_url(&self) -> Url {
         join(&self.public_url, "/mcp")
+    }
+
+    /// Where a person signs in with Google (`<PUBLIC_URL>/oauth/login`).
+    pub fn sign_in_url(&self) -> Url {
+        join(&self.public_url, "/oauth/login")
     }
 
     /// Host names `/mcp` accepts in the `Host` header: the public host plus loopback.
@@ -848,6 +865,19 @@ impl Config {
                     .join(","),
             ),
             (TOOL_OUTPUT_LIMIT, self.tool_output_limit.to_string()),
+            (
+                PEER_URL,
+                self.peer_url
+                    .as_ref()
+                    .map(Url::to_string)
+                    .unwrap_or_else(|| "<unset: from ECS task metadata or HOST>".into()),
+            ),
+            (
+                ECS_CONTAINER_METADATA_URI_V4,
+                self.ecs_metadata_uri
+                    .clone()
+                    .unwrap_or_else(|| "<unset: not on ECS>".into()),
+            ),
         ]
     }
 }

@@ -23,7 +23,7 @@ use serde_json::json;
 /// The largest body each part of the gateway accepts.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimits {
-    /// `/mcp` (`MAX_REQUEST_BODY_BYTES`).
+    /// `/mcp` and the legacy `/messages` (`MAX_REQUEST_BODY_BYTES`).
     pub mcp: usize,
     /// Everything else (the OAuth endpoints' forms and registrations).
     pub other: usize,
@@ -31,8 +31,13 @@ pub struct BodyLimits {
 
 impl BodyLimits {
     fn for_path(&self, path: &str) -> usize {
-        if path == "/mcp" { self.mcp } else { self.other }
+        if is_mcp(path) { self.mcp } else { self.other }
     }
+}
+
+/// The paths that take JSON-RPC messages.
+fn is_mcp(path: &str) -> bool {
+    path == "/mcp" || path == crate::mcp::legacy_sse::MESSAGES_PATH
 }
 
 fn may_have_body(req: &Request) -> bool {
@@ -55,7 +60,7 @@ enum Unread {
 
 /// A refusal in the shape of the endpoint's protocol, closing the connection.
 fn refuse(path: &str, status: StatusCode, message: &str) -> Response {
-    let body = if path == "/mcp" {
+    let body = if is_mcp(path) {
         json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": message}})
     } else {
         json!({"error": "invalid_request", "error_description": message})

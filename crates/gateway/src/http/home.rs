@@ -7,11 +7,11 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 
-use crate::{app::AppState, config, oauth::pages::escape};
+use crate::{app::AppState, oauth::pages::escape};
 
 pub async fn home(State(state): State<AppState>) -> Response {
     let mcp = escape(state.config.mcp_url().as_str());
-    let login = escape(config::join(&state.config.public_url, "/oauth/login").as_str());
+    let login = escape(state.config.sign_in_url().as_str());
     let domains = escape(&state.config.allowed_domains.join(", "));
     let page = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\

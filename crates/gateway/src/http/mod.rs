@@ -11,16 +11,20 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::{app::AppState, mcp, oauth::OAuthState};
 
-pub fn router(state: AppState, mcp_endpoint: mcp::McpEndpoint, oauth: &OAuthState) -> Router {
+pub fn router(
+    state: AppState,
+    mcp_endpoint: mcp::McpEndpoint,
+    oauth: &OAuthState,
+) -> anyhow::Result<Router> {
     let limits = body_first::BodyLimits {
         mcp: state.config.max_request_body_bytes,
         other: crate::oauth::MAX_BODY_BYTES,
     };
-    Router::new()
+    Ok(Router::new()
         .route("/", get(home::home))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
-        .merge(mcp_endpoint.router())
+        .merge(mcp_endpoint.router()?)
         .fallback(not_found)
         .with_state(state)
         .merge(oauth.router())
@@ -35,7 +39,7 @@ pub fn router(state: AppState, mcp_endpoint: mcp::McpEndpoint, oauth: &OAuthStat
             limits,
             body_first::read_body_first,
         ))
-        .layer(middleware::from_fn(request_log::log_requests))
+        .layer(middleware::from_fn(request_log::log_requests)))
 }
 
 async fn not_found() -> impl IntoResponse {

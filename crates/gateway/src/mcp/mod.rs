@@ -1,15 +1,20 @@
 //! The `/mcp` endpoint: rmcp's Streamable HTTP service behind our session
 //! guard. One endpoint serves every protocol revision from 2025-03-26 to the
-//! stateless 2026-07-28.
+//! stateless 2026-07-28, and `/sse` with `/messages` serve the legacy HTTP+SSE
+//! transport of 2024-11-05 through the same handler.
 
+pub mod legacy_sse;
 pub mod session_table;
 pub mod sessions;
 pub mod stream;
 pub mod wire;
 
-use std::sync::Arc;
+use std::{net::SocketAddr, sync::Arc};
 
-use axum::{Router, middleware, routing::any_service};
+use axum::{
+    Router, middleware,
+    routing::{MethodRouter, any_service},
+};
 use rmcp::transport::streamable_http_server::{
     StreamableHttpServerConfig, StreamableHttpService, session::local::LocalSessionManager,
 };
@@ -57,10 +62,17 @@ impl tower::Service<axum::extract::Request> for SharedService {
     }
 }
 
+/// rmcp's service behind the JSON-RPC wire layer: what `/mcp` and the
+/// legacy `/messages` run every message through.
+fn handler<S: Clone + Send + Sync + 'static>(service: &SharedService) -> MethodRouter<S> {
+    any_service(service.clone()).layer(middleware::from_fn(wire::wire))
+}
+
 /// The MCP endpoint and the handles shutdown needs.
 pub struct McpEndpoint {
-    service: StreamableHttpService<GatewayServer, LocalSessionManager>,
+    service: SharedService,
     guard: SessionGuard,
+    legacy: legacy_sse::Settings,
     oauth: Option<OAuthState>,
 }
 
@@ -69,6 +81,7 @@ impl McpEndpoint {
     /// tests of the transport alone pass `None`.
     pub fn new(
         config: &Config,
+        listening: SocketAddr,
         store: Arc<dyn Store>,
         oauth: Option<OAuthState>,
         api: Option<GoogleApi>,
@@ -78,7 +91,7 @@ impl McpEndpoint {
         let handler = GatewayServer::new(ServerParts {
             mcp_url: config.mcp_url().to_string(),
             allowed_domains: config.allowed_domains.clone(),
-            sign_in_url: crate::config::join(&config.public_url, "/oauth/login").to_string(),
+            sign_in_url: config.sign_in_url().to_string(),
             repo: Some(Repo::new(store.clone())),
             api,
             selection: config.tools.clone(),
@@ -116,24 +129,49 @@ impl McpEndpoint {
             keep_alive: config.sse_keep_alive,
             draining,
         };
+        let legacy = legacy_sse::Settings {
+            hosts: config.allowed_hosts(),
+            origins: config.allowed_origins(),
+            messages_path: crate::config::join(&config.public_url, legacy_sse::MESSAGES_PATH)
+                .path()
+                .to_owned(),
+            peer: legacy_sse::PeerAddress {
+                configured: config.peer_url.as_ref().map(|u| u.to_string()),
+                ecs_metadata: config.ecs_metadata_uri.clone(),
+                listening: Some(listening),
+            },
+            message_timeout: config.tool_timeout + std::time::Duration::from_secs(10),
+        };
         Self {
-            service,
+            service: SharedService(Arc::new(service)),
             guard,
+            legacy,
             oauth,
         }
     }
 
-    pub fn router(self) -> Router<AppState> {
-        let route = any_service(SharedService(Arc::new(self.service)))
-            .layer(middleware::from_fn(wire::wire))
+    pub fn router(self) -> anyhow::Result<Router<AppState>> {
+        let legacy = legacy_sse::LegacySse::new(
+            self.guard.clone(),
+            Router::new().route("/mcp", handler(&self.service)),
+            self.legacy,
+        )?
+        .router::<AppState>();
+        let route = handler::<AppState>(&self.service)
             .layer(middleware::from_fn_with_state(self.guard, sessions::guard));
-        let route = match self.oauth {
-            Some(oauth) => route.layer(middleware::from_fn_with_state(
-                Arc::new(oauth),
-                crate::oauth::bearer::require_token,
-            )),
-            None => route,
+        let (route, legacy) = match self.oauth {
+            Some(oauth) => (
+                route.layer(middleware::from_fn_with_state(
+                    Arc::new(oauth.clone()),
+                    crate::oauth::bearer::require_token,
+                )),
+                legacy.route_layer(middleware::from_fn_with_state(
+                    Arc::new(oauth.for_legacy_sse()),
+                    crate::oauth::bearer::require_token,
+                )),
+            ),
+            None => (route, legacy),
         };
-        Router::new().route("/mcp", route)
+        Ok(Router::new().route("/mcp", route).merge(legacy))
     }
 }

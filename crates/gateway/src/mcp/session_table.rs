@@ -46,6 +46,10 @@ pub struct SessionRecord {
     /// The client's `initialize` parameters (client name and capabilities).
     #[serde(default)]
     pub init: serde_json::Value,
+    /// For a legacy SSE session (2024-11-05): the URL at which the task
+    /// holding its stream takes messages from the other tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<String>,
 }
 
 impl SessionRecord {
@@ -69,6 +73,8 @@ pub struct Session {
     pub owner: String,
     pub revision: String,
     pub created_at: i64,
+    /// See [`SessionRecord::holder`].
+    pub holder: Option<String>,
     expires_at: AtomicI64,
     /// The stored record's version, for the compare-and-set that extends it.
     version: AtomicU64,
@@ -119,7 +125,8 @@ impl SessionTable {
         self.len() == 0
     }
 
-    fn ended_elsewhere(&self, s: &Session) -> bool {
+    /// Whether the session was ended on another task, or its user revoked.
+    pub fn ended_elsewhere(&self, s: &Session) -> bool {
         self.revocations
             .as_ref()
             .is_some_and(|r| r.is_session_revoked(&s.id, &s.owner, s.created_at))
@@ -164,6 +171,7 @@ impl SessionTable {
             owner: parsed.owner.clone(),
             revision: parsed.revision(),
             created_at: parsed.created_at,
+            holder: parsed.holder,
             expires_at: AtomicI64::new(record.expires_at.unwrap_or(i64::MAX)),
             version: AtomicU64::new(record.version),
             value: Bytes::from(record.value),
@@ -182,12 +190,14 @@ impl SessionTable {
         Ok(session)
     }
 
-    /// Creates a session for `owner` after a successful `initialize`.
+    /// Creates a session for `owner`: after a successful `initialize`, or
+    /// when a legacy SSE stream opens (with the `holder` of its stream).
     pub async fn create(
         &self,
         owner: &str,
         revision: &str,
         init: serde_json::Value,
+        holder: Option<String>,
     ) -> Result<Arc<Session>, StoreError> {
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_unix();
@@ -196,6 +206,7 @@ impl SessionTable {
             created_at: now,
             revision: Some(revision.to_owned()),
             init,
+            holder: holder.clone(),
         };
         let value = serde_json::to_vec(&record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let expires_at = now + self.idle.as_secs() as i64;
@@ -215,6 +226,7 @@ impl SessionTable {
             owner: owner.to_owned(),
             revision: revision.to_owned(),
             created_at: now,
+            holder,
             expires_at: AtomicI64::new(expires_at),
             version: AtomicU64::new(version),
             value: Bytes::from(value),
@@ -320,7 +332,7 @@ mod tests {
     async fn a_session_is_its_owners_until_it_ends_anywhere_or_its_user_is_revoked() {
         let (table, revocations) = table();
         let ann = table
-            .create("ann", "2025-11-25", serde_json::json!({}))
+            .create("ann", "2025-11-25", serde_json::json!({}), None)
             .await
             .unwrap();
         assert_eq!(
@@ -340,7 +352,7 @@ mod tests {
         assert!(ann.ended.is_cancelled(), "its streams close");
 
         let bob = table
-            .create("bob", "2025-06-18", serde_json::json!({}))
+            .create("bob", "2025-06-18", serde_json::json!({}), None)
             .await
             .unwrap();
         assert!(table.find(&bob.id, "bob").await.is_ok());

@@ -65,7 +65,7 @@ fn method_not_allowed() -> Response {
     r
 }
 
-fn session_not_found() -> Response {
+pub(super) fn session_not_found() -> Response {
     jsonrpc_error(
         StatusCode::NOT_FOUND,
         -32001,
@@ -73,7 +73,7 @@ fn session_not_found() -> Response {
     )
 }
 
-fn store_unavailable(e: &StoreError) -> Response {
+pub(super) fn store_unavailable(e: &StoreError) -> Response {
     tracing::warn!(error = %e, "session lookup failed");
     let mut r = jsonrpc_error(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -85,9 +85,21 @@ fn store_unavailable(e: &StoreError) -> Response {
     r
 }
 
+/// This task holds `MAX_MCP_SESSIONS` sessions.
+pub(super) fn at_capacity() -> Response {
+    let mut r = jsonrpc_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        -32000,
+        "This gateway task holds its maximum number of MCP sessions; retry shortly",
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    r
+}
+
 impl SessionGuard {
     /// Keeps the newest `max_sessions_per_user` sessions of `owner`, ending the rest.
-    async fn enforce_user_cap(&self, owner: &str) {
+    pub(super) async fn enforce_user_cap(&self, owner: &str) {
         let mut sessions = match self.repo.store.list_group(Kind::McpSession, owner).await {
             Ok(s) => s,
             Err(e) => {
@@ -215,14 +227,7 @@ async fn new_or_stateless_post(
         return next.run(req).await;
     };
     if guard.table.len() >= guard.max_sessions {
-        let mut r = jsonrpc_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            -32000,
-            "This gateway task holds its maximum number of MCP sessions; retry shortly",
-        );
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-        return r;
+        return at_capacity();
     }
     let response = next.run(req).await;
     if response.status() != StatusCode::OK {
@@ -236,7 +241,7 @@ async fn new_or_stateless_post(
         // An error answer: no session.
         return Response::from_parts(parts, Body::from(body));
     };
-    let session = match guard.table.create(&owner, &revision, init).await {
+    let session = match guard.table.create(&owner, &revision, init, None).await {
         Ok(s) => s,
         Err(e) => return store_unavailable(&e),
     };

@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 use super::session_table::Session;
 use crate::store::now_unix;
 
-const RETRY: &[u8] = b"retry: 1000\n\n";
+pub(super) const RETRY: &[u8] = b"retry: 1000\n\n";
 
 /// The stream for `session`.
 pub fn open(session: Arc<Session>, keep_alive: Duration, draining: CancellationToken) -> Response {
@@ -51,7 +51,12 @@ pub fn open(session: Arc<Session>, keep_alive: Duration, draining: CancellationT
         .take_until(draining.cancelled_owned())
         .chain(futures::stream::once(async { Bytes::from_static(RETRY) }))
         .map(Ok::<_, std::convert::Infallible>);
-    let mut response = Response::new(Body::from_stream(stream));
+    event_stream(Body::from_stream(stream))
+}
+
+/// An SSE response: `body` unbuffered by proxies.
+pub(super) fn event_stream(body: Body) -> Response {
+    let mut response = Response::new(body);
     *response.status_mut() = StatusCode::OK;
     let headers = response.headers_mut();
     headers.insert(
@@ -64,7 +69,7 @@ pub fn open(session: Arc<Session>, keep_alive: Duration, draining: CancellationT
 }
 
 /// Resolves when the session's idle expiry passes (it moves while in use).
-async fn expiry(session: &Session) {
+pub(super) async fn expiry(session: &Session) {
     loop {
         let left = session.expires_at() - now_unix();
         if left <= 0 {

@@ -252,6 +252,19 @@ async fn one_of_batch(parts: axum::http::request::Parts, message: Value, next: N
     } else {
         reshape_refusal(response).await
     };
+    response_messages(response)
+        .await
+        .into_iter()
+        .filter(|v| v.get("id").is_some())
+        .collect()
+}
+
+/// The JSON-RPC messages of an answer of rmcp: one JSON message, a JSON
+/// array of them, or an SSE body; none for a 202.
+pub(crate) async fn response_messages(response: Response) -> Vec<Value> {
+    if response.status() == StatusCode::ACCEPTED {
+        return Vec::new();
+    }
     let is_sse = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -261,13 +274,12 @@ async fn one_of_batch(parts: axum::http::request::Parts, message: Value, next: N
         return Vec::new();
     };
     if is_sse {
-        sse_messages(&body)
-    } else {
-        serde_json::from_slice::<Value>(&body)
-            .ok()
-            .filter(|v| v.get("id").is_some())
-            .into_iter()
-            .collect()
+        return sse_messages(&body);
+    }
+    match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Array(batch)) => batch,
+        Ok(Value::Null) | Err(_) => Vec::new(),
+        Ok(one) => vec![one],
     }
 }
 

@@ -39,6 +39,12 @@ pub struct Urls {
     pub resource: String,
     /// RFC 9728 metadata URL of the resource (path-inserted).
     pub resource_metadata: String,
+    /// The legacy SSE transport's URL (`<issuer>/sse`): another way into
+    /// the same resource, accepted as a `resource` (its tokens are the
+    /// resource's own).
+    pub legacy_sse: String,
+    /// RFC 9728 metadata URL naming `legacy_sse` as the resource.
+    pub legacy_sse_metadata: String,
     pub authorize: String,
     pub token: String,
     pub register: String,
@@ -52,6 +58,8 @@ impl Urls {
         Self {
             resource: config.mcp_url().to_string(),
             resource_metadata: at("/.well-known/oauth-protected-resource/mcp"),
+            legacy_sse: at(LEGACY_SSE_PATH),
+            legacy_sse_metadata: at(LEGACY_SSE_METADATA_PATH),
             authorize: at("/oauth/authorize"),
             token: at("/oauth/token"),
             register: at("/oauth/register"),
@@ -60,6 +68,10 @@ impl Urls {
         }
     }
 }
+
+/// The legacy SSE transport's stream endpoint (protocol 2024-11-05).
+pub const LEGACY_SSE_PATH: &str = "/sse";
+const LEGACY_SSE_METADATA_PATH: &str = "/.well-known/oauth-protected-resource/sse";
 
 /// Largest request body the OAuth endpoints read (registration, token,
 /// revocation requests are a few hundred bytes).
@@ -124,9 +136,24 @@ impl OAuthState {
         })
     }
 
-    /// Whether `resource` names our MCP endpoint (a trailing slash is tolerated).
+    /// Whether `resource` names our MCP endpoint, or the legacy SSE one (a
+    /// trailing slash is tolerated).
     pub fn is_our_resource(&self, resource: &str) -> bool {
-        resource.trim_end_matches('/') == self.urls.resource.trim_end_matches('/')
+        let resource = resource.trim_end_matches('/');
+        resource == self.urls.resource.trim_end_matches('/') || resource == self.urls.legacy_sse
+    }
+
+    /// This state as the legacy SSE endpoints present it: their metadata
+    /// names `<issuer>/sse` as the resource (clients check that it matches
+    /// the URL they were given), and their 401s point there.
+    pub fn for_legacy_sse(&self) -> OAuthState {
+        let mut urls = (*self.urls).clone();
+        urls.resource = urls.legacy_sse.clone();
+        urls.resource_metadata = urls.legacy_sse_metadata.clone();
+        OAuthState {
+            urls: Arc::new(urls),
+            ..self.clone()
+        }
     }
 
     /// Every OAuth route: discovery documents (also at the path-inserted and
@@ -137,6 +164,10 @@ impl OAuthState {
         Router::new()
             .route("/.well-known/oauth-protected-resource", pr_meta.clone())
             .route("/.well-known/oauth-protected-resource/mcp", pr_meta)
+            .route(
+                LEGACY_SSE_METADATA_PATH,
+                get(metadata::protected_resource).with_state(self.for_legacy_sse()),
+            )
             .route("/.well-known/oauth-authorization-server", as_meta.clone())
             .route(
                 "/.well-known/oauth-authorization-server/mcp",
