@@ -71,6 +71,7 @@ fi
 echo "--- Prerequisites: ok"
 
 want docs && run_step "Docs: README layout" python3 tests/docs/readme_layout_test.py
+want docs && run_step "Module graph: no import circle" python3 tests/docs/module_graph_test.py
 want rust && run_step "Rust: format, lint, unit and integration tests" rust_checks
 # The scripts below use the debug gateway binary built by the Rust step.
 if want python || want multitask || want scale || want conformance || want peers; then

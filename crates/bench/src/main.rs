@@ -173,9 +173,9 @@ pub(crate) fn spawn_gateway_with(
 /// sign-in would leave it) and returns an access token for them.
 async fn mint_token(dir: &std::path::Path, port: u16, n: usize) -> anyhow::Result<String> {
     use mcp_gateway::{
-        config::Secret,
         oauth::AccessTokens,
         repo::{GrantRecord, Repo, UserRecord},
+        secret::Secret,
         store::{Expect, Kind, now_unix, sqlite::SqliteStore},
     };
     let store = SqliteStore::open(&dir.join("gateway.db"))?;
@@ -226,8 +226,8 @@ async fn mint_token(dir: &std::path::Path, port: u16, n: usize) -> anyhow::Resul
 
 fn tokens_bench(iterations: u32) {
     use mcp_gateway::{
-        config::Secret,
         oauth::{AccessTokens, Revocations},
+        secret::Secret,
     };
     let tokens = AccessTokens::new(
         &Secret::new(SESSION_SECRET),

@@ -7,7 +7,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::faults::parse_pairs;
+use crate::form::parse_pairs;
 use crate::{AutoApprove, CodeGrant, FakeGoogle, FakeUser, pages, scopes};
 
 /// A validated authorization request.

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use crate::FakeGoogle;
 use crate::api::ApiError;
 use crate::api::error::fault_body;
+use crate::form::parse_pairs;
 
 /// Gmail accepts messages up to 35 MB (base64 in JSON makes them bigger).
 const MAX_RECORDED_BODY: usize = 64 << 20;
@@ -162,10 +163,6 @@ impl RecordedRequest {
         }
         map
     }
-}
-
-pub(crate) fn parse_pairs(input: &[u8]) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(input).into_owned().collect()
 }
 
 /// Middleware in front of every route: counts, records, applies faults.

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::faults::parse_pairs;
+use crate::form::parse_pairs;
 use crate::token::{json_response, oauth_error};
 use crate::{
     AUTHORIZE_PATH, FakeGoogle, FakeUser, JWKS_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH, scopes,

@@ -211,6 +211,7 @@ mod data;
 mod docs;
 mod drive;
 mod faults;
+mod form;
 mod gmail;
 mod hooks;
 mod hooks_drive;

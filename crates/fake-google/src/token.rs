@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::faults::parse_pairs;
+use crate::form::parse_pairs;
 use crate::keys::at_hash;
 use crate::{AccessToken, FakeGoogle, RefreshToken, State as FakeState, scopes};
 

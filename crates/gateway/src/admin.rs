@@ -8,8 +8,7 @@ use base64::Engine;
 use crate::{
     app::{open_store, open_vault},
     config::Config,
-    credentials::Credentials,
-    google::GoogleOAuth,
+    google::{GoogleOAuth, credentials::Credentials},
     repo::{CredentialRecord, GrantRecord, Repo, UserRecord},
     store::{Expect, Kind, StoreError},
     vault::{Purpose, SealContext, Vault},

@@ -6,12 +6,9 @@ use clap::{Parser, Subcommand};
 
 use crate::{
     app::Application,
-    config::{self, Config, RawConfig},
+    config::{self, Config, EXIT_CONFIG, RawConfig},
     telemetry,
 };
-
-/// Exit status for configuration errors.
-pub const EXIT_CONFIG: u8 = 2;
 
 #[derive(Debug, Parser)]
 #[command(

@@ -11,7 +11,7 @@ use fake_google::{FakeGoogle, OAuthClient, demo_users};
 use crate::{
     app::Application,
     config::{self, Config, RawConfig},
-    oauth::tokens::random_token,
+    google::pkce::random_token,
     telemetry,
 };
 
@@ -103,20 +103,20 @@ fn check_auto_approve(email: Option<&str>) -> Result<(), String> {
 pub fn run(options: DemoOptions) -> ExitCode {
     if let Err(e) = check_auto_approve(options.auto_approve.as_deref()) {
         eprintln!("error: {e}");
-        return ExitCode::from(crate::cli::EXIT_CONFIG);
+        return ExitCode::from(crate::config::EXIT_CONFIG);
     }
     let config = match demo_config(RawConfig::from_env()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");
-            return ExitCode::from(crate::cli::EXIT_CONFIG);
+            return ExitCode::from(crate::config::EXIT_CONFIG);
         }
     };
     if config.port == 0 {
         eprintln!(
             "invalid configuration: PORT: the demo needs a fixed port, since its fake Google redirects back to it"
         );
-        return ExitCode::from(crate::cli::EXIT_CONFIG);
+        return ExitCode::from(crate::config::EXIT_CONFIG);
     }
     telemetry::init(config.log_format, &config.log_level);
     let runtime = tokio::runtime::Builder::new_multi_thread()

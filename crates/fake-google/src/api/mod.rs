@@ -15,7 +15,7 @@ use serde_json::Value;
 
 pub use error::ApiError;
 
-use crate::faults::parse_pairs;
+use crate::form::parse_pairs;
 use crate::{FakeGoogle, scopes};
 
 /// Result of an API handler.

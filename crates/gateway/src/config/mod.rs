@@ -2,11 +2,9 @@
 //! [`Config`] the gateway runs with. Every variable has a named constant, a
 //! default where one is safe, and a specific error naming it when it is wrong.
 
-mod secret;
-
 use std::{collections::BTreeMap, fmt, net::IpAddr, path::PathBuf, time::Duration};
 
-pub use secret::Secret;
+use crate::secret::Secret;
 use url::Url;
 
 pub const PORT: &str = "PORT";
@@ -92,6 +90,9 @@ const SECRET_VARIABLES: &[&str] = &[
     VAULT_MASTER_KEY,
     VAULT_PREVIOUS_KEYS,
 ];
+
+/// Exit status of every command that stops on a configuration error.
+pub const EXIT_CONFIG: u8 = 2;
 
 pub const DEFAULT_PORT: u16 = 3000;
 pub const DEFAULT_HOST: &str = "127.0.0.1";
@@ -257,7 +258,7 @@ pub struct Config {
     /// Client registrations one address may make at once; refilled at 30 a minute.
     pub registration_burst: u32,
     /// Which tools are offered (TOOLS, READ_ONLY, SERVICES).
-    pub tools: crate::tools::catalog::Selection,
+    pub tools: crate::catalog::Selection,
     /// Most characters of text a tool returns before cutting with a note.
     pub tool_output_limit: usize,
     /// Where the other tasks reach this one (legacy SSE messages).
@@ -593,7 +594,7 @@ impl Config {
         }
 
         let registration_burst = c.number(OAUTH_REGISTRATION_BURST, 20, 1, 100_000);
-        let tools = match crate::tools::catalog::Selection::parse(
+        let tools = match crate::catalog::Selection::parse(
             raw.get(TOOLS),
             raw.get(READ_ONLY),
             raw.get(SERVICES),
@@ -606,7 +607,7 @@ impl Config {
                     _ => SERVICES,
                 };
                 c.problem(variable, message);
-                crate::tools::catalog::Selection::default()
+                crate::catalog::Selection::default()
             }
         };
         let tool_output_limit = c.number(TOOL_OUTPUT_LIMIT, 20_000, 1_000, 1_000_000);
@@ -850,8 +851,8 @@ impl Config {
                 TOOLS,
                 match (&self.tools.explicit, self.tools.tier) {
                     (Some(list), _) => list.join(","),
-                    (None, crate::tools::catalog::Tier::Core) => "core".into(),
-                    (None, crate::tools::catalog::Tier::Extended) => "all".into(),
+                    (None, crate::catalog::Tier::Core) => "core".into(),
+                    (None, crate::catalog::Tier::Extended) => "all".into(),
                 },
             ),
             (READ_ONLY, self.tools.read_only.to_string()),

@@ -9,8 +9,11 @@
 //!   The `hd` authorization parameter is only a hint: access is decided on the
 //!   verified `hd` claim.
 //! - [`pkce`]: PKCE verifiers and challenges, and random tokens.
+//! - [`credentials`]: a user's fresh Google access token, refreshed once
+//!   across tasks.
 
 pub mod api;
+pub mod credentials;
 mod endpoints;
 mod error;
 mod id_token;

@@ -17,7 +17,7 @@ use super::endpoints::GoogleEndpoints;
 use super::error::{GoogleError, IdTokenError};
 use super::id_token::{GoogleIdentity, IdTokenVerifier};
 use super::policy::SignInPolicy;
-use crate::config::{Config, Secret};
+use crate::{config::Config, secret::Secret};
 
 /// Connect timeout of [`GoogleOAuth::http_client`].
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);

@@ -5,7 +5,7 @@ use std::time::Duration;
 use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
 use serde_json::json;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// How long a readiness probe waits for each dependency.
 pub const READY_CHECK_TIMEOUT: Duration = Duration::from_secs(2);

@@ -7,7 +7,7 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 
-use crate::{app::AppState, oauth::pages::escape};
+use crate::{oauth::pages::escape, state::AppState};
 
 pub async fn home(State(state): State<AppState>) -> Response {
     let mcp = escape(state.config.mcp_url().as_str());

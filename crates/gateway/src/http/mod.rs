@@ -9,7 +9,7 @@ use axum::{Json, Router, http::StatusCode, middleware, response::IntoResponse, r
 use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::{app::AppState, mcp, oauth::OAuthState};
+use crate::{mcp, oauth::OAuthState, state::AppState};
 
 pub fn router(
     state: AppState,

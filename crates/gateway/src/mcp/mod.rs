@@ -21,11 +21,11 @@ use rmcp::transport::streamable_http_server::{
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    app::AppState,
     config::Config,
     google::api::GoogleApi,
     oauth::OAuthState,
     repo::Repo,
+    state::AppState,
     store::Store,
     tools::server::{GatewayServer, ServerParts},
 };

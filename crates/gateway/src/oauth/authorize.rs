@@ -214,8 +214,8 @@ async fn start_google_sign_in(
     prompt_consent: bool,
     login_hint: Option<&str>,
 ) -> Result<Url, OAuthError> {
-    let google_state = tokens::random_token(24);
-    let nonce = tokens::random_token(24);
+    let google_state = crate::google::pkce::random_token(24);
+    let nonce = crate::google::pkce::random_token(24);
     let verifier = pkce::verifier();
     let sealed = s
         .vault
@@ -450,7 +450,7 @@ async fn finish_sign_in(
             resource,
             scope,
         } => {
-            let code = tokens::random_token(32);
+            let code = crate::google::pkce::random_token(32);
             let record = AuthCodeRecord {
                 client_id: client_id.clone(),
                 redirect_uri: redirect_uri.clone(),

@@ -142,9 +142,9 @@ async fn register_inner(s: &OAuthState, body: &[u8]) -> Result<Value, OAuthError
         .map(|n| n.chars().take(200).collect::<String>())
         .filter(|n| !n.trim().is_empty());
 
-    let client_id = format!("gwc_{}", tokens::random_token(18));
-    let secret =
-        (auth != TokenEndpointAuth::None).then(|| format!("gws_{}", tokens::random_token(32)));
+    let client_id = format!("gwc_{}", crate::google::pkce::random_token(18));
+    let secret = (auth != TokenEndpointAuth::None)
+        .then(|| format!("gws_{}", crate::google::pkce::random_token(32)));
     let now = now_unix();
     let record = ClientRecord {
         client_id: client_id.clone(),

@@ -17,7 +17,7 @@ use super::{
     OAuthState,
     clients::{resolve_client, touch_client},
     error::OAuthError,
-    tokens::{self, constant_time_eq, hash_secret, is_valid_pkce_verifier, pkce_s256},
+    tokens::{self, constant_time_eq, hash_secret, is_valid_pkce_verifier},
 };
 use crate::{
     repo::{
@@ -242,7 +242,7 @@ async fn redeem_code(
     // Mark used before anything else: exactly one redemption wins.
     let mut used = record.clone();
     used.used = true;
-    let family_id = tokens::random_token(16);
+    let family_id = crate::google::pkce::random_token(16);
     used.family_id = Some(family_id.clone());
     match s
         .repo
@@ -276,7 +276,10 @@ async fn redeem_code(
     let verifier = get(form, "code_verifier")
         .ok_or_else(|| OAuthError::invalid_request("code_verifier is required (PKCE)"))?;
     if !is_valid_pkce_verifier(verifier)
-        || !constant_time_eq(&pkce_s256(verifier), &record.code_challenge)
+        || !constant_time_eq(
+            &crate::google::pkce::challenge_s256(verifier),
+            &record.code_challenge,
+        )
     {
         return Err(OAuthError::invalid_grant(
             "the PKCE code_verifier does not match the code_challenge",

@@ -10,7 +10,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::config::Secret;
+use crate::{google::pkce::random_token, secret::Secret};
 
 /// Prefix of gateway access tokens (never a Google token shape).
 const ACCESS_PREFIX: &str = "gwa.";
@@ -156,8 +156,6 @@ pub fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-pub use crate::google::pkce::{challenge_s256 as pkce_s256, random_token};
-
 /// RFC 7636: 43 to 128 characters of `[A-Z a-z 0-9 - . _ ~]`.
 pub fn is_valid_pkce_verifier(v: &str) -> bool {
     (43..=128).contains(&v.len())
@@ -275,7 +273,7 @@ mod tests {
     #[test]
     fn pkce_matches_rfc_7636_example() {
         assert_eq!(
-            pkce_s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            crate::google::pkce::challenge_s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
         assert!(is_valid_pkce_verifier(

@@ -30,12 +30,10 @@ use tracing::{Instrument, field::Empty};
 
 use crate::{
     auth::Principal,
+    catalog::{Service, spec_of},
     google::api::{GoogleApi, Usage, counting},
     repo::Repo,
-    tools::{
-        ToolCtx, ToolError, ToolResult, bound,
-        catalog::{Service, spec_of},
-    },
+    tools::{ToolCtx, ToolError, ToolResult, bound},
 };
 
 /// A tool's successful result: structured content (described by the output

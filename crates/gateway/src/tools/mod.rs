@@ -3,7 +3,7 @@
 //!
 //! - Names are `service_action` in snake_case; descriptions are written for a
 //!   language model (what the tool is for, when to use which, key limits).
-//! - Every tool is in the [`catalog::CATALOG`] with its service, tier,
+//! - Every tool is in the [`crate::catalog::CATALOG`] with its service, tier,
 //!   whether it writes, and the Google scopes it needs.
 //! - A tool is one function from its typed arguments and a context to
 //!   `Result<Output, ToolError>`; [`adapter`] does everything around it.
@@ -14,7 +14,6 @@
 
 pub mod adapter;
 pub mod calendar;
-pub mod catalog;
 pub mod docs;
 pub mod drive;
 pub mod gmail;
@@ -25,7 +24,10 @@ use std::{fmt::Write as _, sync::Arc};
 
 use rmcp::model::{CallToolResult, ContentBlock};
 
-use crate::{credentials::CredentialError, google::api::ApiError, google::api::GoogleApi};
+use crate::google::{
+    api::{ApiError, GoogleApi},
+    credentials::CredentialError,
+};
 
 /// A failed tool call, as the model should read it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

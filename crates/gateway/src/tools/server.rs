@@ -14,14 +14,13 @@ use serde::Serialize;
 
 use crate::{
     auth::Principal,
+    catalog::{Selection, spec_of},
     google::api::GoogleApi,
     repo::Repo,
     tools::{
         ToolError, ToolResult,
         adapter::{Facts, FromCall, HasFacts, NoArgs, Route, ToolOutput},
-        calendar,
-        catalog::{Selection, spec_of},
-        docs, drive, gmail, sheets,
+        calendar, docs, drive, gmail, sheets,
     },
 };
 
@@ -469,10 +468,7 @@ mod tests {
     #[test]
     fn the_core_set_fits_its_context_budget() {
         let core = Selection::default().offered();
-        let all: Vec<&str> = crate::tools::catalog::CATALOG
-            .iter()
-            .map(|s| s.name)
-            .collect();
+        let all: Vec<&str> = crate::catalog::CATALOG.iter().map(|s| s.name).collect();
         let (core_tokens, all_tokens) = (context_tokens(&core), context_tokens(&all));
         println!(
             "tool definitions (name, description, input schema; o200k_base): core set {} tools {core_tokens} tokens, whole catalogue {} tools {all_tokens} tokens",
@@ -491,7 +487,7 @@ mod tests {
     #[test]
     fn every_catalog_entry_is_implemented() {
         let router = GatewayServer::all_tools();
-        for spec in crate::tools::catalog::CATALOG {
+        for spec in crate::catalog::CATALOG {
             assert!(
                 router.has_route(spec.name),
                 "{} is in the catalog but not implemented",

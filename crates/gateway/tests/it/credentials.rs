@@ -5,8 +5,10 @@
 use mcp_gateway::{
     app::open_vault,
     config::{Config, join},
-    credentials::{CredentialError, Credentials, REFRESH_AHEAD},
-    google::GoogleOAuth,
+    google::{
+        GoogleOAuth,
+        credentials::{CredentialError, Credentials, REFRESH_AHEAD},
+    },
     repo::{CredentialRecord, UserRecord},
     store::{Kind, now_unix},
 };

@@ -5,7 +5,7 @@
 use base64::Engine as _;
 use fake_google::seed::drive::*;
 use fake_google::{FakeUser, Fault};
-use mcp_gateway::{config, tools};
+use mcp_gateway::{catalog, config};
 use serde_json::{Value, json};
 
 use crate::gmail_support::{Gm, ann, env};
@@ -565,8 +565,8 @@ async fn google_failures_become_actionable_tool_errors() {
     let frank = "frank@example.com";
     env.fake().add_user(
         FakeUser::workspace(frank, "example.com")
-            .untick(tools::catalog::DRIVE_READONLY)
-            .untick(tools::catalog::DRIVE),
+            .untick(catalog::DRIVE_READONLY)
+            .untick(catalog::DRIVE),
     );
     let fm = Gm::sign_in(&env, frank).await;
     let text = fm.err("drive_search", json!({})).await;

@@ -5,7 +5,7 @@ use fake_google::{
     FakeUser, Fault,
     seed::mail::{SUBJECT_BUDGET, SUBJECT_METRICS_PNG},
 };
-use mcp_gateway::{config, tools};
+use mcp_gateway::{catalog, config};
 use serde_json::json;
 
 use crate::gmail_support::{Gm, ann, env, ids};
@@ -139,10 +139,10 @@ async fn a_user_without_the_gmail_permission_is_told_to_sign_in_again() {
     let frank = "frank@example.com";
     let mut user = FakeUser::workspace(frank, "example.com");
     for scope in [
-        tools::catalog::GMAIL_READONLY,
-        tools::catalog::GMAIL_MODIFY,
-        tools::catalog::GMAIL_SEND,
-        tools::catalog::GMAIL_COMPOSE,
+        catalog::GMAIL_READONLY,
+        catalog::GMAIL_MODIFY,
+        catalog::GMAIL_SEND,
+        catalog::GMAIL_COMPOSE,
     ] {
         user = user.untick(scope);
     }

@@ -1,8 +1,9 @@
 use std::{sync::Arc, time::Duration};
 
 use mcp_gateway::{
-    app::{AppState, Application, Shutdown, open_store, open_vault},
+    app::{Application, open_store, open_vault},
     config::{self, Config, RawConfig},
+    state::{AppState, Shutdown},
     store::Store,
 };
 use serde_json::{Value, json};
@@ -146,7 +147,7 @@ pub async fn sign_in_directly(state: &AppState, sub: &str, email: &str, scope: &
     repo.put(Kind::User, sub, &user, None, None, Expect::Any)
         .await
         .unwrap();
-    let family = format!("fam-{sub}-{}", mcp_gateway::oauth::tokens::random_token(6));
+    let family = format!("fam-{sub}-{}", mcp_gateway::google::pkce::random_token(6));
     let grant = GrantRecord {
         family_id: family.clone(),
         user_id: sub.to_owned(),
@@ -422,7 +423,7 @@ impl Store for FlakyStore {
 /// The default (core) tool set: the gateway's own tools and the core
 /// Workspace tools, and no extended ones.
 pub fn assert_default_tools(names: &[String]) {
-    let expected = mcp_gateway::tools::catalog::Selection::default().offered();
+    let expected = mcp_gateway::catalog::Selection::default().offered();
     let mut got: Vec<&str> = names.iter().map(String::as_str).collect();
     got.sort_unstable();
     let mut want = expected.clone();

@@ -10,7 +10,7 @@ use fake_google::{FakeGoogle, FakeGoogleHandle, FakeUser, OAuthClient};
 use url::Url;
 
 use super::*;
-use crate::config::Secret;
+use crate::secret::Secret;
 
 pub(super) const CLIENT_ID: &str = "gateway-client.apps.googleusercontent.com";
 pub(super) const CLIENT_SECRET: &str = "gateway-secret-value";

@@ -10,11 +10,11 @@ use serde_json::Value;
 
 use super::{
     gmail_path,
-    message::{decode_base64, human_size, is_text_type, not_found, parts, to_string},
+    message::{decode_base64, is_text_type, not_found, parts, to_string},
 };
 use crate::{
     google::api::{GoogleApi, api_url},
-    tools::{ToolCtx, ToolError, ToolResult, adapter::Rendered, bound},
+    tools::{ToolCtx, ToolError, ToolResult, adapter::Rendered, bound, human_size},
 };
 
 /// Largest binary attachment returned (as an embedded resource).

@@ -274,9 +274,6 @@ pub fn not_found(e: ApiError, what: &str, id: &str) -> ApiError {
     }
 }
 
-/// A human size: `812 bytes`, `14.2 KB`, `3.1 MB`.
-pub use crate::tools::human_size;
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,13 +9,13 @@ use serde_json::Value;
 use super::{
     gmail_path, labels,
     message::{
-        AttachmentInfo, PartData, TextPart, cut, decode_base64, header, html_to_text, human_size,
+        AttachmentInfo, PartData, TextPart, cut, decode_base64, header, html_to_text,
         internal_date, label_ids, not_found, parts, str_field, to_string, without_quotes,
     },
 };
 use crate::{
     google::api::{GoogleApi, api_url},
-    tools::{ToolCtx, ToolError, ToolResult, adapter::ToolOutput},
+    tools::{ToolCtx, ToolError, ToolResult, adapter::ToolOutput, human_size},
 };
 
 pub const MESSAGE_BODY_CHARS: u32 = 20_000;

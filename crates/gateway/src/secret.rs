@@ -1,3 +1,6 @@
+//! Secret values (client secrets, signing keys, vault keys) in one type that
+//! never prints them and wipes them from memory when dropped.
+
 use std::fmt;
 
 use zeroize::Zeroizing;

@@ -305,7 +305,7 @@ mod tests {
 
     #[test]
     fn the_readme_lists_every_tool_with_its_tier_and_whether_it_writes() {
-        let readme = include_str!("../../../../README.md");
+        let readme = include_str!("../../../README.md");
         for spec in CATALOG {
             let tier = match spec.tier {
                 Tier::Core => "core",

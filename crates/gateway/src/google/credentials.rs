@@ -26,9 +26,9 @@ use std::{
 use base64::Engine;
 
 use crate::{
-    config::Secret,
     google::{GoogleError, GoogleOAuth},
     repo::{CredentialRecord, GrantRecord, Repo, UserRecord, revocation_key_user},
+    secret::Secret,
     store::{Expect, Kind, StoreError, now_unix},
     vault::{Purpose, SealContext, Vault},
 };
@@ -118,7 +118,7 @@ impl Credentials {
                 sign_in_url,
                 cache: Mutex::new(HashMap::new()),
                 locks: Mutex::new(HashMap::new()),
-                task_id: crate::oauth::tokens::random_token(9),
+                task_id: crate::google::pkce::random_token(9),
                 counters: Counters::default(),
             }),
         }
