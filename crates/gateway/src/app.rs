@@ -242,16 +242,9 @@ pub async fn open_vault(config: &Config) -> anyhow::Result<Arc<Vault>> {
             master_key,
             previous_keys,
         } => {
-            let previous: Vec<String> = previous_keys
-                .iter()
-                .map(|k| k.expose().to_owned())
-                .collect();
-            let provider = LocalKeyProvider::load(
-                &config.data_dir,
-                master_key.as_ref().map(|k| k.expose()),
-                &previous,
-            )
-            .context("cannot load the vault's master key")?;
+            let provider =
+                LocalKeyProvider::load(&config.data_dir, master_key.as_ref(), previous_keys)
+                    .context("cannot load the vault's master key")?;
             Ok(Arc::new(Vault::new(Arc::new(provider))))
         }
         KeyBackend::Kms { key_id } => {

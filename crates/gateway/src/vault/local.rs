@@ -15,6 +15,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use super::crypto::{self, NONCE_LEN, TAG_LEN};
 use super::{DataKey, EncryptionContext, KeyProvider, VaultError};
+use crate::secret::Secret;
 
 /// Name of the key file inside the data directory.
 pub const KEY_FILE_NAME: &str = "vault.key";
@@ -104,16 +105,18 @@ impl LocalKeyProvider {
     /// in base64, still accepted for opening.
     pub fn load(
         data_dir: &Path,
-        env_key: Option<&str>,
-        previous: &[String],
+        env_key: Option<&Secret>,
+        previous: &[Secret],
     ) -> Result<Self, VaultError> {
         let previous = previous
             .iter()
             .enumerate()
-            .map(|(i, text)| parse_master_key(text, &format!("previous master key {}", i + 1)))
+            .map(|(i, text)| {
+                parse_master_key(text.expose(), &format!("previous master key {}", i + 1))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let current = match env_key {
-            Some(text) => parse_master_key(text, "master key from the environment")?,
+            Some(text) => parse_master_key(text.expose(), "master key from the environment")?,
             None => load_or_create_key_file(&Self::key_file_path(data_dir))?,
         };
         Ok(Self::from_keys(&current, previous.iter().map(|k| &**k)))
@@ -391,7 +394,8 @@ mod tests {
         let file_provider = LocalKeyProvider::load(dir.path(), None, &[]).unwrap();
         let env_key = [7u8; 32];
         let env_text = STANDARD.encode(env_key);
-        let env_provider = LocalKeyProvider::load(dir.path(), Some(&env_text), &[]).unwrap();
+        let env_provider =
+            LocalKeyProvider::load(dir.path(), Some(&Secret::new(env_text.as_str())), &[]).unwrap();
         assert_eq!(
             env_provider.current_key_id(),
             LocalKeyProvider::key_id_for(&env_key)
@@ -402,7 +406,7 @@ mod tests {
         );
 
         let empty = TempDir::new();
-        LocalKeyProvider::load(empty.path(), Some(&env_text), &[]).unwrap();
+        LocalKeyProvider::load(empty.path(), Some(&Secret::new(env_text.as_str())), &[]).unwrap();
         assert!(!LocalKeyProvider::key_file_path(empty.path()).exists());
     }
 
@@ -417,7 +421,8 @@ mod tests {
             (short.as_str(), "it is not 32 bytes long"),
             (long.as_str(), "it is not 32 bytes long"),
         ] {
-            let err = LocalKeyProvider::load(dir.path(), Some(text), &[]).unwrap_err();
+            let err =
+                LocalKeyProvider::load(dir.path(), Some(&Secret::new(text)), &[]).unwrap_err();
             assert!(
                 matches!(&err, VaultError::InvalidMasterKey { reason: r, .. } if *r == reason),
                 "{err:?}"
@@ -427,9 +432,10 @@ mod tests {
                 assert!(!format!("{err:?}").contains(text));
             }
         }
-        let good = STANDARD.encode([2u8; 32]);
+        let good = Secret::new(STANDARD.encode([2u8; 32]));
         let err =
-            LocalKeyProvider::load(dir.path(), Some(&good), &[good.clone(), short]).unwrap_err();
+            LocalKeyProvider::load(dir.path(), Some(&good), &[good.clone(), Secret::new(short)])
+                .unwrap_err();
         assert!(err.to_string().contains("previous master key 2"), "{err}");
     }
 
