@@ -245,9 +245,8 @@ fn check_config() -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let width = config::ALL_VARIABLES
-        .iter()
-        .map(|v| v.len())
+    let width = config::vars::read_by_gateway()
+        .map(|v| v.name.len())
         .max()
         .unwrap_or(0);
     for (name, value) in config.describe() {
