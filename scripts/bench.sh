@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Benchmarks with printed figures (see docs/benchmarks.md). Not part of the
 # test command: figures depend on the machine and are read, not asserted.
-# Usage: scripts/bench.sh [startup|tokens|paths|load|overhead|hotspot|all]
+# Usage: scripts/bench.sh [startup|tokens|paths|load|overhead|hotspot|balanced|all]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 what="${1:-all}"
-cargo build --release --locked -p mcp-gateway -p gateway-bench
+cargo build --release --locked -p mcp-gateway -p gateway-bench -p fake-google
 BIN="$CARGO_TARGET_DIR/release/mcp-gateway"
 BENCH="$CARGO_TARGET_DIR/release/gateway-bench"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
@@ -40,4 +40,11 @@ if [[ $what == hotspot || $what == all ]]; then
   # CPU per call should not depend on how calls spread over users.
   "$BENCH" overhead --bin "$BIN" --concurrency 32 --seconds 10 --users 1
   "$BENCH" overhead --bin "$BIN" --concurrency 32 --seconds 10 --users 32
+fi
+if [[ $what == balanced || $what == all ]]; then
+  # Both paths through nginx (round-robin) to three tasks on DynamoDB and KMS
+  # (moto): tests/multitask/test_balanced_bench.py.
+  MCP_GATEWAY_BIN="$BIN" FAKE_GOOGLE_BIN="$CARGO_TARGET_DIR/release/fake-google" \
+    GATEWAY_BENCH_BIN="$BENCH" PYTEST_TIMEOUT=600 \
+    bash scripts/test-multitask.sh -m bench -s
 fi

@@ -70,8 +70,9 @@ cd "$TESTS_DIR"
 status=0
 # pytest starts (and always stops) the fake Google and the gateway tasks;
 # every child process also gets SIGTERM if pytest itself dies.
-# The scale test (marker `scale`) runs only when asked for: scripts/test.sh scale.
-[[ $# -gt 0 ]] || set -- -m "not scale"
+# The scale test (marker `scale`) runs only when asked for: scripts/test.sh scale;
+# the benchmark (marker `bench`) only from scripts/bench.sh balanced.
+[[ $# -gt 0 ]] || set -- -m "not scale and not bench"
 "$VENV/bin/python" -m pytest -q -p no:cacheprovider --timeout="${PYTEST_TIMEOUT:-90}" \
     --basetemp="$WORK_DIR/pytest" --junitxml="$WORK_DIR/junit.xml" "$@" || status=$?
 if [[ $status -ne 0 ]]; then

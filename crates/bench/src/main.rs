@@ -515,13 +515,18 @@ async fn load(
     });
     let warmup = Duration::from_secs(1);
     let measure = Duration::from_secs(seconds);
+    // Every session is open before the clock starts: the figures are those
+    // of requests in a session, not of opening one.
+    let mut sessions = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency {
+        sessions.push(target.open_session(&http).await?);
+    }
     let begin = Instant::now() + Duration::from_millis(200);
     let mut workers = Vec::new();
-    for w in 0..concurrency {
+    for (w, session) in sessions.into_iter().enumerate() {
         let http = http.clone();
         let target = target.clone();
         workers.push(tokio::spawn(async move {
-            let session = target.open_session(&http).await?;
             let mut latencies = Vec::with_capacity(4096);
             let mut errors = 0u64;
             let mut id = (w as u64) << 32;
