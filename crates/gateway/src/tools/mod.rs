@@ -18,6 +18,7 @@ pub mod catalog;
 pub mod docs;
 pub mod drive;
 pub mod gmail;
+pub mod schema;
 pub mod server;
 pub mod sheets;
 

@@ -489,6 +489,20 @@ mod tests {
     }
 
     #[test]
+    fn input_schemas_are_self_contained_and_free_of_rust_formats() {
+        for tool in GatewayServer::all_tools().list_all() {
+            let schema = serde_json::to_string(&tool.input_schema).unwrap();
+            for noise in ["$ref", "$defs", "$schema", "\"format\":\"uint", "\"oneOf\""] {
+                assert!(
+                    !schema.contains(noise),
+                    "{}: {noise} in {schema}",
+                    tool.name
+                );
+            }
+        }
+    }
+
+    #[test]
     fn every_catalog_entry_is_implemented() {
         let router = GatewayServer::all_tools();
         for spec in crate::tools::catalog::CATALOG {
