@@ -128,27 +128,30 @@ fn drop_number_format(map: &mut Map<String, Value>) {
 }
 
 /// `oneOf: [{"const": "a", "type": "string", "description": …}, …]` as
-/// `"type": "string", "enum": ["a", …]`.
+/// `"type": "string", "enum": ["a", …]` (schemars groups the variants
+/// without a doc comment in one `enum` branch).
 fn constants_as_enum(map: &mut Map<String, Value>) {
     let Some(Value::Array(branches)) = map.get("oneOf") else {
         return;
     };
-    let constants: Option<Vec<Value>> = branches
-        .iter()
-        .map(|b| {
-            let b = b.as_object()?;
-            let only_const = b
-                .keys()
-                .all(|k| matches!(k.as_str(), "const" | "type" | "description"));
-            let is_string = b.get("type").is_none_or(|t| t == "string");
-            (only_const && is_string).then(|| b.get("const").cloned())?
-        })
-        .collect();
-    if let Some(constants) = constants {
-        map.remove("oneOf");
-        map.insert("type".into(), Value::String("string".into()));
-        map.insert("enum".into(), Value::Array(constants));
+    let mut constants: Vec<Value> = Vec::new();
+    for b in branches {
+        let Some(b) = b.as_object() else { return };
+        let only_constants = b
+            .keys()
+            .all(|k| matches!(k.as_str(), "const" | "enum" | "type" | "description"));
+        if !only_constants || b.get("type").is_some_and(|t| t != "string") {
+            return;
+        }
+        match (b.get("const"), b.get("enum")) {
+            (Some(c), None) => constants.push(c.clone()),
+            (None, Some(Value::Array(values))) => constants.extend(values.iter().cloned()),
+            _ => return,
+        }
     }
+    map.remove("oneOf");
+    map.insert("type".into(), Value::String("string".into()));
+    map.insert("enum".into(), Value::Array(constants));
 }
 
 /// `anyOf` of bare types (`[{"type": "string"}, {"type": "number"}]`) as one
@@ -241,14 +244,14 @@ mod tests {
                     "description": "The Rust type's doc.",
                     "oneOf": [
                         {"const": "a", "type": "string", "description": "The first."},
-                        {"const": "b", "type": "string"}
+                        {"enum": ["b", "c"], "type": "string"}
                     ]
                 },
                 "Cell": {"anyOf": [{"type": "string"}, {"type": "number", "format": "double"}]}
             },
             "properties": {
                 "title": {"type": "string", "description": "A property\nnamed title."},
-                "mode": {"anyOf": [{"$ref": "#/$defs/Mode"}, {"type": "null"}], "description": "a or b."},
+                "mode": {"anyOf": [{"$ref": "#/$defs/Mode"}, {"type": "null"}], "description": "a, b or c."},
                 "count": {"type": ["integer", "null"], "format": "uint32", "minimum": 0},
                 "page": {"type": ["integer", "null"], "format": "uint32", "minimum": 1, "maximum": 9},
                 "flag": {"type": "boolean", "default": false},
@@ -265,7 +268,7 @@ mod tests {
                 "type": "object",
                 "properties": {
                     "title": {"type": "string", "description": "A property named title."},
-                    "mode": {"type": "string", "enum": ["a", "b"], "description": "a or b."},
+                    "mode": {"type": "string", "enum": ["a", "b", "c"], "description": "a, b or c."},
                     "count": {"type": "integer"},
                     "page": {"type": "integer", "minimum": 1, "maximum": 9},
                     "flag": {"type": "boolean"},
