@@ -156,13 +156,13 @@ fn routes() -> Vec<Route> {
         Route::new(
             "server_info",
             "Gateway information",
-            "Describe this Google Workspace gateway: its version, public MCP URL, the Workspace domains allowed to sign in, and the MCP protocol revisions it serves. Use it to check that the connection works.",
+            "This gateway's version, MCP URL, the Workspace domains allowed to sign in and the MCP protocol revisions it serves. Use it to check the connection.",
             server_info,
         ),
         Route::new(
             "whoami",
             "Who am I",
-            "Show who this MCP connection acts for: the signed-in Google Workspace user (email, domain), the Google scopes they granted, the MCP client, and when the sign-in expires. Use it to check which account tools will act on, or why a tool says a new sign-in is needed.",
+            "The Google Workspace user this connection acts for (email, domain), the Google scopes they granted, the MCP client, and when the sign-in expires. Use it to check which account tools act on, or why a tool asks for a new sign-in.",
             whoami,
         ),
     ]
