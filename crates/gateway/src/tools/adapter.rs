@@ -33,7 +33,7 @@ use crate::{
     catalog::{Service, spec_of},
     google::api::{GoogleApi, Usage, counting},
     repo::Repo,
-    tools::{ToolCtx, ToolError, ToolResult, bound},
+    tools::{ToolCtx, ToolError, ToolResult, bound, schema},
 };
 
 /// A tool's successful result: structured content (described by the output
@@ -112,32 +112,6 @@ fn success<O: ToolOutput>(mut out: O, limit: usize) -> CallToolResult {
 #[derive(Debug, Default, serde::Deserialize, JsonSchema)]
 pub struct NoArgs {}
 
-/// An input schema without what costs the model's context and validates
-/// nothing: the `$schema` line (MCP's default dialect is 2020-12) and
-/// `"default": null` on optional fields (an annotation; leaving the field out
-/// means the same).
-fn compact(schema: &JsonObject) -> JsonObject {
-    fn strip(value: &mut serde_json::Value) {
-        match value {
-            serde_json::Value::Object(map) => {
-                if map.get("default").is_some_and(serde_json::Value::is_null) {
-                    map.remove("default");
-                }
-                map.values_mut().for_each(strip);
-            }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    let mut value = serde_json::Value::Object(schema.clone());
-    strip(&mut value);
-    let serde_json::Value::Object(mut map) = value else {
-        unreachable!("an object stays an object")
-    };
-    map.remove("$schema");
-    map
-}
-
 /// What every tool call may draw on, shared by all calls of one gateway.
 pub struct Facts {
     pub mcp_url: String,
@@ -211,7 +185,7 @@ impl Route {
         } else {
             let schema = schema_for_input::<A>()
                 .unwrap_or_else(|e| panic!("{name}: invalid input schema: {e}"));
-            Arc::new(compact(&schema))
+            Arc::new(schema::compact(&schema))
         };
         let spec = spec_of(name);
         let writes = spec.is_some_and(|s| s.writes);

@@ -2,7 +2,9 @@
 //! the life of one call: [README.md](README.md).
 //!
 //! - Names are `service_action` in snake_case; descriptions are written for a
-//!   language model (what the tool is for, when to use which, key limits).
+//!   language model (what the tool is for, when to use which, key limits) and
+//!   leave to the arguments' docs and the schema what they say: every
+//!   conversation pays for each word (the core set's budget is in `server.rs`).
 //! - Every tool is in the [`crate::catalog::CATALOG`] with its service, tier,
 //!   whether it writes, and the Google scopes it needs.
 //! - A tool is one function from its typed arguments and a context to
@@ -17,6 +19,7 @@ pub mod calendar;
 pub mod docs;
 pub mod drive;
 pub mod gmail;
+pub mod schema;
 pub mod server;
 pub mod sheets;
 

@@ -12,7 +12,7 @@ use crate::{
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListCalendarsArgs {
-    /// Page token from a previous call's `next_page_token`.
+    /// `next_page_token` of a previous call.
     #[serde(default)]
     pub page_token: Option<String>,
 }

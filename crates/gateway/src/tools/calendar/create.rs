@@ -33,39 +33,35 @@ pub const MAX_ATTENDEES: usize = 100;
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateEventArgs {
-    /// Title of the event.
     pub summary: String,
-    /// Start: RFC 3339 (2025-03-04T09:00:00+01:00) or a local date-time (2025-03-04T09:00) read in `time_zone`; with `all_day`, a date (2025-03-04).
+    /// RFC 3339 (2025-03-04T09:00:00+01:00) or local (2025-03-04T09:00, in `time_zone`); with `all_day` a date.
     pub start: String,
-    /// End, after `start`, in the same form; with `all_day`, the last day of the event (inclusive: a one-day event has end = start).
+    /// After `start`, same form; with `all_day` the last day, inclusive (one day: end = start).
     pub end: String,
-    /// An all-day event: `start` and `end` are dates.
     #[serde(default)]
     pub all_day: bool,
-    /// IANA time zone of the event (e.g. America/New_York), used to read local date-times and stored with the event. Default: the calendar's zone.
+    /// IANA zone (Europe/Berlin); default the calendar's.
     #[serde(default)]
     pub time_zone: Option<String>,
-    /// Calendar id; default `primary`.
+    /// Default `primary`.
     #[serde(default)]
     pub calendar_id: Option<String>,
-    /// Guests' email addresses (at most 100).
+    /// Guest emails, at most 100.
     #[serde(default)]
     pub attendees: Vec<String>,
-    /// Description / agenda (plain text).
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
     pub location: Option<String>,
-    /// Attach a new Google Meet video link.
     #[serde(default)]
     pub add_meet_link: bool,
-    /// Recurrence lines for a repeating event, e.g. ["RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=10"].
+    /// RRULE lines, e.g. RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=10.
     #[serde(default)]
     pub recurrence: Vec<String>,
-    /// Who gets emailed: all (default), externalOnly or none.
+    /// Whom to email; default all.
     #[serde(default)]
     pub send_updates: Option<SendUpdates>,
-    /// Optional id for the new event: 5 to 1024 characters from a-v and 0-9. Calling again with the same id returns the event already created instead of a duplicate. Default: a fresh id.
+    /// 5 to 1024 characters of a-v and 0-9; a repeated id returns the event already made.
     #[serde(default)]
     pub event_id: Option<String>,
 }

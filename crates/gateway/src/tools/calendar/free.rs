@@ -31,31 +31,30 @@ const GRID_SECONDS: i64 = 15 * 60;
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FindFreeTimeArgs {
-    /// Emails of the other people who must be free (the user is always included); at most 49.
+    /// The other people's emails (the user is included), at most 49.
     #[serde(default)]
     pub attendees: Vec<String>,
-    /// Meeting length in minutes, 15 to 480 (default 30).
+    /// 15 to 480 (default 30).
     #[serde(default)]
     pub duration_minutes: Option<u32>,
-    /// Earliest start: RFC 3339, a local date-time or a date (read in `time_zone`). Default: now; times already past are skipped.
+    /// RFC 3339, local date-time or date (in `time_zone`); default now.
     #[serde(default)]
     pub time_min: Option<String>,
-    /// Latest end, same forms (a date means through the end of that day). Default: 7 days after `time_min`; at most 62 days after it.
+    /// Same forms; a date includes that day. Default 7 days after `time_min`, at most 62.
     #[serde(default)]
     pub time_max: Option<String>,
-    /// IANA time zone of the working hours and of the shown times. Default: the user's calendar zone.
+    /// IANA zone of the working hours and results; default the user's calendar's.
     #[serde(default)]
     pub time_zone: Option<String>,
-    /// Start of the working day, HH:MM (default 09:00).
+    /// HH:MM (default 09:00).
     #[serde(default)]
     pub work_start: Option<String>,
-    /// End of the working day, HH:MM (default 17:00).
+    /// HH:MM (default 17:00).
     #[serde(default)]
     pub work_end: Option<String>,
-    /// Also look on Saturdays and Sundays (default false: weekdays only).
     #[serde(default)]
     pub include_weekends: bool,
-    /// How many candidate slots to return, 1 to 50 (default 10), spread over the days.
+    /// 1 to 50 (default 10).
     #[serde(default)]
     pub max_slots: Option<u32>,
 }

@@ -25,25 +25,25 @@ pub const MAX_RESULTS: u32 = 250;
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListEventsArgs {
-    /// Calendar id from calendar_list_calendars; default `primary` (the user's own calendar).
+    /// Default `primary`.
     #[serde(default)]
     pub calendar_id: Option<String>,
-    /// Start of the range: RFC 3339 (2025-03-04T09:00:00+01:00), a local date-time (2025-03-04T09:00, read in `time_zone`) or a date (its midnight in `time_zone`). Events still running at this time are included. Default: now.
+    /// RFC 3339, local date-time or date (in `time_zone`); default now. Events still running are included.
     #[serde(default)]
     pub time_min: Option<String>,
-    /// End of the range, same forms as `time_min`; a date means through the end of that day. Events starting before this time are included. Default: 7 days after `time_min`.
+    /// Same forms; a date includes that day. Default 7 days after `time_min`.
     #[serde(default)]
     pub time_max: Option<String>,
-    /// IANA time zone (e.g. Europe/Berlin) used to show times and to read dates and local date-times. Default: the calendar's own time zone.
+    /// IANA zone (Europe/Berlin) of shown and given times; default the calendar's.
     #[serde(default)]
     pub time_zone: Option<String>,
-    /// Free-text search in summary, description, location and attendees.
+    /// Free-text search.
     #[serde(default)]
     pub query: Option<String>,
-    /// Events per page, 1 to 250 (default 50).
+    /// 1 to 250 (default 50).
     #[serde(default)]
     pub max_results: Option<u32>,
-    /// `next_page_token` of a previous call, with the same other arguments.
+    /// `next_page_token` of a previous call.
     #[serde(default)]
     pub page_token: Option<String>,
 }
@@ -202,12 +202,12 @@ impl ToolOutput for EventList {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetEventArgs {
-    /// Event id from calendar_list_events (an occurrence id for one instance of a recurring event, or the series id).
+    /// From calendar_list_events.
     pub event_id: String,
-    /// Calendar id; default `primary`.
+    /// Default `primary`.
     #[serde(default)]
     pub calendar_id: Option<String>,
-    /// IANA time zone to show times in. Default: the event's own time zone, else the calendar's.
+    /// IANA zone to show times in; default the event's.
     #[serde(default)]
     pub time_zone: Option<String>,
 }

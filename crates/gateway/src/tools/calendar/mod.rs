@@ -103,14 +103,11 @@ pub(crate) async fn calendar_info(
 /// Whom Google notifies about a change (`sendUpdates`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 pub enum SendUpdates {
-    /// Email every guest.
     #[serde(rename = "all")]
     #[default]
     All,
-    /// Email only guests outside the user's organisation.
     #[serde(rename = "externalOnly")]
     ExternalOnly,
-    /// Email nobody.
     #[serde(rename = "none")]
     None,
 }
@@ -131,38 +128,38 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::new(
             "calendar_list_calendars",
             "List calendars",
-            "List the calendars the user can see (their primary calendar, shared and subscribed ones) with ids, time zones and access roles. Use an id as `calendar_id` in the other calendar tools; most tasks only need the primary calendar (`primary`).",
+            "List the calendars the user can see (primary, shared, subscribed) with ids, time zones and access roles. An id is a `calendar_id` for the other calendar tools; most tasks need only `primary`.",
             calendars::list,
         ),
         Route::new(
             "calendar_list_events",
             "List calendar events",
-            "List events of a calendar in a time range, in start order, with recurring events expanded into their occurrences (a weekly meeting appears once per week). Default range: now to 7 days later; an event that started before `time_min` but is still running is included. Times are shown in `time_zone` (IANA, default the calendar's zone); dates and local date-times in `time_min`/`time_max` are read in that zone, and a date as `time_max` means through the end of that day. All-day events show dates, with `end` the last day (inclusive). `query` searches text. Rows are compact (id, times, guests count, your response, Meet link): use calendar_get_event for attendees, description and reminders. Up to 250 per page; follow `next_page_token`.",
+            "List a calendar's events in a time range, in start order, recurring events expanded into occurrences. Compact rows (id, times, guest count, the user's response, Meet link); all-day events show dates with an inclusive end. For attendees and description use calendar_get_event.",
             list::list,
         ),
         Route::new(
             "calendar_get_event",
             "Get a calendar event",
-            "Read one calendar event in full: time (in `time_zone`, default the event's own zone), attendees with their responses, organizer, location, description (cut at 4000 characters), video meeting link, recurrence rules, reminders and the link to open it in Google Calendar. Use an `event_id` from calendar_list_events.",
+            "Read one calendar event in full: times, attendees and their responses, organizer, location, description (cut at 4000 characters), Meet link, recurrence, reminders and its Calendar link.",
             list::get,
         ),
         Route::new(
             "calendar_create_event",
             "Create a calendar event",
-            "Create a calendar event, and invite guests by email (Google emails them per `send_updates`, default all). Timed events: `start` and `end` as RFC 3339 (2025-03-04T09:00:00+01:00) or local date-times (2025-03-04T09:00) read in `time_zone` (IANA; default the calendar's zone). All-day events: `all_day: true` with dates; `end` is the last day, inclusive (a one-day event has end = start), converted to Google's exclusive end. `end` must be after `start`. `add_meet_link` attaches a Google Meet video link. Optional `recurrence` takes RRULE lines. Each call creates a new event; the gateway's own retries never duplicate it, and passing the same `event_id` again returns the existing event instead of creating a second one. Check free time first with calendar_find_free_time when scheduling with others.",
+            "Create a calendar event and invite guests (emailed per `send_updates`). Each call creates an event unless its `event_id` exists. When scheduling with others, find a time first with calendar_find_free_time.",
             create::create,
         ),
         Route::new(
             "calendar_update_event",
             "Update a calendar event",
-            "Change an existing calendar event: only the fields given change (summary, description, location, start/end, guests to add or remove, a Meet link); everything else stays as it is. Giving only `start` moves the event and keeps its length. Times follow the same rules as calendar_create_event (RFC 3339 or local date-times in `time_zone`; dates with `all_day`, inclusive end). An occurrence id changes only that occurrence of a recurring event; the series id changes every occurrence. Guests are emailed per `send_updates` (default all). To answer an invitation use calendar_respond instead.",
+            "Change a calendar event: only the given fields change; `start` alone moves it, keeping its length. An occurrence id changes that occurrence, a series id every one. To answer an invitation use calendar_respond.",
             write::update,
         )
         .idempotent(),
         Route::new(
             "calendar_delete_event",
             "Delete a calendar event",
-            "Delete a calendar event (cancels it for every guest when the user is the organizer; guests are emailed per `send_updates`, default all). An occurrence id deletes only that occurrence; a series id deletes the whole recurring series. Cannot be undone through this gateway: confirm with the user first.",
+            "Delete a calendar event, cancelling it for the guests when the user organizes it. An occurrence id deletes that occurrence, a series id the whole series. Cannot be undone here: confirm with the user first.",
             write::delete,
         )
         .idempotent()
@@ -170,14 +167,14 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::new(
             "calendar_respond",
             "Respond to an invitation",
-            "Answer an invitation as the signed-in user: accepted, declined or tentative, with an optional note to the organizer. Changes only the user's own response. An occurrence id answers that occurrence only; a series id answers every occurrence.",
+            "Answer an invitation as the user (accepted, declined or tentative), changing only their own response. An occurrence id answers that occurrence, a series id every one.",
             write::respond,
         )
         .idempotent(),
         Route::new(
             "calendar_find_free_time",
             "Find free meeting times",
-            "Find meeting times when the user and the given attendees are all free, from Google's free/busy data. Looks within `time_min`..`time_max` (default now to 7 days later, at most 62 days) and within working hours (default 09:00–17:00, Monday to Friday, in `time_zone`; default the user's calendar zone). Returns up to `max_slots` candidate slots of `duration_minutes` (15 to 480), spread over the days, and each attendee's busy blocks. Attendees whose free/busy Google cannot share (outside the organisation, unknown) are listed as unavailable and not accounted for. Then create the event with calendar_create_event.",
+            "Find meeting slots when the user and the attendees are all free (Google free/busy), within working hours, spread over the days, with each attendee's busy blocks. People whose free/busy Google does not share are listed as unavailable and not counted. Then use calendar_create_event.",
             free::find,
         ),
     ]

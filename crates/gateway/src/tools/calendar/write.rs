@@ -77,42 +77,38 @@ async fn patch(
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateEventArgs {
-    /// The event to change (from calendar_list_events).
+    /// From calendar_list_events.
     pub event_id: String,
-    /// Calendar id; default `primary`.
+    /// Default `primary`.
     #[serde(default)]
     pub calendar_id: Option<String>,
-    /// New title.
     #[serde(default)]
     pub summary: Option<String>,
-    /// New description (an empty string clears it).
+    /// Empty clears it.
     #[serde(default)]
     pub description: Option<String>,
-    /// New location (an empty string clears it).
+    /// Empty clears it.
     #[serde(default)]
     pub location: Option<String>,
-    /// New start (RFC 3339, local date-time in `time_zone`, or a date for all-day). Given alone, the event keeps its length.
+    /// RFC 3339, local date-time (in `time_zone`) or date (all-day).
     #[serde(default)]
     pub start: Option<String>,
-    /// New end (same forms; for all-day events the last day, inclusive).
+    /// Same forms; all-day: the last day, inclusive.
     #[serde(default)]
     pub end: Option<String>,
-    /// Make the event all-day (true) or timed (false). Default: follows the form of `start`/`end`, else unchanged.
+    /// Make it all-day or timed; default follows `start`/`end`.
     #[serde(default)]
     pub all_day: Option<bool>,
-    /// IANA time zone for reading local date-times and storing with new times. Default: the event's own zone.
+    /// IANA zone; default the event's.
     #[serde(default)]
     pub time_zone: Option<String>,
-    /// Guests to invite (emails).
     #[serde(default)]
     pub add_attendees: Vec<String>,
-    /// Guests to remove (emails).
     #[serde(default)]
     pub remove_attendees: Vec<String>,
-    /// Attach a Google Meet link if the event has none.
     #[serde(default)]
     pub add_meet_link: bool,
-    /// Who gets emailed about the change: all (default), externalOnly or none.
+    /// Whom to email; default all.
     #[serde(default)]
     pub send_updates: Option<SendUpdates>,
 }
@@ -294,12 +290,12 @@ pub async fn update(ctx: ToolCtx, args: UpdateEventArgs) -> ToolResult<Rendered<
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteEventArgs {
-    /// The event to delete (an occurrence id deletes one occurrence; a series id the whole series).
+    /// From calendar_list_events.
     pub event_id: String,
-    /// Calendar id; default `primary`.
+    /// Default `primary`.
     #[serde(default)]
     pub calendar_id: Option<String>,
-    /// Who gets a cancellation email: all (default), externalOnly or none.
+    /// Whom to email; default all.
     #[serde(default)]
     pub send_updates: Option<SendUpdates>,
 }
@@ -372,17 +368,16 @@ impl ResponseStatus {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RespondArgs {
-    /// The event to answer (from calendar_list_events).
+    /// From calendar_list_events.
     pub event_id: String,
-    /// accepted, declined or tentative.
     pub response: ResponseStatus,
-    /// Optional note to the organizer (at most 1000 characters).
+    /// A note to the organizer, at most 1000 characters.
     #[serde(default)]
     pub comment: Option<String>,
-    /// Calendar id; default `primary`.
+    /// Default `primary`.
     #[serde(default)]
     pub calendar_id: Option<String>,
-    /// Email the organizer about the answer (default true).
+    /// Email the organizer (default true).
     #[serde(default)]
     pub notify_organizer: Option<bool>,
 }

@@ -80,25 +80,25 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::new(
             "docs_read_document",
             "Read a Google Doc",
-            "Read a Google Doc as Markdown: every tab (each introduced by a `<!-- tab: … -->` line when there are several), headings, bulleted and numbered lists, tables, links, bold and italic kept. `document_id` is an id from drive_search or a docs.google.com link. `tab` (title or id) reads one tab only. Long documents are cut at the output limit with a note. For Sheets use sheets_read_range; for other files drive_read_file.",
+            "Read a Google Doc as Markdown (headings, lists, tables, links, bold, italic), every tab or one; with several, each begins with a `<!-- tab: … -->` line.",
             read::read,
         ),
         Route::new(
             "docs_create_document",
             "Create a Google Doc",
-            "Create a new Google Doc in the user's My Drive, optionally with content written in Markdown: headings (#…######), paragraphs, bulleted and numbered lists, **bold**, *italic*, ~~strikethrough~~ and [links](https://…) become real Docs formatting (nested list items become items of the same list; tables and code blocks become plain paragraphs). Returns the id and link. Each call creates a new document. To put it in a folder afterwards use drive_move.",
+            "Create a Google Doc in My Drive, optionally with content: Markdown headings, lists, bold, italic, strikethrough and links become Docs formatting (tables and code blocks plain paragraphs). Returns its id and link; each call creates a new document.",
             write::create,
         ),
         Route::new(
             "docs_insert_text",
             "Insert text into a Google Doc",
-            "Add text to an existing Google Doc, written in Markdown by default (headings, lists, bold, italic, links become Docs formatting) or as plain text (`format: plain`). `position`: `end` (default, after the last paragraph), `start`, `after_heading` (directly below the heading named in `heading`), or `end_of_section` (at the end of that heading's section, before the next heading of the same or a higher level). Headings match case-insensitively; an unknown heading lists the document's headings. `tab` (title or id) picks a tab; default the first. Existing text is never changed. If someone edits the document at the same moment, the call fails rather than writing in the wrong place: read and retry.",
+            "Add Markdown or plain text to a Google Doc without changing existing text. If the document changes meanwhile, the call fails rather than write in the wrong place: read it and retry.",
             write::insert,
         ),
         Route::new(
             "docs_find_replace",
             "Find and replace in a Google Doc",
-            "Find and replace text across a Google Doc (every tab, or one `tab`), keeping the surrounding formatting. Up to 50 `replacements` applied in order, all or none; each matches case-sensitively unless `match_case` is false. Returns how many occurrences each replaced (0 means the text was not found). An empty `replace` deletes the text.",
+            "Find and replace text in a Google Doc, keeping its formatting. The replacements apply in order, all or none. Returns each one's count of occurrences (0: not found).",
             write::find_replace,
         )
         .destructive(),

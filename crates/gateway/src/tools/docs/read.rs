@@ -12,9 +12,9 @@ use crate::{
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadDocumentArgs {
-    /// The document's id (from drive_search) or its docs.google.com link.
+    /// Id from drive_search, or a link.
     pub document_id: String,
-    /// Read only this tab (its title or id); default every tab.
+    /// Only this tab (title or id).
     #[serde(default)]
     pub tab: Option<String>,
 }

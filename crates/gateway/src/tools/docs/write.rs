@@ -18,10 +18,8 @@ pub const MAX_INSERT_CHARS: usize = 200_000;
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TextFormat {
-    /// Markdown: headings, lists, bold, italic, strikethrough and links become formatting.
     #[default]
     Markdown,
-    /// Plain text: one paragraph per line, no formatting.
     Plain,
 }
 
@@ -91,11 +89,11 @@ async fn batch_update(
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDocumentArgs {
-    /// Title of the new document (1 to 500 characters).
+    /// 1 to 500 characters.
     pub title: String,
-    /// Optional content, in `format` (Markdown by default).
     #[serde(default)]
     pub content: Option<String>,
+    /// Default markdown; plain: one paragraph per line.
     #[serde(default)]
     pub format: TextFormat,
 }
@@ -197,18 +195,19 @@ pub enum InsertAt {
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InsertTextArgs {
-    /// The document's id (from drive_search) or its docs.google.com link.
+    /// Id from drive_search, or a link.
     pub document_id: String,
-    /// The text to add, in `format` (Markdown by default).
     pub text: String,
+    /// Default markdown; plain: one paragraph per line.
     #[serde(default)]
     pub format: TextFormat,
+    /// `end` (default), `start`, `after_heading` (just below `heading`) or `end_of_section` (the end of `heading`'s section).
     #[serde(default)]
     pub position: InsertAt,
-    /// The heading's text, for `after_heading` and `end_of_section`.
+    /// A heading's text (any case).
     #[serde(default)]
     pub heading: Option<String>,
-    /// The tab to write in (title or id); default the first tab.
+    /// Title or id; default the first tab.
     #[serde(default)]
     pub tab: Option<String>,
 }
@@ -404,12 +403,12 @@ impl ToolOutput for Inserted {
 #[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Replacement {
-    /// Text to find (not empty).
+    /// Not empty.
     pub find: String,
-    /// Text to put instead (empty deletes).
+    /// Empty deletes.
     #[serde(default)]
     pub replace: String,
-    /// Match case exactly (default true).
+    /// Default true.
     #[serde(default)]
     pub match_case: Option<bool>,
 }
@@ -417,12 +416,11 @@ pub struct Replacement {
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FindReplaceArgs {
-    /// The document's id (from drive_search) or its docs.google.com link.
+    /// Id from drive_search, or a link.
     pub document_id: String,
-    /// 1 to 50 replacements, applied in order.
     #[schemars(length(min = 1, max = 50))]
     pub replacements: Vec<Replacement>,
-    /// Only this tab (title or id); default every tab.
+    /// Only this tab (title or id).
     #[serde(default)]
     pub tab: Option<String>,
 }

@@ -16,7 +16,7 @@ const MAX_PATH_DEPTH: usize = 8;
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetFileArgs {
-    /// The file's id (from drive_search) or a Google link to it.
+    /// Id from drive_search, or a Google link.
     pub file_id: String,
 }
 

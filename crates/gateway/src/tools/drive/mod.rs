@@ -234,63 +234,63 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::new(
             "drive_search",
             "Search Google Drive",
-            "Search Google Drive (My Drive, files shared with the user, and shared drives). Combine any of: `query` (full text: words in the name or content), `name` (name contains), `type` (document, spreadsheet, presentation, folder, pdf, image, text), `owner` (an email, or `me`), `modified_after` (date or RFC 3339), `folder_id` (direct children of a folder), `shared_drive_id` (only that shared drive), `raw_query` (Drive's own q syntax, ANDed). Trashed files are left out unless `include_trashed`. Rows: id, name, type, owner, modified, size, link; most recent first (by relevance for a full-text query). Up to `page_size` (default 25, at most 100) per page; follow `next_page_token`. Then read a file with drive_read_file.",
+            "Search Google Drive (My Drive, shared with the user, shared drives); the filters given all apply. Rows: id, name, type, owner, modified, size, link; newest first, or by relevance with `query`. Then read a file with drive_read_file.",
             search::search,
         ),
         Route::new(
             "drive_list_folder",
             "List a Drive folder",
-            "List what a Drive folder holds (folders first, then by name). `folder_id`: a folder id from drive_search, a shared drive id (its top level), or `root` (default: the top of My Drive). Up to `page_size` (default 50, at most 100) per page; follow `next_page_token`.",
+            "List what a Drive folder, a shared drive or My Drive holds: folders first, then by name.",
             search::list_folder,
         ),
         Route::new(
             "drive_get_file",
             "Get Drive file details",
-            "Get a Drive file's details: name, type, size, owner, created and modified times (and by whom), its folder path, whether it is in a shared drive or trashed, what the user may do with it, and who has access (people, groups, domains, link sharing, with their roles). `file_id` is an id from drive_search or a Google link.",
+            "A Drive file's details: type, size, owner, times, folder path, shared drive, trashed, what the user may do with it, and who has access with which role.",
             info::get,
         ),
         Route::new(
             "drive_read_file",
             "Read a Drive file",
-            "Read a Drive file's content as text: Google Docs as Markdown (every tab), Google Sheets as CSV (every sheet, each under its own heading), Google Slides as text per slide (with speaker notes), PDFs as extracted text, and text or code files as they are. Other binary files (images, archives, Office files) are refused with their type and size. Files over 10 MB are refused with their size (Google's export limit for Docs, Sheets and Slides); long text is cut at the output limit with a note. For one range of a spreadsheet use sheets_read_range; for folders drive_list_folder.",
+            "Read a Drive file as text: Docs as Markdown, Sheets as CSV (every sheet), Slides per slide with speaker notes, PDFs' text, text and code files. Other binary files and files over 10 MB are refused with their type and size. For a spreadsheet range use sheets_read_range.",
             read::read,
         ),
         Route::new(
             "drive_create_file",
             "Create a Drive file",
-            "Create a file in Google Drive: text content (`content`, with `mime_type` guessed from the name's extension: .md, .csv, .json, .html, .txt…), small binary content (`content_base64`, at most 5 MB, with its `mime_type`), or a Google Doc made from Markdown (`google_doc: true`: headings, lists, bold, italic and links become Docs formatting). `folder_id` puts it in a folder or shared drive (default: the top of My Drive). Each call creates a new file, even with a name already used.",
+            "Create a Drive file from text, from base64 (at most 5 MB), or a Google Doc from Markdown. Each call creates a new file, even with a name already used.",
             write::create_file,
         ),
         Route::new(
             "drive_create_folder",
             "Create a Drive folder",
-            "Create a folder in Google Drive, in `parent_id` (a folder or shared drive id; default the top of My Drive). Each call creates a new folder.",
+            "Create a folder in Google Drive; each call creates a new folder, even with a name already used.",
             write::create_folder,
         ),
         Route::new(
             "drive_move",
             "Move a Drive file",
-            "Move a Drive file or folder into another folder (or a shared drive's top level via its id, or `root` for My Drive). It leaves its current folders.",
+            "Move a Drive file or folder into another folder, a shared drive or My Drive; it leaves its current folders.",
             write::move_file,
         )
         .idempotent(),
         Route::new(
             "drive_copy",
             "Copy a Drive file",
-            "Copy a Drive file (not a folder), optionally with a new `name` and into `folder_id`; default name \"Copy of …\" in the original's folder. Each call makes a new copy.",
+            "Copy a Drive file (not a folder), optionally renamed and elsewhere. Each call makes a new copy.",
             write::copy,
         ),
         Route::new(
             "drive_rename",
             "Rename a Drive file",
-            "Rename a Drive file or folder (it stays where it is, with the same id, link and sharing). Give the full new name, with an extension for non-Google files.",
+            "Rename a Drive file or folder; it keeps its place, id, link and sharing.",
             write::rename,
         )
         .idempotent(),
         Route::new(
             "drive_trash",
             "Trash a Drive file",
-            "Move a Drive file or folder to the trash (a folder takes its contents along), or take it back out with `restore: true`. Trashed items stay recoverable in Drive for 30 days; nothing is deleted for good.",
+            "Move a Drive file or folder (with its contents) to the trash, or restore it. Trashed items stay recoverable for 30 days; nothing is deleted for good.",
             write::trash,
         )
         .idempotent()
@@ -298,13 +298,13 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::new(
             "drive_share",
             "Share a Drive file",
-            "Share a Drive file or folder with a person or a Google group (`type`: user or group) by email, as `role` reader, commenter or writer. Google emails them a notification unless `notify` is false; `message` adds a note to it. Sharing again with someone who already has access changes their role. Check current access with drive_list_permissions.",
+            "Share a Drive file or folder with a person or Google group by email. Sharing again with someone changes their role.",
             share::share,
         ),
         Route::new(
             "drive_list_permissions",
             "List Drive permissions",
-            "List who has access to a Drive file or folder: people, groups, domains and link sharing, with their roles (owner, organizer, writer, commenter, reader). Only people who can share the file may see this list.",
+            "List who has access to a Drive file or folder (people, groups, domains, link sharing) with their roles. Only those who can share the file may see it.",
             info::permissions,
         ),
     ]

@@ -22,7 +22,7 @@ pub const MAX_DOWNLOAD: u64 = 10 * 1024 * 1024;
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadFileArgs {
-    /// The file's id (from drive_search) or a Google link to it.
+    /// Id from drive_search, or a Google link.
     pub file_id: String,
 }
 

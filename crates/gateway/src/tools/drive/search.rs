@@ -38,34 +38,31 @@ impl FileType {
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchArgs {
-    /// Full-text search: words in the file's name or content.
+    /// Words in the name or content.
     #[serde(default)]
     pub query: Option<String>,
-    /// Part of the file's name.
+    /// Name contains.
     #[serde(default)]
     pub name: Option<String>,
-    /// Only files of this type.
     #[serde(default, rename = "type")]
     pub file_type: Option<FileType>,
-    /// Only files owned by this email address (or `me`).
+    /// An email, or `me`.
     #[serde(default)]
     pub owner: Option<String>,
-    /// Only files modified after this date (2025-01-31) or time (RFC 3339).
+    /// A date (2025-01-31) or RFC 3339 time.
     #[serde(default)]
     pub modified_after: Option<String>,
-    /// Only direct children of this folder (id or link).
+    /// Direct children of this folder (id or link).
     #[serde(default)]
     pub folder_id: Option<String>,
-    /// Only this shared drive.
     #[serde(default)]
     pub shared_drive_id: Option<String>,
-    /// Also trashed files (default false).
     #[serde(default)]
     pub include_trashed: bool,
-    /// Extra conditions in Drive's query syntax, e.g. `starred = true`.
+    /// Drive query syntax, e.g. `starred = true`.
     #[serde(default)]
     pub raw_query: Option<String>,
-    /// Files per page, 1 to 100 (default 25).
+    /// Default 25.
     #[serde(default)]
     #[schemars(range(min = 1, max = 100))]
     pub page_size: Option<u32>,
@@ -77,10 +74,10 @@ pub struct SearchArgs {
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListFolderArgs {
-    /// Folder id or link, a shared drive id, or `root` (default).
+    /// A folder id or link, a shared drive id, or `root` (My Drive, default).
     #[serde(default)]
     pub folder_id: Option<String>,
-    /// Files per page, 1 to 100 (default 50).
+    /// Default 50.
     #[serde(default)]
     #[schemars(range(min = 1, max = 100))]
     pub page_size: Option<u32>,

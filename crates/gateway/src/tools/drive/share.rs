@@ -14,22 +14,17 @@ use crate::{
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ShareType {
-    /// One person.
     #[default]
     User,
-    /// A Google group.
     Group,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ShareRole {
-    /// Can view.
     #[default]
     Reader,
-    /// Can view and comment.
     Commenter,
-    /// Can edit.
     Writer,
 }
 
@@ -46,18 +41,19 @@ impl ShareRole {
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShareArgs {
-    /// The file or folder (id or link).
+    /// Id or link.
     pub file_id: String,
-    /// The person's or group's email address.
     pub email: String,
+    /// Default user.
     #[serde(default, rename = "type")]
     pub share_type: ShareType,
+    /// Default reader.
     #[serde(default)]
     pub role: ShareRole,
-    /// Email them a notification (default true).
+    /// Email them (default true).
     #[serde(default)]
     pub notify: Option<bool>,
-    /// A note in the notification email (at most 2000 characters).
+    /// A note in the email, at most 2000 characters.
     #[serde(default)]
     pub message: Option<String>,
 }

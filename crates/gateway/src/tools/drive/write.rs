@@ -81,21 +81,21 @@ async fn folder_arg(ctx: &ToolCtx, api: &GoogleApi, field: &str, raw: &str) -> T
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateFileArgs {
-    /// The file's name, with an extension for non-Google files (notes.md, data.csv).
+    /// With an extension for non-Google files (notes.md).
     pub name: String,
-    /// Text content (UTF-8), or Markdown with `google_doc`.
+    /// Text, or Markdown with `google_doc`.
     #[serde(default)]
     pub content: Option<String>,
-    /// Binary content in base64 (at most 5 MB decoded); needs `mime_type`.
+    /// Binary content, at most 5 MB; needs `mime_type`.
     #[serde(default)]
     pub content_base64: Option<String>,
-    /// MIME type; default guessed from the name's extension.
+    /// Default: from the name's extension.
     #[serde(default)]
     pub mime_type: Option<String>,
-    /// Make a Google Doc from `content` as Markdown.
+    /// Make a Google Doc from `content` (Markdown).
     #[serde(default)]
     pub google_doc: bool,
-    /// Folder or shared drive id; default the top of My Drive.
+    /// A folder or shared drive id; default My Drive.
     #[serde(default)]
     pub folder_id: Option<String>,
 }
@@ -280,7 +280,7 @@ impl ToolOutput for Written {
 #[serde(deny_unknown_fields)]
 pub struct CreateFolderArgs {
     pub name: String,
-    /// Folder or shared drive id; default the top of My Drive.
+    /// A folder or shared drive id; default My Drive.
     #[serde(default)]
     pub parent_id: Option<String>,
 }
@@ -318,9 +318,9 @@ pub async fn create_folder(ctx: ToolCtx, args: CreateFolderArgs) -> ToolResult<W
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoveArgs {
-    /// The file or folder to move (id or link).
+    /// Id or link.
     pub file_id: String,
-    /// The destination folder or shared drive id, or `root`.
+    /// A folder or shared drive id, or `root` (My Drive).
     pub folder_id: String,
 }
 
@@ -364,12 +364,12 @@ pub async fn move_file(ctx: ToolCtx, args: MoveArgs) -> ToolResult<Written> {
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CopyArgs {
-    /// The file to copy (id or link); folders cannot be copied.
+    /// Id or link.
     pub file_id: String,
-    /// Name of the copy; default "Copy of <name>".
+    /// Default "Copy of <name>".
     #[serde(default)]
     pub name: Option<String>,
-    /// Folder or shared drive for the copy; default the original's folder.
+    /// Default the original's folder.
     #[serde(default)]
     pub folder_id: Option<String>,
 }
@@ -413,7 +413,7 @@ pub async fn copy(ctx: ToolCtx, args: CopyArgs) -> ToolResult<Written> {
 #[serde(deny_unknown_fields)]
 pub struct RenameArgs {
     pub file_id: String,
-    /// The new name.
+    /// The full new name, with any extension.
     pub name: String,
 }
 
@@ -432,7 +432,7 @@ pub async fn rename(ctx: ToolCtx, args: RenameArgs) -> ToolResult<Written> {
 #[serde(deny_unknown_fields)]
 pub struct TrashArgs {
     pub file_id: String,
-    /// Take it out of the trash instead (default false).
+    /// Take it out of the trash instead.
     #[serde(default)]
     pub restore: bool,
 }

@@ -25,7 +25,6 @@ pub const MAX_TEXT_BYTES: u64 = 5 * 1024 * 1024;
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetAttachmentArgs {
-    /// Id of the message carrying the attachment.
     pub message_id: String,
     /// `attachment_id` from gmail_read_message or gmail_read_thread.
     pub attachment_id: String,

@@ -38,41 +38,34 @@ pub enum BodyFormat {
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttachmentArg {
-    /// File name shown to the recipient, e.g. `report.pdf`.
     pub filename: String,
-    /// MIME type, e.g. `application/pdf`, `text/csv`, `image/png`.
     pub mime_type: String,
-    /// The file's bytes, base64 (standard or URL-safe, padding optional).
+    /// Standard or URL-safe base64.
     pub content_base64: String,
 }
 
 #[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ComposeArgs {
-    /// Recipients: `alice@example.com` or `Alice Example <alice@example.com>`. May be empty
-    /// when replying (the reply then goes to the original sender).
+    /// `a@x.com` or `Name <a@x.com>`; at most 100 recipients with cc and bcc. Empty when
+    /// replying: the original sender.
     #[serde(default, deserialize_with = "one_or_many")]
     pub to: Vec<String>,
-    /// Cc recipients, same forms as `to`.
     #[serde(default, deserialize_with = "one_or_many")]
     pub cc: Vec<String>,
-    /// Bcc recipients (hidden from the others), same forms as `to`.
     #[serde(default, deserialize_with = "one_or_many")]
     pub bcc: Vec<String>,
-    /// Subject line. Required for a new message; when replying it defaults to the
-    /// original's subject, and `Re: ` is added when missing.
+    /// Required unless replying (then the original's, with `Re: `).
     #[serde(default)]
     pub subject: Option<String>,
-    /// The message text, in `body_format`.
     pub body: String,
-    /// `plain` (default) or `markdown` (sent as HTML plus a plain-text alternative).
+    /// Default plain; markdown is sent as HTML with a plain-text alternative.
     #[serde(default)]
     pub body_format: BodyFormat,
-    /// Files to attach (at most 10 MB together).
+    /// At most 10 MB in all.
     #[serde(default)]
     pub attachments: Vec<AttachmentArg>,
-    /// Id of a message to reply to: the new message joins its thread with
-    /// In-Reply-To and References set.
+    /// A message id to reply to: the new message joins its thread.
     #[serde(default)]
     pub reply_to_message_id: Option<String>,
 }

@@ -33,56 +33,56 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::new(
             "gmail_search",
             "Search Gmail",
-            "Search the user's Gmail with Gmail's own query syntax (from:, to:, subject:, is:unread, has:attachment, label:, newer_than:7d, after:2025/01/31, \"phrases\", OR, -word) and get compact rows: id, thread id, sender, subject, date, snippet, labels. Up to 50 per page (default 20); pass next_page_token as page_token for more. Then use gmail_read_message for one message or gmail_read_thread for a whole conversation.",
+            "Search the user's Gmail. Compact rows, newest first: id, thread id, sender, subject, date, snippet, labels. Then read with gmail_read_message or gmail_read_thread.",
             search::search,
         ),
         Route::new(
             "gmail_read_message",
             "Read a Gmail message",
-            "Read one Gmail message: From, To, Cc, date, subject, Message-ID, labels, the body as readable text (plain text preferred; HTML-only mail converted to text with links kept), and its attachments (attachment_id, filename, type, size). Long bodies are cut (max_body_chars, default 20000). For a whole conversation use gmail_read_thread; to open an attachment use gmail_get_attachment.",
+            "Read one Gmail message: headers, labels, the body as text (HTML converted, links kept) and its attachments (attachment_id, filename, type, size). For a whole conversation use gmail_read_thread.",
             read::read_message,
         ),
         Route::new(
             "gmail_read_thread",
             "Read a Gmail thread",
-            "Read a whole Gmail conversation (thread), oldest message first: for each message the sender, recipients, date, labels, attachments and its body as text, with quoted earlier replies left out and each body cut at max_body_chars (default 4000). Use the thread_id from gmail_search. Use gmail_read_message for a single message in full.",
+            "Read a whole Gmail conversation, oldest message first: each message's headers, labels, attachments and body as text, quoted earlier replies left out.",
             read::read_thread,
         ),
         Route::new(
             "gmail_get_attachment",
             "Get a Gmail attachment",
-            "Get one attachment of a Gmail message (ids from gmail_read_message). Text files (text/*, JSON, CSV, XML) come back as text, cut to the output limit; other files up to 1 MB come back as an embedded resource (base64 with its MIME type); larger binary files are refused with their size (the user can open them in Gmail).",
+            "Get a Gmail attachment: text files (text/*, JSON, CSV, XML) as text, other files up to 1 MB as an embedded resource (base64); larger files are refused with their size.",
             attachment::get,
         ),
         Route::new(
             "gmail_send",
             "Send an email",
-            "Send an email from the user's Gmail account right away. Recipients in to/cc/bcc (`a@x.com` or `Name <a@x.com>`, at most 100), a subject, and a body as plain text or Markdown (body_format `markdown` sends formatted HTML with a plain-text alternative). Optional attachments as base64 (10 MB in total). To reply inside an existing conversation pass reply_to_message_id: the reply joins the thread, `Re:` is added to the subject, and `to` defaults to the original sender. Sending cannot be undone; to let the user review first, use gmail_create_draft. Returns the sent message's id and thread id.",
+            "Send an email from the user's Gmail now; it cannot be undone (to let the user review first, use gmail_create_draft). Returns the message and thread ids.",
             send::send,
         ),
         Route::new(
             "gmail_create_draft",
             "Create a Gmail draft",
-            "Save an email as a Gmail draft without sending it, so the user can review and send it from Gmail. Same arguments as gmail_send: to/cc/bcc, subject, body (plain or Markdown), attachments, and reply_to_message_id to draft a reply inside a conversation. Returns the draft id.",
+            "Save an email as a Gmail draft for the user to review and send; the same arguments as gmail_send. Returns the draft id.",
             send::create_draft,
         ),
         Route::new(
             "gmail_list_labels",
             "List Gmail labels",
-            "List the user's Gmail labels: system labels (INBOX, SENT, STARRED, UNREAD, ...) and their own labels, with message counts. Use the ids with gmail_search (label:NAME) and gmail_modify_labels.",
+            "List the user's Gmail labels: system labels (INBOX, SENT, STARRED, UNREAD…) and their own, optionally with message counts. For gmail_search (label:NAME) and gmail_modify_labels.",
             labels::list,
         ),
         Route::new(
             "gmail_modify_labels",
             "Label, archive, mark read/unread, star Gmail messages",
-            "Change labels on up to 100 Gmail messages at once: add_labels / remove_labels by label name or id (see gmail_list_labels), plus shortcuts archive (leave the inbox), mark_read, mark_unread, star, unstar. Returns which message ids changed and which were not found. Labels are not created here; to delete mail use gmail_trash.",
+            "Change labels on up to 100 Gmail messages: add or remove labels by name or id, archive, mark read or unread, star or unstar. Labels are not created here. Returns the ids changed and those not found.",
             modify::modify_labels,
         )
         .idempotent(),
         Route::new(
             "gmail_trash",
             "Move Gmail messages to Trash",
-            "Move up to 100 Gmail messages to Trash (Gmail deletes them for good after 30 days; until then the user can restore them from Trash). Reports the result for each id. To only hide mail from the inbox, use gmail_modify_labels with archive instead.",
+            "Move up to 100 Gmail messages to Trash, where the user can restore them for 30 days. Reports the result for each id. To only hide mail from the inbox, archive it with gmail_modify_labels.",
             modify::trash,
         )
         .idempotent()

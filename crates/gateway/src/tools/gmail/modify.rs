@@ -22,27 +22,22 @@ pub const MAX_IDS: usize = 100;
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModifyLabelsArgs {
-    /// Ids of the messages to change (1 to 100), from gmail_search.
+    /// 1 to 100 ids from gmail_search.
     pub message_ids: Vec<String>,
-    /// Labels to add, by id or name (e.g. `Receipts`, `STARRED`, `IMPORTANT`).
+    /// Label names or ids, e.g. Receipts, STARRED, IMPORTANT.
     #[serde(default)]
     pub add_labels: Vec<String>,
-    /// Labels to remove, by id or name.
     #[serde(default)]
     pub remove_labels: Vec<String>,
-    /// Archive: remove from the inbox (removes INBOX).
+    /// Remove from the inbox.
     #[serde(default)]
     pub archive: bool,
-    /// Mark as read (removes UNREAD).
     #[serde(default)]
     pub mark_read: bool,
-    /// Mark as unread (adds UNREAD).
     #[serde(default)]
     pub mark_unread: bool,
-    /// Star (adds STARRED).
     #[serde(default)]
     pub star: bool,
-    /// Remove the star (removes STARRED).
     #[serde(default)]
     pub unstar: bool,
 }
@@ -50,7 +45,7 @@ pub struct ModifyLabelsArgs {
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrashArgs {
-    /// Ids of the messages to move to Trash (1 to 100), from gmail_search.
+    /// 1 to 100 ids from gmail_search.
     pub message_ids: Vec<String>,
 }
 

@@ -26,9 +26,9 @@ const MAX_BODY_CHARS: u32 = 100_000;
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadMessageArgs {
-    /// Message id (from gmail_search or gmail_read_thread).
+    /// From gmail_search or gmail_read_thread.
     pub message_id: String,
-    /// Longest body returned, in characters (200 to 100000, default 20000); longer bodies are cut with a note.
+    /// Cut the body at this many characters: 200 to 100000 (default 20000).
     #[serde(default)]
     pub max_body_chars: Option<u32>,
 }
@@ -36,9 +36,9 @@ pub struct ReadMessageArgs {
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadThreadArgs {
-    /// Thread id (the `thread_id` of a gmail_search row).
+    /// `thread_id` from gmail_search.
     pub thread_id: String,
-    /// Longest body per message, in characters (200 to 100000, default 4000); quoted earlier messages are left out.
+    /// Cut each body at this many characters: 200 to 100000 (default 4000).
     #[serde(default)]
     pub max_body_chars: Option<u32>,
 }

@@ -24,18 +24,18 @@ pub const CONCURRENCY: usize = 8;
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchArgs {
-    /// Gmail search query, exactly as in Gmail's search box: `from:alice subject:(budget) newer_than:7d`,
-    /// `is:unread in:inbox`, `has:attachment filename:pdf`, `label:Receipts`, `after:2025/01/31`,
-    /// `"exact phrase"`, `-word`, `a OR b`. Empty: all mail except Spam and Trash, newest first.
+    /// Gmail search syntax, e.g. `from:alice subject:(budget) is:unread has:attachment
+    /// label:Receipts newer_than:7d after:2025/01/31 "exact phrase" -word a OR b`. Empty: all
+    /// mail but Spam and Trash.
     #[serde(default)]
     pub query: Option<String>,
-    /// Only messages carrying all of these labels (ids or names, e.g. `INBOX`, `UNREAD`, `Receipts`).
+    /// Only messages with all these labels (ids or names, e.g. INBOX, UNREAD, Receipts).
     #[serde(default)]
     pub label_ids: Option<Vec<String>>,
-    /// Messages per page, 1 to 50 (default 20).
+    /// 1 to 50 (default 20).
     #[serde(default)]
     pub max_results: Option<u32>,
-    /// `next_page_token` of the previous page, to continue the same search.
+    /// `next_page_token` of the previous page.
     #[serde(default)]
     pub page_token: Option<String>,
 }

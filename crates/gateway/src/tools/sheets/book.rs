@@ -37,14 +37,13 @@ fn check_sheet_title(field: &str, title: &str) -> ToolResult<String> {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateArgs {
-    /// Title of the new spreadsheet.
     #[schemars(length(min = 1, max = 500))]
     pub title: String,
-    /// Names of its sheets (tabs), in order; unique. Default: one sheet, Sheet1.
+    /// Sheet (tab) names, unique; default one, Sheet1.
     #[serde(default)]
     #[schemars(length(max = 50))]
     pub sheets: Vec<String>,
-    /// Column names written to row 1 of the first sheet (as given, not parsed), which is then frozen.
+    /// Row 1 of the first sheet, as given; then frozen.
     #[serde(default)]
     #[schemars(length(max = 200))]
     pub header: Vec<String>,
@@ -192,19 +191,19 @@ impl ToolOutput for Created {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddSheetArgs {
-    /// The spreadsheet id (from its link: docs.google.com/spreadsheets/d/<id>/edit), or the link.
+    /// Id (docs.google.com/spreadsheets/d/<id>) or link.
     pub spreadsheet_id: String,
-    /// Title of the new sheet (unique in the spreadsheet, at most 100 characters).
+    /// At most 100 characters.
     pub title: String,
-    /// Rows of its grid (default 1000).
+    /// Default 1000.
     #[serde(default)]
     #[schemars(range(min = 1, max = 10_000_000))]
     pub rows: Option<u32>,
-    /// Columns of its grid (default 26, at most 18278 = ZZZ).
+    /// Default 26.
     #[serde(default)]
     #[schemars(range(min = 1, max = 18_278))]
     pub columns: Option<u32>,
-    /// Position among the sheets, from 0 (default: last).
+    /// Position from 0; default last.
     #[serde(default)]
     pub index: Option<u32>,
 }

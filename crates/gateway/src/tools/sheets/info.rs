@@ -17,7 +17,7 @@ use crate::{
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetInfoArgs {
-    /// The spreadsheet id (from its link: docs.google.com/spreadsheets/d/<id>/edit), or the link.
+    /// Id (docs.google.com/spreadsheets/d/<id>) or link.
     pub spreadsheet_id: String,
 }
 

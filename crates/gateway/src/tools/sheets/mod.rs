@@ -243,19 +243,19 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::new(
             "sheets_get_info",
             "Describe a spreadsheet",
-            "Describe a Google Sheets spreadsheet: title, locale, time zone, link, every sheet (tab) with its id, position, grid size (rows × columns) and how to name it in a range, and the named ranges with their A1 ranges. Use it first to learn the sheet names before reading or writing. `spreadsheet_id` is the id in the link docs.google.com/spreadsheets/d/<id>/edit (the whole link works too).",
+            "Describe a spreadsheet: title, locale, time zone, link, each sheet (tab) with its id, grid size and how to name it in a range, and named ranges. Use it first to learn the sheet names.",
             info::get,
         ),
         Route::new(
             "sheets_read_range",
             "Read a spreadsheet range",
-            "Read the values of a spreadsheet range as a table (row numbers and column letters shown). `range` in A1 notation: Sheet1!A1:C10; quote sheet names with spaces or apostrophes and double the apostrophes ('It''s Q4'!A1:C10); whole columns A:C; whole rows 2:5; a sheet name alone for the whole sheet; or a named range. Without a sheet name the first sheet is read. `value_render`: formatted (default, as Sheets shows them), unformatted (raw numbers) or formula (formulas instead of their results). Trailing empty rows and columns are left out. At most 10,000 cells (and what fits the output limit) per call: a cut answer says so and gives `next_range` for the rest.",
+            "Read a spreadsheet range as a table with row numbers and column letters; trailing empty rows and columns are left out. At most 10,000 cells per call: a cut answer gives `next_range` for the rest.",
             read::read,
         ),
         Route::new(
             "sheets_write_range",
             "Write a spreadsheet range",
-            "Write values into a spreadsheet range, replacing the values there (formatting is kept). `values` is a list of rows, each a list of cells: text, numbers, booleans, or null to leave a cell as it is. `range`: its top-left cell alone (Sheet1!B2) lets the values extend as far as they need; a full range (Sheet1!A1:C3) must be big enough for them. `value_input`: USER_ENTERED (default) reads text as if typed into Sheets (formulas such as =SUM(B2:B4), numbers, dates, TRUE/FALSE); RAW stores text exactly as given. Returns the range written. Writing the same values again changes nothing more. To add rows under a table use sheets_append_rows.",
+            "Write values into a spreadsheet range, replacing the values there and keeping the formatting. Returns the range written. To add rows under a table use sheets_append_rows.",
             write::write,
         )
         .idempotent()
@@ -263,13 +263,13 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::new(
             "sheets_append_rows",
             "Append rows to a sheet",
-            "Append rows below the table found in `range` (Sheet1 for the whole sheet, or Sheet1!A:D to look only at those columns): new rows are inserted after its last row, never overwriting anything. `rows` is a list of rows of cells (text, numbers, booleans, null for empty); `value_input` as in sheets_write_range (USER_ENTERED by default). Returns the range written. Every call appends again, so do not repeat a call that succeeded; when Google's answer is lost the gateway does not resend the rows and asks you to check with sheets_read_range first.",
+            "Append rows below the table in `range`, never overwriting. Every call appends again: do not repeat one that succeeded; when Google's answer is lost, check with sheets_read_range first. Returns the range written.",
             write::append,
         ),
         Route::new(
             "sheets_clear_range",
             "Clear a spreadsheet range",
-            "Clear the values (and formulas) of a spreadsheet range, keeping its formatting and the grid. Same A1 forms as sheets_read_range; a sheet name alone clears the whole sheet. Cannot be undone through this gateway: confirm with the user first.",
+            "Clear the values and formulas of a spreadsheet range, keeping the formatting. Cannot be undone here: confirm with the user first.",
             write::clear,
         )
         .idempotent()
@@ -277,13 +277,13 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::new(
             "sheets_create",
             "Create a spreadsheet",
-            "Create a new Google Sheets spreadsheet in the user's My Drive: a title, optional sheet (tab) names (default one sheet, Sheet1) and an optional header row written to row 1 of the first sheet (and frozen). Returns its id, link and sheets; use the id with the other sheets_ tools. Each call creates another spreadsheet, so do not repeat a call that succeeded.",
+            "Create a spreadsheet in My Drive with optional sheet (tab) names and a frozen header row. Returns its id, link and sheets. Each call creates another: do not repeat one that succeeded.",
             book::create,
         ),
         Route::new(
             "sheets_add_sheet",
             "Add a sheet to a spreadsheet",
-            "Add a sheet (tab) to an existing spreadsheet, with an optional grid size (default 1000 rows × 26 columns) and position (`index`, from 0; default last). The title must not match an existing sheet's (case-insensitive). Returns the new sheet and the spreadsheet's sheets.",
+            "Add a sheet (tab) to a spreadsheet, with an optional grid size and position. The title must differ from every sheet's (in any case). Returns the new sheet and the spreadsheet's sheets.",
             book::add_sheet,
         ),
     ]

@@ -21,12 +21,9 @@ const MAX_CELL_TEXT: usize = 300;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ValueRender {
-    /// As Sheets shows them (number formats, dates), as text.
     #[default]
     Formatted,
-    /// Raw values: numbers as numbers, booleans as booleans.
     Unformatted,
-    /// Formulas as written (=SUM(B2:B4)); other cells unformatted.
     Formula,
 }
 
@@ -43,11 +40,11 @@ impl ValueRender {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadRangeArgs {
-    /// The spreadsheet id (from its link: docs.google.com/spreadsheets/d/<id>/edit), or the link.
+    /// Id (docs.google.com/spreadsheets/d/<id>) or link.
     pub spreadsheet_id: String,
-    /// A1 range: Sheet1!A1:C10, 'Name with spaces'!B2:D, 'It''s Q4'!A:C (apostrophes doubled), A:C (whole columns), 2:5 (whole rows), a sheet name alone, or a named range. Without a sheet name: the first sheet.
+    /// A1: Sheet1!A1:C10, 'Q4 data'!B2:D, 'It''s'!A:C (quoted, ' doubled), A:C, 2:5, a sheet name, or a named range. No sheet: the first.
     pub range: String,
-    /// formatted (default), unformatted or formula.
+    /// formatted (default, as shown), unformatted (raw values) or formula.
     #[serde(default)]
     pub value_render: ValueRender,
 }

@@ -20,10 +20,8 @@ const MAX_CELL_CHARS: usize = 50_000;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ValueInput {
-    /// As if typed into Sheets: formulas (=SUM(B2:B4)), numbers, dates, TRUE/FALSE are parsed.
     #[default]
     UserEntered,
-    /// Stored exactly as given (a text starting with = stays text).
     Raw,
 }
 
@@ -105,14 +103,14 @@ fn counts(v: &Value) -> (String, u64, u64, u64) {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WriteRangeArgs {
-    /// The spreadsheet id (from its link: docs.google.com/spreadsheets/d/<id>/edit), or the link.
+    /// Id (docs.google.com/spreadsheets/d/<id>) or link.
     pub spreadsheet_id: String,
-    /// Where to write, in A1: the top-left cell (Sheet1!B2) to let the values extend as needed, or a full range (Sheet1!A1:C3) they must fit in. Quote sheet names with spaces or apostrophes ('It''s Q4'!A1).
+    /// A1: a top-left cell (Sheet1!B2) to extend from, or a range (Sheet1!A1:C3) they must fit.
     pub range: String,
-    /// Rows of cells: text, numbers, booleans; null leaves a cell unchanged. E.g. [["Name", "Score"], ["Ann", 3]].
+    /// Rows of cells; null leaves a cell unchanged.
     #[schemars(with = "RowsIn")]
     pub values: Vec<Vec<Value>>,
-    /// USER_ENTERED (default: formulas, numbers and dates parsed as if typed) or RAW (stored as given).
+    /// USER_ENTERED (default: parsed as if typed, e.g. formulas, dates) or RAW (kept as given).
     #[serde(default)]
     pub value_input: ValueInput,
 }
@@ -186,14 +184,14 @@ impl ToolOutput for Written {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppendRowsArgs {
-    /// The spreadsheet id (from its link: docs.google.com/spreadsheets/d/<id>/edit), or the link.
+    /// Id (docs.google.com/spreadsheets/d/<id>) or link.
     pub spreadsheet_id: String,
-    /// Where the table is, in A1: a sheet name (Sheet1, 'It''s Q4') or columns (Sheet1!A:D). Rows go below its last row.
+    /// The table's sheet (Sheet1) or columns (Sheet1!A:D), in A1.
     pub range: String,
-    /// Rows to append: lists of cells (text, numbers, booleans, null for empty). E.g. [["Ann", 3], ["Bob", 5]].
+    /// Rows of cells; null for empty.
     #[schemars(with = "RowsIn")]
     pub rows: Vec<Vec<Value>>,
-    /// USER_ENTERED (default: formulas, numbers and dates parsed as if typed) or RAW (stored as given).
+    /// USER_ENTERED (default: parsed as if typed, e.g. formulas, dates) or RAW (kept as given).
     #[serde(default)]
     pub value_input: ValueInput,
 }
@@ -271,9 +269,9 @@ impl ToolOutput for Appended {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClearRangeArgs {
-    /// The spreadsheet id (from its link: docs.google.com/spreadsheets/d/<id>/edit), or the link.
+    /// Id (docs.google.com/spreadsheets/d/<id>) or link.
     pub spreadsheet_id: String,
-    /// A1 range to clear: Sheet1!A2:C10, 'It''s Q4'!A:C, 2:5, a sheet name alone (the whole sheet) or a named range.
+    /// A1, as in sheets_read_range; a sheet name clears the whole sheet.
     pub range: String,
 }
 
