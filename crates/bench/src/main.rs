@@ -3,6 +3,7 @@
 //!
 //! `scripts/bench.sh` builds the release binary and runs them; see
 //! `docs/benchmarks.md` for the figures measured and how to read them.
+#![expect(clippy::print_stdout, reason = "the benchmarks print their figures")]
 
 use std::{
     net::TcpListener,
@@ -466,7 +467,7 @@ fn memchr(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments, reason = "one load run's settings")]
 async fn load(
     bin: Option<PathBuf>,
     url: Option<String>,

@@ -1,4 +1,9 @@
 //! The command line. `main` parses it and calls into the library.
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "the commands answer on the terminal, before or without logging"
+)]
 
 use std::{process::ExitCode, time::Duration};
 

@@ -298,7 +298,7 @@ impl GoogleApi {
                 Some(Body::Bytes { content_type, data }) => {
                     req = req
                         .header(reqwest::header::CONTENT_TYPE, content_type)
-                        .body(data.clone())
+                        .body(data.clone());
                 }
                 None => {}
             }

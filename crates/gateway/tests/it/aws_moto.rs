@@ -9,6 +9,7 @@ use aws_config::SdkConfig;
 use mcp_gateway::store::dynamodb::DynamoStore;
 
 /// The moto endpoint, or `None` after printing that `test` is skipped.
+#[expect(clippy::print_stderr, reason = "a skipped test says why")]
 pub fn moto_url(test: &str) -> Option<String> {
     match std::env::var("MOTO_URL") {
         Ok(url) if !url.is_empty() => Some(url),
