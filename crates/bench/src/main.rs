@@ -310,6 +310,10 @@ pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+#[expect(
+    clippy::disallowed_methods,
+    reason = "a client of the gateway under test, not the gateway's Google client"
+)]
 async fn startup(bin: PathBuf, runs: usize) -> anyhow::Result<()> {
     let http = reqwest::Client::builder()
         .no_proxy()
@@ -468,6 +472,10 @@ fn memchr(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 #[expect(clippy::too_many_arguments, reason = "one load run's settings")]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "a client of the gateway under test, not the gateway's Google client"
+)]
 async fn load(
     bin: Option<PathBuf>,
     url: Option<String>,

@@ -209,7 +209,7 @@ pub enum Body {
 
 impl GoogleApi {
     pub fn new(credentials: Credentials, bases: ApiBases) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
+        let http = super::http_client_builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             .pool_idle_timeout(Duration::from_secs(60))

@@ -53,6 +53,10 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "checks that scripts/lib/moto.sh exported the SDK's variable"
+)]
 async fn the_gateway_on_dynamodb_and_kms_stores_no_plaintext_secret_and_shares_sessions() {
     let Some(url) = moto_url("the_gateway_on_dynamodb_and_kms") else {
         return;
