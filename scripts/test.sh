@@ -3,8 +3,8 @@
 # (Python venv with the MCP SDK, Node 22 and MCP tools from npm, CDK packages).
 # Before building anything it checks the machine's prerequisites (README.md,
 # "Prerequisites"; scripts/lib/prereqs.sh): it installs what it can (Debian
-# packages when run as root, rustfmt and clippy, Node 22) and stops with one
-# line per missing piece, naming how to install it.
+# packages when run as root, rustfmt and clippy, cargo-deny, Node 22) and
+# stops with one line per missing piece, naming how to install it.
 # Usage: scripts/test.sh            (everything)
 #        scripts/test.sh rust       (parts: docs, rust, python, multitask, scale, conformance, peers, infra, container)
 set -euo pipefail
@@ -32,12 +32,17 @@ run_step() {
   fi
 }
 
+# cargo-deny (installed by the prerequisites, pinned) checks the dependency
+# tree against deny.toml: licences, duplicate versions, crates.io only. Its
+# advisories need the advisory database from the network: a manual step
+# (README.md, "Lints and dependency checks").
 # The Rust tests of the DynamoDB store and the KMS key provider run against
 # moto, a local AWS emulator started here; REQUIRE_MOTO makes them fail
 # (instead of skipping) if it is missing.
 rust_checks() {
   cargo fmt --all --check &&
     cargo clippy --workspace --all-targets --locked -- -D warnings &&
+    cargo deny --locked check licenses bans sources &&
     (
       # shellcheck source-path=SCRIPTDIR source=lib/moto.sh
       source scripts/lib/moto.sh

@@ -7,24 +7,35 @@
 #                           need. Installs what it can: missing Debian packages
 #                           when run as root with apt-get (apt-get update once,
 #                           then apt-get install), rustfmt and clippy with
-#                           rustup, Node 22 with scripts/lib/node.sh (which puts
-#                           it first on PATH). Then prints, on stderr, one line
-#                           per piece still missing, naming how to install it,
-#                           and returns 1; or returns 0 when nothing is missing.
+#                           rustup, cargo-deny with cargo install (pinned,
+#                           into CARGO_TOOLS, then first on PATH), Node 22 with
+#                           scripts/lib/node.sh (which puts it first on PATH).
+#                           Then prints, on stderr, one line per piece still
+#                           missing, naming how to install it, and returns 1;
+#                           or returns 0 when nothing is missing.
 #
 # Environment:
 #   PYTHON       the interpreter the Python tests create their venv with
 #                (default: python3, 3.11 or newer)
 #   NODE_CACHE   where Node 22 is installed (scripts/lib/node.sh)
+#   CARGO_TOOLS  the cargo install root of cargo-deny, kept between runs
+#                (default: ~/.cache/mcp-gateway/cargo-tools)
 
 PREREQ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source-path=SCRIPTDIR source=node.sh
 source "$PREREQ_ROOT/scripts/lib/node.sh"
 
-PREREQ_MISSING=() # "<what> missing: <how to install it>", one per piece
-PREREQ_APT=()     # Debian packages that provide missing pieces
-PREREQ_RUSTUP=()  # Rust components that are missing
-PREREQ_PYTHONS="" # the interpreters checked so far
+PREREQ_MISSING=()    # "<what> missing: <how to install it>", one per piece
+PREREQ_APT=()        # Debian packages that provide missing pieces
+PREREQ_RUSTUP=()     # Rust components that are missing
+PREREQ_CARGO_DENY=0  # 1: cargo-deny (this version) is missing
+PREREQ_PYTHONS=""    # the interpreters checked so far
+
+# cargo-deny checks the dependency tree's licences, duplicates and sources
+# (deny.toml; the rust part of scripts/test.sh). Pinned: a new release may add
+# checks that fail a tree that passed.
+CARGO_DENY_VERSION=0.20.2
+CARGO_TOOLS="${CARGO_TOOLS:-$HOME/.cache/mcp-gateway/cargo-tools}"
 
 _prereq_has() {
     command -v "$1" >/dev/null 2>&1
@@ -75,6 +86,27 @@ _prereq_rust_component() { # NAME (rustfmt or clippy)
     fi
 }
 
+_prereq_cargo_deny() {
+    if [[ "$("$CARGO_TOOLS/bin/cargo-deny" --version 2>/dev/null)" != "cargo-deny $CARGO_DENY_VERSION" ]]; then
+        _prereq_need "cargo-deny $CARGO_DENY_VERSION missing: cargo install cargo-deny --locked --version $CARGO_DENY_VERSION --root $CARGO_TOOLS"
+        PREREQ_CARGO_DENY=1
+    fi
+}
+
+# Installs cargo-deny into CARGO_TOOLS: about 3 min the first time on 2 cores
+# (README.md, "Lints and dependency checks"), nothing on later runs.
+_prereq_install_cargo_deny() {
+    echo "installing cargo-deny $CARGO_DENY_VERSION into $CARGO_TOOLS (cargo install, once)"
+    local started=$SECONDS
+    # Its own temporary target directory: not the project's build cache.
+    if env -u CARGO_TARGET_DIR cargo install --quiet --locked cargo-deny \
+        --version "$CARGO_DENY_VERSION" --root "$CARGO_TOOLS"; then
+        echo "cargo-deny $CARGO_DENY_VERSION installed ($((SECONDS - started)) s)"
+    else
+        echo "cargo install could not install cargo-deny $CARGO_DENY_VERSION" >&2
+    fi
+}
+
 _prereq_cc() {
     if ! _prereq_has cc || [[ "$(cc -print-file-name=libc.a 2>/dev/null)" != /* ]]; then
         _prereq_need "C compiler and C library (cc, libc.a) missing; they build the bundled SQLite and aws-lc: apt-get install gcc libc6-dev" gcc libc6-dev
@@ -115,6 +147,7 @@ _prereq_scan() {
     PREREQ_MISSING=()
     PREREQ_APT=()
     PREREQ_RUSTUP=()
+    PREREQ_CARGO_DENY=0
     PREREQ_PYTHONS=" "
     local parts=" $* " python="${PYTHON:-python3}"
     _in() { [[ "$parts" == *" $1 "* ]]; }
@@ -125,6 +158,7 @@ _prereq_scan() {
     if _in rust; then
         _prereq_rust_component rustfmt
         _prereq_rust_component clippy
+        _prereq_has cargo && _prereq_cargo_deny
     fi
     # Every part but docs and infra builds the gateway.
     if _in rust || _in python || _in multitask || _in scale || _in conformance || _in peers || _in container; then
@@ -176,6 +210,14 @@ prereqs_check() {
     fi
     if ((rescan)); then
         _prereq_scan "$@"
+    fi
+    # After the Debian packages: building it needs the C compiler.
+    if ((PREREQ_CARGO_DENY)); then
+        _prereq_install_cargo_deny
+        _prereq_scan "$@"
+    fi
+    if [[ -x "$CARGO_TOOLS/bin/cargo-deny" && ":$PATH:" != *":$CARGO_TOOLS/bin:"* ]]; then
+        export PATH="$CARGO_TOOLS/bin:$PATH"
     fi
     local parts=" $* "
     if [[ "$parts" == *" conformance "* || "$parts" == *" peers "* || "$parts" == *" infra "* ]] && _prereq_has npm; then

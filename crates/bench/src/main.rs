@@ -3,6 +3,7 @@
 //!
 //! `scripts/bench.sh` builds the release binary and runs them; see
 //! `docs/benchmarks.md` for the figures measured and how to read them.
+#![expect(clippy::print_stdout, reason = "the benchmarks print their figures")]
 
 use std::{
     net::TcpListener,
@@ -309,6 +310,10 @@ pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+#[expect(
+    clippy::disallowed_methods,
+    reason = "a client of the gateway under test, not the gateway's Google client"
+)]
 async fn startup(bin: PathBuf, runs: usize) -> anyhow::Result<()> {
     let http = reqwest::Client::builder()
         .no_proxy()
@@ -466,7 +471,11 @@ fn memchr(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments, reason = "one load run's settings")]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "a client of the gateway under test, not the gateway's Google client"
+)]
 async fn load(
     bin: Option<PathBuf>,
     url: Option<String>,

@@ -142,6 +142,10 @@ fn user_email(i: usize) -> String {
     format!("user{i:03}@example.com")
 }
 
+#[expect(
+    clippy::disallowed_methods,
+    reason = "a client of the gateway under test, not the gateway's Google client"
+)]
 pub async fn run(
     bin: PathBuf,
     concurrency: usize,

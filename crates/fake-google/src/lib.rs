@@ -201,7 +201,6 @@
 //! [`FakeGoogle::doc_tab_titles`], [`FakeGoogle::sheet_titles`], [`FakeGoogle::sheet_values`],
 //! [`FakeGoogle::add_drive_file`], [`FakeGoogle::add_google_doc`],
 //! [`FakeGoogle::add_google_sheet`], [`FakeGoogle::set_drive_file_size`].
-#![forbid(unsafe_code)]
 
 mod api;
 mod authorize;

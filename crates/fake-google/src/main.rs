@@ -1,5 +1,4 @@
 //! `fake-google`: serves the fake Google OAuth/OIDC service for demos and manual tests.
-#![forbid(unsafe_code)]
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -42,6 +41,11 @@ struct Args {
     bare_issuer: bool,
 }
 
+#[expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "scripts read the base URL on stdout; the summary on stderr is for the person"
+)]
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();

@@ -1,4 +1,9 @@
 //! The command line. `main` parses it and calls into the library.
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "the commands answer on the terminal, before or without logging"
+)]
 
 use std::{process::ExitCode, time::Duration};
 
@@ -305,6 +310,10 @@ fn store_init() -> ExitCode {
 
 /// Probes `http://<loopback>:<PORT>/health`. Reads only PORT and HOST, so it
 /// works even where the rest of the configuration is incomplete.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "asks this machine's gateway, not Google: no proxy, short timeouts"
+)]
 fn healthcheck(timeout: Duration) -> ExitCode {
     let _ = load_dotenv();
     let raw = RawConfig::from_env();

@@ -3,6 +3,11 @@
 //! OpenID Connect) is served by the same process under `/_fake-google`, with
 //! seeded users: one inside the allowed domain, one in another Workspace
 //! domain, and one personal account.
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "the demo prints its address and sign-in help for the person at the terminal"
+)]
 
 use std::{io::Write, os::unix::fs::OpenOptionsExt, path::Path, process::ExitCode};
 

@@ -41,6 +41,10 @@ pub fn init(format: LogFormat, level: &str) {
 
 /// Colour codes only on a terminal, and never when `NO_COLOR` is set
 /// (<https://no-color.org>).
+#[expect(
+    clippy::disallowed_methods,
+    reason = "NO_COLOR is every terminal program's convention, not a gateway setting"
+)]
 fn colour_wanted() -> bool {
     use std::io::IsTerminal;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

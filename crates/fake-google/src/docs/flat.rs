@@ -89,7 +89,7 @@ pub fn paragraphs(text: &Text) -> Vec<Paragraph> {
         }
         match runs.last_mut() {
             Some(r) if r.bold == ch.bold && r.italic == ch.italic && r.link == ch.link => {
-                r.text.push(ch.c)
+                r.text.push(ch.c);
             }
             _ => runs.push(Run {
                 text: ch.c.to_string(),

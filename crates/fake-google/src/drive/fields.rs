@@ -39,7 +39,7 @@ impl Fields {
                     };
                     match (out.get_mut(head), kept) {
                         (Some(Value::Object(existing)), Value::Object(more)) => {
-                            existing.extend(more)
+                            existing.extend(more);
                         }
                         (_, kept) => {
                             out.insert(head.to_string(), kept);

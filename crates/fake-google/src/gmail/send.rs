@@ -170,7 +170,7 @@ pub(crate) fn deliver(
         d.sent
             .entry(caller.email.clone())
             .or_default()
-            .push(raw.clone())
+            .push(raw.clone());
     });
     for address in to.iter().filter(|a| **a != caller.email) {
         if fake.knows(address) {

@@ -58,7 +58,7 @@ impl Seeder<'_> {
     }
 
     /// Adds a message `hours_ago`; returns (thread id, Message-ID).
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments, reason = "one seeded message's fields")]
     fn add(
         &mut self,
         thread: Option<&(String, Vec<String>)>,

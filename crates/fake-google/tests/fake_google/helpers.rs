@@ -34,6 +34,10 @@ pub async fn start() -> FakeGoogleHandle {
     config().start().await.expect("fake google starts")
 }
 
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the test's browser and API client against the fake"
+)]
 pub fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -493,7 +493,7 @@ pub fn env_example() -> String {
             WhenUnset::Text(t) => help.push_str(&format!(" Default {t}.")),
             WhenUnset::Means("") => {}
             WhenUnset::Means(meaning) => {
-                help.push_str(&format!(" Unset: {}.", meaning.replace('`', "")))
+                help.push_str(&format!(" Unset: {}.", meaning.replace('`', "")));
             }
         }
         if v.secret {
@@ -561,7 +561,10 @@ mod tests {
         let committed_env = std::fs::read_to_string(repo_file(ENV_EXAMPLE)).unwrap();
         let want_readme = readme_with(&readme, &readme_table());
         let want_env = env_example();
-        #[allow(clippy::disallowed_methods)] // a developer's switch for this test only
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "a developer's switch of this test, not a gateway setting"
+        )]
         if std::env::var_os("UPDATE_CONFIG_DOCS").is_some() {
             std::fs::write(repo_file(README), &want_readme).unwrap();
             std::fs::write(repo_file(ENV_EXAMPLE), &want_env).unwrap();

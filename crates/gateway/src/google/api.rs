@@ -209,7 +209,7 @@ pub enum Body {
 
 impl GoogleApi {
     pub fn new(credentials: Credentials, bases: ApiBases) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
+        let http = super::http_client_builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             .pool_idle_timeout(Duration::from_secs(60))
@@ -298,7 +298,7 @@ impl GoogleApi {
                 Some(Body::Bytes { content_type, data }) => {
                     req = req
                         .header(reqwest::header::CONTENT_TYPE, content_type)
-                        .body(data.clone())
+                        .body(data.clone());
                 }
                 None => {}
             }

@@ -31,3 +31,14 @@ pub use id_token::{GoogleIdentity, IdTokenVerifier};
 pub use oauth::{AuthorizationRequest, GoogleOAuth, TokenResponse};
 pub use pkce::random_token;
 pub use policy::SignInPolicy;
+
+/// Starts every HTTP client the gateway uses to call Google (the OAuth
+/// endpoints and the Workspace APIs); clippy.toml forbids building one
+/// anywhere else.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the one builder of the gateway's Google HTTP clients"
+)]
+pub(crate) fn http_client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+}

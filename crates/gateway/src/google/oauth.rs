@@ -153,7 +153,7 @@ impl GoogleOAuth {
         connect_timeout: Duration,
         timeout: Duration,
     ) -> Result<reqwest::Client, GoogleError> {
-        reqwest::Client::builder()
+        super::http_client_builder()
             .connect_timeout(connect_timeout)
             .timeout(timeout)
             .build()

@@ -111,6 +111,10 @@ struct SessionQuery {
 }
 
 impl LegacySse {
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a client for the gateway's own tasks and ECS task metadata on the private network, not for Google"
+    )]
     pub fn new(guard: SessionGuard, handler: Router, settings: Settings) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))

@@ -769,6 +769,10 @@ mod tests {
     /// Runs only as the child process of `two_processes_share_one_file`.
     #[tokio::test]
     #[ignore = "helper process started by two_processes_share_one_file"]
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the parent test passes the database path to its child process"
+    )]
     async fn cross_process_child() {
         let Some(path) = std::env::var_os(CHILD_DB) else {
             return;

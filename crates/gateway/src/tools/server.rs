@@ -344,6 +344,10 @@ mod tests {
     }
 
     #[tokio::test]
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the test's MCP client, not the gateway's Google client"
+    )]
     async fn a_panicking_tool_is_a_tool_error_and_the_next_call_works() {
         let logs = Logs::default();
         let writer = logs.clone();

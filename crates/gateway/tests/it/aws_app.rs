@@ -23,7 +23,7 @@ async fn table_contents(client: &aws_sdk_dynamodb::Client, table: &str) -> Vec<V
             AttributeValue::S(s) | AttributeValue::N(s) => out.push(s.as_bytes().to_vec()),
             AttributeValue::B(b) => out.push(b.as_ref().to_vec()),
             AttributeValue::Ss(list) | AttributeValue::Ns(list) => {
-                out.extend(list.iter().map(|s| s.as_bytes().to_vec()))
+                out.extend(list.iter().map(|s| s.as_bytes().to_vec()));
             }
             AttributeValue::Bs(list) => out.extend(list.iter().map(|b| b.as_ref().to_vec())),
             AttributeValue::L(list) => list.iter().for_each(|v| flatten(v, out)),
@@ -53,6 +53,10 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "checks that scripts/lib/moto.sh exported the SDK's variable"
+)]
 async fn the_gateway_on_dynamodb_and_kms_stores_no_plaintext_secret_and_shares_sessions() {
     let Some(url) = moto_url("the_gateway_on_dynamodb_and_kms") else {
         return;

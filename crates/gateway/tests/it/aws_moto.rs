@@ -9,6 +9,11 @@ use aws_config::SdkConfig;
 use mcp_gateway::store::dynamodb::DynamoStore;
 
 /// The moto endpoint, or `None` after printing that `test` is skipped.
+#[expect(
+    clippy::disallowed_methods,
+    clippy::print_stderr,
+    reason = "scripts/test.sh names moto; a skip says why on stderr"
+)]
 pub fn moto_url(test: &str) -> Option<String> {
     match std::env::var("MOTO_URL") {
         Ok(url) if !url.is_empty() => Some(url),

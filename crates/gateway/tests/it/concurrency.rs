@@ -20,6 +20,10 @@ use crate::{
 
 const USERS: usize = 32;
 
+#[expect(
+    clippy::disallowed_methods,
+    reason = "how long the load runs is the test runner's choice"
+)]
 fn run_seconds() -> u64 {
     std::env::var("CONCURRENCY_TEST_SECONDS")
         .ok()

@@ -44,7 +44,7 @@ async fn make_expiring(env: &Env, sub: &str) {
         .oauth
         .repo
         .update::<CredentialRecord, _>(Kind::Credential, sub, |c| {
-            c.access_expires_at = Some(now_unix() + REFRESH_AHEAD / 2)
+            c.access_expires_at = Some(now_unix() + REFRESH_AHEAD / 2);
         })
         .await
         .unwrap()

@@ -218,6 +218,10 @@ async fn forward(
 }
 
 impl LosingProxy {
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the proxy's own client in front of the fake Google"
+    )]
     pub async fn start() -> LosingProxy {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let proxy = LosingProxy {

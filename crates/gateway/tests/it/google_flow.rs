@@ -58,6 +58,10 @@ fn free_port() -> u16 {
     }
 }
 
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the test's browser and MCP client, not the gateway's Google client"
+)]
 pub fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -63,6 +63,10 @@ impl TestApp {
 
     /// A gateway on `data_dir`, which other gateways may share (as separate
     /// processes sharing one SQLite file would).
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "TEST_LOG turns on the test's own logs"
+    )]
     pub async fn spawn_in(data_dir: &std::path::Path, extra: &[(&str, &str)]) -> TestApp {
         if std::env::var_os("TEST_LOG").is_some() {
             mcp_gateway::telemetry::init(config::LogFormat::Pretty, "debug");
@@ -170,6 +174,10 @@ pub async fn sign_in_directly(state: &AppState, sub: &str, email: &str, scope: &
         .0
 }
 
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the test's MCP client, not the gateway's Google client"
+)]
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(20))

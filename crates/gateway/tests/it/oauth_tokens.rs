@@ -189,7 +189,7 @@ async fn backdate_rotation(env: &Env, refresh: &str) {
         .oauth
         .repo
         .update::<RefreshTokenRecord, _>(Kind::RefreshToken, &hash_secret(refresh), |r| {
-            r.used_at = r.used_at.map(|t| t - 60)
+            r.used_at = r.used_at.map(|t| t - 60);
         })
         .await
         .unwrap()

@@ -42,6 +42,10 @@ async fn code_exchange_with_pkce_verifies_a_workspace_user() {
 }
 
 #[tokio::test]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the user's browser in the test, not the gateway's Google client"
+)]
 async fn wrong_pkce_verifier_is_an_invalid_grant() {
     let fake = start_fake().await;
     let oauth = oauth(&fake);
@@ -266,6 +270,10 @@ async fn wrong_client_secret_is_invalid_client() {
 // ---- authorization URL ----
 
 #[tokio::test]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the user's browser in the test, not the gateway's Google client"
+)]
 async fn authorization_url_carries_the_required_parameters() {
     let fake = start_fake().await;
     let oauth = oauth(&fake);

@@ -70,6 +70,10 @@ impl SignIn {
 }
 
 /// Runs the browser part of the flow with auto-approve and exchanges the code.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the user's browser in the test, not the gateway's Google client"
+)]
 pub(super) async fn sign_in(
     fake: &FakeGoogle,
     oauth: &GoogleOAuth,

@@ -102,7 +102,7 @@ impl Builder {
                 if (last.bold, last.italic, last.strike, &last.link)
                     == (span.bold, span.italic, span.strike, &span.link) =>
             {
-                last.text.push_str(&span.text)
+                last.text.push_str(&span.text);
             }
             _ => p.spans.push(span),
         }

@@ -37,7 +37,10 @@ impl ValueInput {
 /// A cell to write: text, a number or a boolean.
 #[derive(schemars::JsonSchema)]
 #[serde(untagged)]
-#[allow(dead_code)]
+#[expect(
+    dead_code,
+    reason = "describes the schema only (schemars(with)); never built"
+)]
 enum CellIn {
     Text(String),
     Number(f64),
