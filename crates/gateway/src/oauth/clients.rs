@@ -21,6 +21,7 @@ use url::Url;
 
 use super::{OAuthState, error::OAuthError, metadata::SCOPE_MCP, tokens};
 use crate::{
+    net::is_loopback,
     repo::{ClientRecord, ClientSource, TokenEndpointAuth},
     store::{Expect, Kind, now_unix},
 };
@@ -285,10 +286,9 @@ async fn fetch_metadata_document(
 ) -> Result<ClientRecord, OAuthError> {
     let refuse = |why: String| OAuthError::new(StatusCode::BAD_REQUEST, "invalid_client", why);
     let url = Url::parse(client_id).map_err(|_| refuse("client_id is not a valid URL".into()))?;
-    let loopback_host = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
     // Loopback metadata documents (plain http allowed) only for a gateway that
     // itself runs on loopback: local development, the demo and tests.
-    let local_ok = s.local_only && loopback_host;
+    let local_ok = s.local_only && is_loopback(&url);
     if url.scheme() != "https" && !local_ok {
         return Err(refuse("a client_id URL must use https".into()));
     }

@@ -97,10 +97,7 @@ impl OAuthState {
             &urls.resource,
             config.access_token_ttl,
         );
-        let local_only = matches!(
-            config.public_url.host_str(),
-            Some("localhost" | "127.0.0.1" | "[::1]")
-        );
+        let local_only = crate::net::is_loopback(&config.public_url);
         Ok(Self {
             urls: Arc::new(urls),
             repo,

@@ -9,6 +9,8 @@
 
 use url::Url;
 
+use crate::net::{LOOPBACK_HOSTS, is_loopback};
+
 /// Exact redirect URIs of known MCP clients.
 const KNOWN_EXACT: &[&str] = &[
     // Cursor registers these together with a loopback one.
@@ -80,10 +82,11 @@ impl RedirectPolicy {
             }
         }
         match parsed.scheme() {
+            "http" if is_loopback(&parsed) => Ok(()),
             "http" => match parsed.host_str() {
-                Some("localhost" | "127.0.0.1" | "[::1]") => Ok(()),
                 Some(host) => Err(format!(
-                    "plain http is only allowed for loopback redirects (localhost, 127.0.0.1, [::1]), not {host}"
+                    "plain http is only allowed for loopback redirects ({}), not {host}",
+                    LOOPBACK_HOSTS.join(", ")
                 )),
                 None => Err(format!("{uri:?} has no host")),
             },
@@ -118,9 +121,7 @@ pub fn matches_registered(registered: &[String], requested: &str) -> bool {
     let Ok(req) = Url::parse(requested) else {
         return false;
     };
-    if req.scheme() != "http"
-        || !matches!(req.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
-    {
+    if req.scheme() != "http" || !is_loopback(&req) {
         return false;
     }
     registered.iter().any(|r| {
