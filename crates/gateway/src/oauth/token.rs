@@ -147,24 +147,20 @@ pub async fn token(
     State(s): State<OAuthState>,
     headers: HeaderMap,
     body: axum::body::Bytes,
-) -> Response {
-    let result = async {
-        let form = parse_form(&headers, &body)?;
-        let client = authenticate_client(&s, &headers, &form).await?;
-        match get(&form, "grant_type") {
-            Some("authorization_code") => redeem_code(&s, &client, &form).await,
-            Some("refresh_token") => rotate_refresh_token(&s, &client, &form).await,
-            Some(other) => Err(OAuthError::unsupported_grant_type(format!(
+) -> Result<Response, OAuthError> {
+    let form = parse_form(&headers, &body)?;
+    let client = authenticate_client(&s, &headers, &form).await?;
+    let body = match get(&form, "grant_type") {
+        Some("authorization_code") => redeem_code(&s, &client, &form).await?,
+        Some("refresh_token") => rotate_refresh_token(&s, &client, &form).await?,
+        Some(other) => {
+            return Err(OAuthError::unsupported_grant_type(format!(
                 "grant_type {other:?} is not supported (authorization_code, refresh_token)"
-            ))),
-            None => Err(OAuthError::invalid_request("grant_type is required")),
+            )));
         }
-    }
-    .await;
-    match result {
-        Ok(body) => token_response(body),
-        Err(e) => e.into_response(),
-    }
+        None => return Err(OAuthError::invalid_request("grant_type is required")),
+    };
+    Ok(token_response(body))
 }
 
 /// Issues an access token and a refresh token in `family`.
@@ -472,36 +468,29 @@ pub async fn revoke(
     State(s): State<OAuthState>,
     headers: HeaderMap,
     body: axum::body::Bytes,
-) -> Response {
-    let result = async {
-        let form = parse_form(&headers, &body)?;
-        let client = authenticate_client(&s, &headers, &form).await?;
-        let token =
-            get(&form, "token").ok_or_else(|| OAuthError::invalid_request("token is required"))?;
-        let family = if let Some(family) = tokens::refresh_token_family(token) {
-            s.repo
-                .get::<RefreshTokenRecord>(Kind::RefreshToken, &hash_secret(token))
-                .await?
-                .filter(|r| r.value.client_id == client.client_id && r.value.family_id == family)
-                .map(|r| r.value.family_id)
-        } else if tokens::is_access_token_shape(token) {
-            s.access_tokens
-                .validate(token)
-                .ok()
-                .filter(|c| c.client_id == client.client_id)
-                .map(|c| c.fam)
-        } else {
-            None
-        };
-        if let Some(family) = family {
-            revoke_family(&s, &family).await?;
-            tracing::info!(client_id = %client.client_id, "tokens revoked by the client");
-        }
-        Ok::<_, OAuthError>(())
+) -> Result<Response, OAuthError> {
+    let form = parse_form(&headers, &body)?;
+    let client = authenticate_client(&s, &headers, &form).await?;
+    let token =
+        get(&form, "token").ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+    let family = if let Some(family) = tokens::refresh_token_family(token) {
+        s.repo
+            .get::<RefreshTokenRecord>(Kind::RefreshToken, &hash_secret(token))
+            .await?
+            .filter(|r| r.value.client_id == client.client_id && r.value.family_id == family)
+            .map(|r| r.value.family_id)
+    } else if tokens::is_access_token_shape(token) {
+        s.access_tokens
+            .validate(token)
+            .ok()
+            .filter(|c| c.client_id == client.client_id)
+            .map(|c| c.fam)
+    } else {
+        None
+    };
+    if let Some(family) = family {
+        revoke_family(&s, &family).await?;
+        tracing::info!(client_id = %client.client_id, "tokens revoked by the client");
     }
-    .await;
-    match result {
-        Ok(()) => token_response(json!({})),
-        Err(e) => e.into_response(),
-    }
+    Ok(token_response(json!({})))
 }
