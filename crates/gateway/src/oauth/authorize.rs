@@ -1,14 +1,9 @@
 //! `/oauth/authorize` (MCP clients), `/oauth/login` (a plain browser
 //! sign-in) and `/oauth/callback` (Google's answer). See `README.md` here.
 
-use std::collections::HashMap;
-
-use axum::{
-    extract::{Query, State},
-    http::StatusCode,
-    response::Response,
-};
+use axum::{extract::State, http::StatusCode, response::Response};
 use base64::Engine;
+use serde::Deserialize;
 use url::Url;
 
 use super::{
@@ -17,6 +12,7 @@ use super::{
     error::{BrowserError, OAuthError},
     metadata::SCOPE_MCP,
     pages,
+    params::OAuthQuery,
     redirect::{ClientRedirect, found, matches_registered},
     tokens,
 };
@@ -32,20 +28,45 @@ pub const PENDING_TTL: i64 = 600;
 /// How long a gateway authorization code stays valid.
 pub const CODE_TTL: i64 = 300;
 
-type Params = Query<HashMap<String, String>>;
+/// The parameters of `/oauth/authorize` (RFC 6749 section 4.1.1, PKCE,
+/// RFC 8707 `resource`).
+#[derive(Debug, Default, Deserialize)]
+pub struct AuthorizeParams {
+    client_id: Option<String>,
+    redirect_uri: Option<String>,
+    state: Option<String>,
+    response_type: Option<String>,
+    code_challenge: Option<String>,
+    code_challenge_method: Option<String>,
+    resource: Option<String>,
+    scope: Option<String>,
+    login_hint: Option<String>,
+}
 
-fn param<'a>(p: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
-    p.get(name).map(String::as_str).filter(|v| !v.is_empty())
+/// The parameter of `/oauth/login`.
+#[derive(Debug, Default, Deserialize)]
+pub struct LoginParams {
+    login_hint: Option<String>,
+}
+
+/// Google's answer at `/oauth/callback`.
+#[derive(Default, Deserialize)]
+pub struct CallbackParams {
+    state: Option<String>,
+    code: Option<String>,
+    error: Option<String>,
 }
 
 /// `GET /oauth/authorize`.
 pub async fn authorize(
     State(s): State<OAuthState>,
-    Query(p): Params,
+    OAuthQuery(p): OAuthQuery<AuthorizeParams>,
 ) -> Result<Response, BrowserError> {
     // Until the client and its redirect URI are verified, errors are shown
     // here and never redirected (no open redirect).
-    let client_id = param(&p, "client_id")
+    let client_id = p
+        .client_id
+        .as_deref()
         .ok_or_else(|| OAuthError::invalid_request("The request has no client_id."))?;
     let client = resolve_client(&s, client_id).await?.ok_or_else(|| {
         OAuthError::invalid_client(
@@ -53,7 +74,7 @@ pub async fn authorize(
         )
         .with_status(StatusCode::BAD_REQUEST)
     })?;
-    let redirect_uri = match param(&p, "redirect_uri") {
+    let redirect_uri = match p.redirect_uri.as_deref() {
         Some(r) if matches_registered(&client.redirect_uris, r) => r.to_owned(),
         Some(_) => {
             return Err(OAuthError::invalid_request(
@@ -69,20 +90,20 @@ pub async fn authorize(
             .into());
         }
     };
-    let back = ClientRedirect::new(&redirect_uri, param(&p, "state"), &s.urls.issuer);
+    let back = ClientRedirect::new(&redirect_uri, p.state.as_deref(), &s.urls.issuer);
     let fail = |e: OAuthError| BrowserError::Redirect(e, back.clone());
 
-    if param(&p, "response_type") != Some("code") {
+    if p.response_type.as_deref() != Some("code") {
         return Err(fail(OAuthError::unsupported_response_type(
             "response_type must be code",
         )));
     }
-    let Some(challenge) = param(&p, "code_challenge") else {
+    let Some(challenge) = p.code_challenge.as_deref() else {
         return Err(fail(OAuthError::invalid_request(
             "PKCE is required: send code_challenge with code_challenge_method=S256",
         )));
     };
-    if param(&p, "code_challenge_method") != Some("S256") {
+    if p.code_challenge_method.as_deref() != Some("S256") {
         return Err(fail(OAuthError::invalid_request(
             "code_challenge_method must be S256 (plain is not accepted)",
         )));
@@ -96,7 +117,7 @@ pub async fn authorize(
             "code_challenge must be a base64url SHA-256 (43 characters)",
         )));
     }
-    let resource = match param(&p, "resource") {
+    let resource = match p.resource.as_deref() {
         None => {
             return Err(fail(OAuthError::invalid_target(format!(
                 "resource is required and must be {}",
@@ -111,7 +132,7 @@ pub async fn authorize(
             ))));
         }
     };
-    let scope = match param(&p, "scope") {
+    let scope = match p.scope.as_deref() {
         None => SCOPE_MCP.to_owned(),
         Some(sc) => {
             if let Some(bad) = sc.split_whitespace().find(|x| !is_known_scope(x)) {
@@ -134,12 +155,12 @@ pub async fn authorize(
     let flow = PendingFlow::Client {
         client_id: client.client_id.clone(),
         redirect_uri,
-        state: param(&p, "state").map(str::to_owned),
+        state: p.state.clone(),
         code_challenge: challenge.to_owned(),
         resource,
         scope,
     };
-    let url = start_google_sign_in(&s, flow, false, param(&p, "login_hint"))
+    let url = start_google_sign_in(&s, flow, false, p.login_hint.as_deref())
         .await
         .map_err(fail)?;
     Ok(found(url.as_str()))
@@ -148,10 +169,10 @@ pub async fn authorize(
 /// `GET /oauth/login`: a plain browser sign-in, ending on the signed-in page.
 pub async fn login(
     State(s): State<OAuthState>,
-    Query(p): Params,
+    OAuthQuery(p): OAuthQuery<LoginParams>,
 ) -> Result<Response, BrowserError> {
     let url =
-        start_google_sign_in(&s, PendingFlow::Browser, false, param(&p, "login_hint")).await?;
+        start_google_sign_in(&s, PendingFlow::Browser, false, p.login_hint.as_deref()).await?;
     Ok(found(url.as_str()))
 }
 
@@ -203,9 +224,11 @@ async fn start_google_sign_in(
 /// `GET /oauth/callback`: Google's redirect after sign-in.
 pub async fn callback(
     State(s): State<OAuthState>,
-    Query(p): Params,
+    OAuthQuery(p): OAuthQuery<CallbackParams>,
 ) -> Result<Response, BrowserError> {
-    let google_state = param(&p, "state")
+    let google_state = p
+        .state
+        .as_deref()
         .ok_or_else(|| OAuthError::invalid_request("The sign-in answer has no state."))?;
     let pending = s
         .repo
@@ -298,16 +321,18 @@ async fn finish_sign_in(
     s: &OAuthState,
     google_state: &str,
     pending: &PendingAuthRecord,
-    p: &HashMap<String, String>,
+    p: &CallbackParams,
 ) -> Result<SignInOutcome, OAuthError> {
-    if let Some(err) = param(p, "error") {
+    if let Some(err) = p.error.as_deref() {
         let description = match err {
             "access_denied" => "the sign-in was cancelled at Google".to_owned(),
             other => format!("Google answered {other}"),
         };
         return Err(OAuthError::access_denied(description));
     }
-    let code = param(p, "code")
+    let code = p
+        .code
+        .as_deref()
         .ok_or_else(|| OAuthError::invalid_request("Google's answer has no code"))?;
     let sealed = base64::engine::general_purpose::STANDARD
         .decode(&pending.google_verifier_sealed)

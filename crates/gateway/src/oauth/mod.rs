@@ -8,6 +8,7 @@ pub mod clients;
 pub mod error;
 pub mod metadata;
 pub mod pages;
+pub mod params;
 pub mod redirect;
 pub mod token;
 pub mod tokens;
