@@ -216,11 +216,7 @@ impl Config {
     /// Warnings that do not stop the gateway but deserve attention.
     pub fn warnings(&self) -> Vec<String> {
         let mut w = Vec::new();
-        let loopback = matches!(
-            self.public_url.host_str(),
-            Some("localhost" | "127.0.0.1" | "[::1]")
-        );
-        if self.public_url.scheme() != "https" && !loopback {
+        if self.public_url.scheme() != "https" && !crate::net::is_loopback(&self.public_url) {
             w.push(format!(
                 "{PUBLIC_URL} is not https: MCP clients and Google refuse plain-http URLs other than localhost"
             ));

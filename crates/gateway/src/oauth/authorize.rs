@@ -1,30 +1,25 @@
 //! `/oauth/authorize` (MCP clients), `/oauth/login` (a plain browser
 //! sign-in) and `/oauth/callback` (Google's answer). See `README.md` here.
 
-use std::collections::HashMap;
-
-use axum::{
-    extract::{Query, State},
-    http::StatusCode,
-    http::{HeaderValue, header},
-    response::{IntoResponse, Response},
-};
+use axum::{extract::State, http::StatusCode, response::Response};
 use base64::Engine;
+use serde::Deserialize;
 use url::Url;
 
 use super::{
     OAuthState,
     clients::{is_known_scope, resolve_client, touch_client},
-    error::OAuthError,
+    error::{BrowserError, OAuthError},
     metadata::SCOPE_MCP,
     pages,
-    redirect::matches_registered,
+    params::OAuthQuery,
+    redirect::{ClientRedirect, found, matches_registered},
     tokens,
 };
 use crate::{
     google::{AuthorizationRequest, GoogleError, GoogleIdentity, TokenResponse, pkce},
     repo::{AuthCodeRecord, CredentialRecord, PendingAuthRecord, PendingFlow, UserRecord},
-    store::{Expect, Kind, now_unix},
+    store::{Expect, Kind, StoreError, now_unix},
     vault::{Purpose, SealContext},
 };
 
@@ -33,145 +28,117 @@ pub const PENDING_TTL: i64 = 600;
 /// How long a gateway authorization code stays valid.
 pub const CODE_TTL: i64 = 300;
 
-type Params = Query<HashMap<String, String>>;
-
-fn param<'a>(p: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
-    p.get(name).map(String::as_str).filter(|v| !v.is_empty())
+/// The parameters of `/oauth/authorize` (RFC 6749 section 4.1.1, PKCE,
+/// RFC 8707 `resource`).
+#[derive(Debug, Default, Deserialize)]
+pub struct AuthorizeParams {
+    client_id: Option<String>,
+    redirect_uri: Option<String>,
+    state: Option<String>,
+    response_type: Option<String>,
+    code_challenge: Option<String>,
+    code_challenge_method: Option<String>,
+    resource: Option<String>,
+    scope: Option<String>,
+    login_hint: Option<String>,
 }
 
-/// Appends query parameters to a client redirect URI, keeping its own query.
-pub fn with_params(base: &str, params: &[(&str, &str)]) -> String {
-    match Url::parse(base) {
-        Ok(mut u) => {
-            {
-                let mut q = u.query_pairs_mut();
-                for (k, v) in params {
-                    q.append_pair(k, v);
-                }
-            }
-            u.to_string()
-        }
-        Err(_) => base.to_owned(),
-    }
+/// The parameter of `/oauth/login`.
+#[derive(Debug, Default, Deserialize)]
+pub struct LoginParams {
+    login_hint: Option<String>,
 }
 
-/// A `302 Found` redirect (what OAuth clients and browsers expect).
-pub fn found(location: &str) -> Response {
-    let mut r = StatusCode::FOUND.into_response();
-    if let Ok(v) = HeaderValue::from_str(location) {
-        r.headers_mut().insert(header::LOCATION, v);
-    }
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
-}
-
-/// An error sent back to a verified client redirect URI (RFC 6749 4.1.2.1,
-/// with `iss` per RFC 9207).
-fn redirect_error(
-    s: &OAuthState,
-    redirect_uri: &str,
-    state: Option<&str>,
-    code: &str,
-    description: &str,
-) -> Response {
-    let mut params = vec![("error", code), ("error_description", description)];
-    if let Some(st) = state {
-        params.push(("state", st));
-    }
-    params.push(("iss", &s.urls.issuer));
-    found(&with_params(redirect_uri, &params))
+/// Google's answer at `/oauth/callback`.
+#[derive(Default, Deserialize)]
+pub struct CallbackParams {
+    state: Option<String>,
+    code: Option<String>,
+    error: Option<String>,
 }
 
 /// `GET /oauth/authorize`.
-pub async fn authorize(State(s): State<OAuthState>, Query(p): Params) -> Response {
+pub async fn authorize(
+    State(s): State<OAuthState>,
+    OAuthQuery(p): OAuthQuery<AuthorizeParams>,
+) -> Result<Response, BrowserError> {
     // Until the client and its redirect URI are verified, errors are shown
     // here and never redirected (no open redirect).
-    let Some(client_id) = param(&p, "client_id") else {
-        return pages::error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "The request has no client_id.",
-        );
-    };
-    let client = match resolve_client(&s, client_id).await {
-        Ok(Some(c)) => c,
-        Ok(None) => {
-            return pages::error(
-                StatusCode::BAD_REQUEST,
-                "invalid_client",
-                "This application is not registered with the gateway. Remove the server in your MCP client and add it again.",
-            );
-        }
-        Err(e) => return pages::error(e.status, e.code, &e.description),
-    };
-    let redirect_uri = match param(&p, "redirect_uri") {
+    let client_id = p
+        .client_id
+        .as_deref()
+        .ok_or_else(|| OAuthError::invalid_request("The request has no client_id."))?;
+    let client = resolve_client(&s, client_id).await?.ok_or_else(|| {
+        OAuthError::invalid_client(
+            "This application is not registered with the gateway. Remove the server in your MCP client and add it again.",
+        )
+        .with_status(StatusCode::BAD_REQUEST)
+    })?;
+    let redirect_uri = match p.redirect_uri.as_deref() {
         Some(r) if matches_registered(&client.redirect_uris, r) => r.to_owned(),
         Some(_) => {
-            return pages::error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
+            return Err(OAuthError::invalid_request(
                 "The redirect_uri is not registered for this client.",
-            );
+            )
+            .into());
         }
         None if client.redirect_uris.len() == 1 => client.redirect_uris[0].clone(),
         None => {
-            return pages::error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
+            return Err(OAuthError::invalid_request(
                 "The request has no redirect_uri and the client registered several.",
-            );
+            )
+            .into());
         }
     };
-    let state = param(&p, "state");
-    let fail =
-        |code: &str, description: &str| redirect_error(&s, &redirect_uri, state, code, description);
+    let back = ClientRedirect::new(&redirect_uri, p.state.as_deref(), &s.urls.issuer);
+    let fail = |e: OAuthError| BrowserError::Redirect(e, back.clone());
 
-    if param(&p, "response_type") != Some("code") {
-        return fail("unsupported_response_type", "response_type must be code");
+    if p.response_type.as_deref() != Some("code") {
+        return Err(fail(OAuthError::unsupported_response_type(
+            "response_type must be code",
+        )));
     }
-    let Some(challenge) = param(&p, "code_challenge") else {
-        return fail(
-            "invalid_request",
+    let Some(challenge) = p.code_challenge.as_deref() else {
+        return Err(fail(OAuthError::invalid_request(
             "PKCE is required: send code_challenge with code_challenge_method=S256",
-        );
+        )));
     };
-    if param(&p, "code_challenge_method") != Some("S256") {
-        return fail(
-            "invalid_request",
+    if p.code_challenge_method.as_deref() != Some("S256") {
+        return Err(fail(OAuthError::invalid_request(
             "code_challenge_method must be S256 (plain is not accepted)",
-        );
+        )));
     }
     if challenge.len() != 43
         || base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(challenge)
             .is_err()
     {
-        return fail(
-            "invalid_request",
+        return Err(fail(OAuthError::invalid_request(
             "code_challenge must be a base64url SHA-256 (43 characters)",
-        );
+        )));
     }
-    let resource = match param(&p, "resource") {
+    let resource = match p.resource.as_deref() {
         None => {
-            return fail(
-                "invalid_target",
-                &format!("resource is required and must be {}", s.urls.resource),
-            );
+            return Err(fail(OAuthError::invalid_target(format!(
+                "resource is required and must be {}",
+                s.urls.resource
+            ))));
         }
         Some(r) if s.is_our_resource(r) => s.urls.resource.clone(),
         Some(_) => {
-            return fail(
-                "invalid_target",
-                &format!("this server only issues tokens for {}", s.urls.resource),
-            );
+            return Err(fail(OAuthError::invalid_target(format!(
+                "this server only issues tokens for {}",
+                s.urls.resource
+            ))));
         }
     };
-    let scope = match param(&p, "scope") {
+    let scope = match p.scope.as_deref() {
         None => SCOPE_MCP.to_owned(),
         Some(sc) => {
             if let Some(bad) = sc.split_whitespace().find(|x| !is_known_scope(x)) {
-                return fail("invalid_scope", &format!("scope {bad:?} is not offered"));
+                return Err(fail(OAuthError::invalid_scope(format!(
+                    "scope {bad:?} is not offered"
+                ))));
             }
             let granted: Vec<&str> = sc
                 .split_whitespace()
@@ -187,24 +154,26 @@ pub async fn authorize(State(s): State<OAuthState>, Query(p): Params) -> Respons
     touch_client(&s, &client).await;
     let flow = PendingFlow::Client {
         client_id: client.client_id.clone(),
-        redirect_uri: redirect_uri.clone(),
-        state: state.map(str::to_owned),
+        redirect_uri,
+        state: p.state.clone(),
         code_challenge: challenge.to_owned(),
         resource,
         scope,
     };
-    match start_google_sign_in(&s, flow, false, param(&p, "login_hint")).await {
-        Ok(url) => found(url.as_str()),
-        Err(e) => fail(e.code, &e.description),
-    }
+    let url = start_google_sign_in(&s, flow, false, p.login_hint.as_deref())
+        .await
+        .map_err(fail)?;
+    Ok(found(url.as_str()))
 }
 
 /// `GET /oauth/login`: a plain browser sign-in, ending on the signed-in page.
-pub async fn login(State(s): State<OAuthState>, Query(p): Params) -> Response {
-    match start_google_sign_in(&s, PendingFlow::Browser, false, param(&p, "login_hint")).await {
-        Ok(url) => found(url.as_str()),
-        Err(e) => pages::error(e.status, e.code, &e.description),
-    }
+pub async fn login(
+    State(s): State<OAuthState>,
+    OAuthQuery(p): OAuthQuery<LoginParams>,
+) -> Result<Response, BrowserError> {
+    let url =
+        start_google_sign_in(&s, PendingFlow::Browser, false, p.login_hint.as_deref()).await?;
+    Ok(found(url.as_str()))
 }
 
 /// Records the pending authorization and returns Google's authorization URL.
@@ -223,13 +192,7 @@ async fn start_google_sign_in(
             verifier.as_bytes(),
             &SealContext::new(google_state.clone(), Purpose::PendingAuthorization),
         )
-        .await
-        .map_err(|e| {
-            tracing::warn!(error = %e, "sealing a sign-in verifier failed");
-            OAuthError::temporarily_unavailable(
-                "the gateway's key service is unavailable; retry shortly",
-            )
-        })?;
+        .await?;
     let record = PendingAuthRecord {
         flow,
         nonce: nonce.clone(),
@@ -259,32 +222,23 @@ async fn start_google_sign_in(
 }
 
 /// `GET /oauth/callback`: Google's redirect after sign-in.
-pub async fn callback(State(s): State<OAuthState>, Query(p): Params) -> Response {
-    let Some(google_state) = param(&p, "state") else {
-        return pages::error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "The sign-in answer has no state.",
-        );
-    };
-    let pending = match s
+pub async fn callback(
+    State(s): State<OAuthState>,
+    OAuthQuery(p): OAuthQuery<CallbackParams>,
+) -> Result<Response, BrowserError> {
+    let google_state = p
+        .state
+        .as_deref()
+        .ok_or_else(|| OAuthError::invalid_request("The sign-in answer has no state."))?;
+    let pending = s
         .repo
         .get::<PendingAuthRecord>(Kind::PendingAuth, google_state)
-        .await
-    {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            return pages::error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
+        .await?
+        .ok_or_else(|| {
+            OAuthError::invalid_request(
                 "This sign-in attempt is unknown, expired or already used. Start the sign-in again from your MCP client.",
-            );
-        }
-        Err(e) => {
-            let e = OAuthError::from(e);
-            return pages::error(e.status, e.code, &e.description);
-        }
-    };
+            )
+        })?;
     // Single use: exactly one callback consumes the pending authorization.
     match s
         .repo
@@ -296,44 +250,46 @@ pub async fn callback(State(s): State<OAuthState>, Query(p): Params) -> Response
         .await
     {
         Ok(true) => {}
-        Ok(false) | Err(crate::store::StoreError::Conflict) => {
-            return pages::error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
+        Ok(false) | Err(StoreError::Conflict) => {
+            return Err(OAuthError::invalid_request(
                 "This sign-in attempt was already used. Start the sign-in again from your MCP client.",
-            );
+            )
+            .into());
         }
-        Err(e) => {
-            let e = OAuthError::from(e);
-            return pages::error(e.status, e.code, &e.description);
-        }
+        Err(e) => return Err(e.into()),
     }
     let pending = pending.value;
-    let result = finish_sign_in(&s, google_state, &pending, &p).await;
-    match (&pending.flow, result) {
-        (_, Ok(SignInOutcome::Restart(url))) => found(url.as_str()),
-        (
-            PendingFlow::Client {
-                redirect_uri,
-                state,
-                ..
-            },
-            Err(e),
-        ) => {
-            tracing::info!(error = e.code, reason = %e.description, "sign-in refused");
-            redirect_error(&s, redirect_uri, state.as_deref(), e.code, &e.description)
-        }
-        (PendingFlow::Browser, Err(e)) => {
-            tracing::info!(error = e.code, reason = %e.description, "sign-in refused");
-            pages::error(e.status, e.code, &e.description)
-        }
-        (PendingFlow::Client { .. }, Ok(SignInOutcome::Client(url))) => found(&url),
-        (_, Ok(SignInOutcome::Browser(user))) => pages::signed_in(&s, &user),
-        (PendingFlow::Browser, Ok(SignInOutcome::Client(_))) => pages::error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            "unexpected sign-in state",
-        ),
+    // From here on a refusal goes back where the sign-in started: to the
+    // client's redirect URI, or onto a page for a plain browser sign-in.
+    let outcome = finish_sign_in(&s, google_state, &pending, &p)
+        .await
+        .map_err(|e| {
+            tracing::info!(error = %e.code, reason = %e.description, "sign-in refused");
+            match client_redirect(&s, &pending.flow) {
+                Some(back) => BrowserError::Redirect(e, back),
+                None => BrowserError::Page(e),
+            }
+        })?;
+    Ok(match outcome {
+        SignInOutcome::Client(url) => found(&url),
+        SignInOutcome::Browser(user) => pages::signed_in(&s, &user),
+        SignInOutcome::Restart(url) => found(url.as_str()),
+    })
+}
+
+/// Where a client's sign-in ends; `None` for a plain browser sign-in.
+fn client_redirect(s: &OAuthState, flow: &PendingFlow) -> Option<ClientRedirect> {
+    match flow {
+        PendingFlow::Client {
+            redirect_uri,
+            state,
+            ..
+        } => Some(ClientRedirect::new(
+            redirect_uri,
+            state.as_deref(),
+            &s.urls.issuer,
+        )),
+        PendingFlow::Browser => None,
     }
 }
 
@@ -365,16 +321,18 @@ async fn finish_sign_in(
     s: &OAuthState,
     google_state: &str,
     pending: &PendingAuthRecord,
-    p: &HashMap<String, String>,
+    p: &CallbackParams,
 ) -> Result<SignInOutcome, OAuthError> {
-    if let Some(err) = param(p, "error") {
+    if let Some(err) = p.error.as_deref() {
         let description = match err {
             "access_denied" => "the sign-in was cancelled at Google".to_owned(),
             other => format!("Google answered {other}"),
         };
         return Err(OAuthError::access_denied(description));
     }
-    let code = param(p, "code")
+    let code = p
+        .code
+        .as_deref()
         .ok_or_else(|| OAuthError::invalid_request("Google's answer has no code"))?;
     let sealed = base64::engine::general_purpose::STANDARD
         .decode(&pending.google_verifier_sealed)
@@ -385,13 +343,7 @@ async fn finish_sign_in(
             &sealed,
             &SealContext::new(google_state, Purpose::PendingAuthorization),
         )
-        .await
-        .map_err(|e| {
-            tracing::warn!(error = %e, "opening a sign-in verifier failed");
-            OAuthError::temporarily_unavailable(
-                "the gateway's key service is unavailable; retry shortly",
-            )
-        })?;
+        .await?;
     let verifier = String::from_utf8_lossy(&verifier).into_owned();
     let tokens = s
         .google
@@ -472,12 +424,8 @@ async fn finish_sign_in(
                     Expect::Absent,
                 )
                 .await?;
-            let mut params = vec![("code", code.as_str())];
-            if let Some(st) = state {
-                params.push(("state", st));
-            }
-            params.push(("iss", &s.urls.issuer));
-            Ok(SignInOutcome::Client(with_params(redirect_uri, &params)))
+            let back = ClientRedirect::new(redirect_uri, state.as_deref(), &s.urls.issuer);
+            Ok(SignInOutcome::Client(back.url(&[("code", &code)])))
         }
     }
 }
@@ -497,12 +445,7 @@ async fn store_credentials(
                 .seal(value.as_bytes(), &SealContext::new(sub, purpose))
                 .await
                 .map(|c| base64::engine::general_purpose::STANDARD.encode(c))
-                .map_err(|e| {
-                    tracing::warn!(error = %e, "sealing Google credentials failed");
-                    OAuthError::temporarily_unavailable(
-                        "the gateway's key service is unavailable; retry shortly",
-                    )
-                })
+                .map_err(OAuthError::from)
         }
     };
     let access = seal(
@@ -539,7 +482,7 @@ async fn store_credentials(
             .await
         {
             Ok(_) => return Ok(true),
-            Err(crate::store::StoreError::Conflict) => continue,
+            Err(StoreError::Conflict) => continue,
             Err(e) => return Err(e.into()),
         }
     }
@@ -586,7 +529,7 @@ async fn upsert_user(
             .await
         {
             Ok(_) => return Ok(user),
-            Err(crate::store::StoreError::Conflict) => continue,
+            Err(StoreError::Conflict) => continue,
             Err(e) => return Err(e.into()),
         }
     }

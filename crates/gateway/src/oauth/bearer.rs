@@ -14,12 +14,11 @@ use axum::{
     extract::{Request, State},
     http::{HeaderValue, StatusCode, header},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
-use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use super::{OAuthState, metadata::SCOPE_MCP, tokens::TokenError};
+use super::{OAuthState, error::OAuthError, metadata::SCOPE_MCP, tokens::TokenError};
 use crate::{
     auth::Principal,
     repo::{Repo, RevocationRecord},
@@ -121,36 +120,26 @@ impl Revocations {
     }
 }
 
-fn challenge(s: &OAuthState, error: Option<(&str, &str)>, scope: Option<&str>) -> HeaderValue {
-    let mut v = format!("Bearer resource_metadata=\"{}\"", s.urls.resource_metadata);
-    if let Some(scope) = scope {
-        v.push_str(&format!(", scope=\"{scope}\""));
-    }
-    if let Some((code, description)) = error {
+/// The `WWW-Authenticate` challenge of `/mcp` (RFC 6750 section 3, RFC 9728
+/// section 5.1): where the resource's metadata is, the scope it needs, and
+/// what was wrong with the token when one was presented.
+fn challenge(s: &OAuthState, error: Option<&OAuthError>) -> HeaderValue {
+    let mut v = format!(
+        "Bearer resource_metadata=\"{}\", scope=\"{SCOPE_MCP}\"",
+        s.urls.resource_metadata
+    );
+    if let Some(e) = error {
         v.push_str(&format!(
-            ", error=\"{code}\", error_description=\"{description}\""
+            ", error=\"{}\", error_description=\"{}\"",
+            e.code, e.description
         ));
     }
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static("Bearer"))
 }
 
-fn unauthorized(s: &OAuthState, error: Option<(&str, &str)>) -> Response {
-    let description = error.map(|(_, d)| d).unwrap_or(
-        "sign in: this endpoint needs a bearer token from the gateway's authorization server",
-    );
-    let mut r = (
-        StatusCode::UNAUTHORIZED,
-        axum::Json(json!({
-            "error": error.map(|(c, _)| c).unwrap_or("invalid_request"),
-            "error_description": description,
-        })),
-    )
-        .into_response();
-    r.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        challenge(s, error, Some(SCOPE_MCP)),
-    );
-    r
+/// Refuses a presented token: the error, also named in the challenge.
+fn refuse(s: &OAuthState, e: OAuthError) -> Response {
+    e.bearer(challenge(s, Some(&e)))
 }
 
 /// Authenticates every `/mcp` request and puts the [`Principal`] in its
@@ -173,7 +162,12 @@ pub async fn require_token(
         })
         .filter(|t| !t.is_empty());
     let Some(token) = token else {
-        return unauthorized(&s, None);
+        // No token at all: the challenge names no error (RFC 6750 section 3.1).
+        return OAuthError::invalid_request(
+            "sign in: this endpoint needs a bearer token from the gateway's authorization server",
+        )
+        .with_status(StatusCode::UNAUTHORIZED)
+        .bearer(challenge(&s, None));
     };
     let claims = match s.access_tokens.validate(token) {
         Ok(c) => c,
@@ -184,38 +178,22 @@ pub async fn require_token(
                 TokenError::WrongIssuer => "the access token was issued by another server",
                 TokenError::Invalid => "the access token is not valid for this gateway",
             };
-            return unauthorized(&s, Some(("invalid_token", description)));
+            return refuse(&s, OAuthError::invalid_token(description));
         }
     };
     if s.revocations
         .is_revoked(&claims.fam, &claims.sub, claims.iat)
     {
-        return unauthorized(
+        return refuse(
             &s,
-            Some((
-                "invalid_token",
-                "the access token was revoked; sign in again",
-            )),
+            OAuthError::invalid_token("the access token was revoked; sign in again"),
         );
     }
     if !claims.scopes().any(|sc| sc == SCOPE_MCP) {
-        let mut r = (
-            StatusCode::FORBIDDEN,
-            axum::Json(json!({
-                "error": "insufficient_scope",
-                "error_description": format!("this endpoint needs the {SCOPE_MCP} scope"),
-            })),
-        )
-            .into_response();
-        r.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            challenge(
-                &s,
-                Some(("insufficient_scope", "this endpoint needs the mcp scope")),
-                Some(SCOPE_MCP),
-            ),
+        return refuse(
+            &s,
+            OAuthError::insufficient_scope(format!("this endpoint needs the {SCOPE_MCP} scope")),
         );
-        return r;
     }
     req.extensions_mut().insert(Principal {
         user_id: claims.sub.clone(),

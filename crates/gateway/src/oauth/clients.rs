@@ -21,6 +21,7 @@ use url::Url;
 
 use super::{OAuthState, error::OAuthError, metadata::SCOPE_MCP, tokens};
 use crate::{
+    net::is_loopback,
     repo::{ClientRecord, ClientSource, TokenEndpointAuth},
     store::{Expect, Kind, now_unix},
 };
@@ -56,28 +57,22 @@ pub async fn register(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: axum::body::Bytes,
-) -> Response {
+) -> Result<Response, OAuthError> {
     let ip = client_ip(&headers, peer);
-    if let Err(wait) = s.registration_limiter.check(ip) {
-        let mut r = OAuthError::too_many_requests(format!(
-            "too many client registrations from this address; retry in {} s",
-            wait.as_secs().max(1)
+    s.registration_limiter.check(ip).map_err(|wait| {
+        let seconds = wait.as_secs().max(1);
+        OAuthError::slow_down(format!(
+            "too many client registrations from this address; retry in {seconds} s"
         ))
-        .into_response();
-        if let Ok(v) = wait.as_secs().max(1).to_string().parse() {
-            r.headers_mut().insert("retry-after", v);
-        }
-        return r;
-    }
-    match register_inner(&s, &body).await {
-        Ok(v) => (
-            StatusCode::CREATED,
-            [("cache-control", "no-store")],
-            Json(v),
-        )
-            .into_response(),
-        Err(e) => e.into_response(),
-    }
+        .with_retry_after(seconds)
+    })?;
+    let v = register_inner(&s, &body).await?;
+    Ok((
+        StatusCode::CREATED,
+        [("cache-control", "no-store")],
+        Json(v),
+    )
+        .into_response())
 }
 
 async fn register_inner(s: &OAuthState, body: &[u8]) -> Result<Value, OAuthError> {
@@ -283,12 +278,11 @@ async fn fetch_metadata_document(
     s: &OAuthState,
     client_id: &str,
 ) -> Result<ClientRecord, OAuthError> {
-    let refuse = |why: String| OAuthError::new(StatusCode::BAD_REQUEST, "invalid_client", why);
+    let refuse = |why: String| OAuthError::invalid_client(why).with_status(StatusCode::BAD_REQUEST);
     let url = Url::parse(client_id).map_err(|_| refuse("client_id is not a valid URL".into()))?;
-    let loopback_host = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
     // Loopback metadata documents (plain http allowed) only for a gateway that
     // itself runs on loopback: local development, the demo and tests.
-    let local_ok = s.local_only && loopback_host;
+    let local_ok = s.local_only && is_loopback(&url);
     if url.scheme() != "https" && !local_ok {
         return Err(refuse("a client_id URL must use https".into()));
     }

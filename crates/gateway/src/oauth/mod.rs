@@ -8,6 +8,7 @@ pub mod clients;
 pub mod error;
 pub mod metadata;
 pub mod pages;
+pub mod params;
 pub mod redirect;
 pub mod token;
 pub mod tokens;
@@ -109,10 +110,7 @@ impl OAuthState {
             &urls.resource,
             config.access_token_ttl,
         );
-        let local_only = matches!(
-            config.public_url.host_str(),
-            Some("localhost" | "127.0.0.1" | "[::1]")
-        );
+        let local_only = crate::net::is_loopback(&config.public_url);
         Ok(Self {
             urls: Arc::new(urls),
             repo,

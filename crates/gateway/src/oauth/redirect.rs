@@ -6,8 +6,74 @@
 //! client and its callbacks), and the operator's extra entries
 //! (`OAUTH_EXTRA_REDIRECT_URIS`: exact URIs or prefixes ending in `*`).
 //! Everything else is refused with `invalid_redirect_uri` and a reason.
+//!
+//! Also how the browser is sent back to a verified redirect URI: with the
+//! code or the error, the client's `state` and the issuer (RFC 9207).
 
+use axum::{
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
 use url::Url;
+
+use crate::net::{LOOPBACK_HOSTS, is_loopback};
+
+/// Appends query parameters to a client redirect URI, keeping its own query.
+pub fn with_params(base: &str, params: &[(&str, &str)]) -> String {
+    match Url::parse(base) {
+        Ok(mut u) => {
+            {
+                let mut q = u.query_pairs_mut();
+                for (k, v) in params {
+                    q.append_pair(k, v);
+                }
+            }
+            u.to_string()
+        }
+        Err(_) => base.to_owned(),
+    }
+}
+
+/// A `302 Found` redirect (what OAuth clients and browsers expect).
+pub fn found(location: &str) -> Response {
+    let mut r = StatusCode::FOUND.into_response();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// Where an authorization answer goes once the client and its redirect URI
+/// are verified: the redirect URI, the client's `state` and our issuer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientRedirect {
+    redirect_uri: String,
+    state: Option<String>,
+    issuer: String,
+}
+
+impl ClientRedirect {
+    pub fn new(redirect_uri: &str, state: Option<&str>, issuer: &str) -> Self {
+        Self {
+            redirect_uri: redirect_uri.to_owned(),
+            state: state.map(str::to_owned),
+            issuer: issuer.to_owned(),
+        }
+    }
+
+    /// The redirect URI with `params`, then `state` (when the client sent
+    /// one) and `iss`.
+    pub fn url(&self, params: &[(&str, &str)]) -> String {
+        let mut all = params.to_vec();
+        if let Some(st) = &self.state {
+            all.push(("state", st));
+        }
+        all.push(("iss", &self.issuer));
+        with_params(&self.redirect_uri, &all)
+    }
+}
 
 /// Exact redirect URIs of known MCP clients.
 const KNOWN_EXACT: &[&str] = &[
@@ -80,10 +146,11 @@ impl RedirectPolicy {
             }
         }
         match parsed.scheme() {
+            "http" if is_loopback(&parsed) => Ok(()),
             "http" => match parsed.host_str() {
-                Some("localhost" | "127.0.0.1" | "[::1]") => Ok(()),
                 Some(host) => Err(format!(
-                    "plain http is only allowed for loopback redirects (localhost, 127.0.0.1, [::1]), not {host}"
+                    "plain http is only allowed for loopback redirects ({}), not {host}",
+                    LOOPBACK_HOSTS.join(", ")
                 )),
                 None => Err(format!("{uri:?} has no host")),
             },
@@ -118,9 +185,7 @@ pub fn matches_registered(registered: &[String], requested: &str) -> bool {
     let Ok(req) = Url::parse(requested) else {
         return false;
     };
-    if req.scheme() != "http"
-        || !matches!(req.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
-    {
+    if req.scheme() != "http" || !is_loopback(&req) {
         return false;
     }
     registered.iter().any(|r| {

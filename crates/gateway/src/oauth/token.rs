@@ -2,8 +2,6 @@
 //! refresh-token rotation and family revocation on reuse) and
 //! `/oauth/revoke` (RFC 7009).
 
-use std::collections::HashMap;
-
 use axum::{
     Json,
     extract::State,
@@ -11,12 +9,14 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use base64::Engine;
+use serde::Deserialize;
 use serde_json::json;
 
 use super::{
     OAuthState,
     clients::{resolve_client, touch_client},
     error::OAuthError,
+    params::OAuthForm,
     tokens::{self, constant_time_eq, hash_secret, is_valid_pkce_verifier},
 };
 use crate::{
@@ -36,42 +36,42 @@ pub const ROTATION_GRACE: i64 = 5;
 /// Refresh tokens expire after this long without use.
 pub const REFRESH_IDLE_TTL: i64 = 30 * 24 * 3600;
 
-fn parse_form(headers: &HeaderMap, body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-    {
-        return Err(OAuthError::invalid_request(
-            "the body must be application/x-www-form-urlencoded",
-        ));
-    }
-    let mut out = HashMap::new();
-    for (k, v) in url::form_urlencoded::parse(body) {
-        if out.insert(k.to_string(), v.to_string()).is_some() {
-            return Err(OAuthError::invalid_request(format!(
-                "parameter {k} is repeated"
-            )));
-        }
-    }
-    Ok(out)
+/// The client's credentials when it sends them in the body (RFC 6749
+/// section 2.3.1) rather than with HTTP Basic.
+#[derive(Default, Deserialize)]
+pub struct FormCredentials {
+    client_id: Option<String>,
+    client_secret: Option<String>,
 }
 
-fn get<'a>(f: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
-    f.get(name).map(String::as_str).filter(|v| !v.is_empty())
+/// The parameters of `/oauth/token` (RFC 6749 sections 4.1.3 and 6, PKCE,
+/// RFC 8707 `resource`).
+#[derive(Default, Deserialize)]
+pub struct TokenForm {
+    #[serde(flatten)]
+    client: FormCredentials,
+    grant_type: Option<String>,
+    code: Option<String>,
+    redirect_uri: Option<String>,
+    code_verifier: Option<String>,
+    refresh_token: Option<String>,
+    resource: Option<String>,
+    scope: Option<String>,
+}
+
+/// The parameters of `/oauth/revoke` (RFC 7009 section 2.1).
+#[derive(Default, Deserialize)]
+pub struct RevokeForm {
+    #[serde(flatten)]
+    client: FormCredentials,
+    token: Option<String>,
 }
 
 /// Authenticates the client of a token or revocation request.
 async fn authenticate_client(
     s: &OAuthState,
     headers: &HeaderMap,
-    form: &HashMap<String, String>,
+    form: &FormCredentials,
 ) -> Result<ClientRecord, OAuthError> {
     let basic = headers
         .get(header::AUTHORIZATION)
@@ -94,7 +94,7 @@ async fn authenticate_client(
                 .ok_or_else(|| OAuthError::invalid_client("malformed HTTP Basic credentials"))
         })
         .transpose()?;
-    let (client_id, secret, via_basic) = match (&basic, get(form, "client_id")) {
+    let (client_id, secret, via_basic) = match (&basic, form.client_id.as_deref()) {
         (Some((id, secret)), form_id) => {
             if form_id.is_some_and(|f| f != id) {
                 return Err(OAuthError::invalid_request(
@@ -103,11 +103,7 @@ async fn authenticate_client(
             }
             (id.clone(), Some(secret.clone()), true)
         }
-        (None, Some(id)) => (
-            id.to_owned(),
-            get(form, "client_secret").map(str::to_owned),
-            false,
-        ),
+        (None, Some(id)) => (id.to_owned(), form.client_secret.clone(), false),
         (None, None) => return Err(OAuthError::invalid_client("client_id is required")),
     };
     let client = resolve_client(s, &client_id)
@@ -146,25 +142,20 @@ fn token_response(body: serde_json::Value) -> Response {
 pub async fn token(
     State(s): State<OAuthState>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let result = async {
-        let form = parse_form(&headers, &body)?;
-        let client = authenticate_client(&s, &headers, &form).await?;
-        match get(&form, "grant_type") {
-            Some("authorization_code") => redeem_code(&s, &client, &form).await,
-            Some("refresh_token") => rotate_refresh_token(&s, &client, &form).await,
-            Some(other) => Err(OAuthError::unsupported_grant_type(format!(
+    OAuthForm(form): OAuthForm<TokenForm>,
+) -> Result<Response, OAuthError> {
+    let client = authenticate_client(&s, &headers, &form.client).await?;
+    let body = match form.grant_type.as_deref() {
+        Some("authorization_code") => redeem_code(&s, &client, &form).await?,
+        Some("refresh_token") => rotate_refresh_token(&s, &client, &form).await?,
+        Some(other) => {
+            return Err(OAuthError::unsupported_grant_type(format!(
                 "grant_type {other:?} is not supported (authorization_code, refresh_token)"
-            ))),
-            None => Err(OAuthError::invalid_request("grant_type is required")),
+            )));
         }
-    }
-    .await;
-    match result {
-        Ok(body) => token_response(body),
-        Err(e) => e.into_response(),
-    }
+        None => return Err(OAuthError::invalid_request("grant_type is required")),
+    };
+    Ok(token_response(body))
 }
 
 /// Issues an access token and a refresh token in `family`.
@@ -214,9 +205,12 @@ async fn issue_tokens(
 async fn redeem_code(
     s: &OAuthState,
     client: &ClientRecord,
-    form: &HashMap<String, String>,
+    form: &TokenForm,
 ) -> Result<serde_json::Value, OAuthError> {
-    let code = get(form, "code").ok_or_else(|| OAuthError::invalid_request("code is required"))?;
+    let code = form
+        .code
+        .as_deref()
+        .ok_or_else(|| OAuthError::invalid_request("code is required"))?;
     let key = hash_secret(code);
     let found = s
         .repo
@@ -264,7 +258,7 @@ async fn redeem_code(
         }
         Err(e) => return Err(e.into()),
     }
-    match get(form, "redirect_uri") {
+    match form.redirect_uri.as_deref() {
         Some(r) if r == record.redirect_uri => {}
         Some(_) => {
             return Err(OAuthError::invalid_grant(
@@ -273,7 +267,9 @@ async fn redeem_code(
         }
         None => return Err(OAuthError::invalid_request("redirect_uri is required")),
     }
-    let verifier = get(form, "code_verifier")
+    let verifier = form
+        .code_verifier
+        .as_deref()
         .ok_or_else(|| OAuthError::invalid_request("code_verifier is required (PKCE)"))?;
     if !is_valid_pkce_verifier(verifier)
         || !constant_time_eq(
@@ -285,7 +281,7 @@ async fn redeem_code(
             "the PKCE code_verifier does not match the code_challenge",
         ));
     }
-    if let Some(resource) = get(form, "resource")
+    if let Some(resource) = form.resource.as_deref()
         && !(s.is_our_resource(resource))
     {
         return Err(OAuthError::invalid_target(format!(
@@ -329,9 +325,11 @@ async fn redeem_code(
 async fn rotate_refresh_token(
     s: &OAuthState,
     client: &ClientRecord,
-    form: &HashMap<String, String>,
+    form: &TokenForm,
 ) -> Result<serde_json::Value, OAuthError> {
-    let token = get(form, "refresh_token")
+    let token = form
+        .refresh_token
+        .as_deref()
         .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
     let invalid = || {
         OAuthError::invalid_grant("the refresh token is invalid, expired or revoked; sign in again")
@@ -369,7 +367,7 @@ async fn rotate_refresh_token(
     }
     // A request that is refused leaves the token usable (RFC 6749 section 6):
     // check the parameters before the token is spent.
-    if let Some(resource) = get(form, "resource")
+    if let Some(resource) = form.resource.as_deref()
         && !s.is_our_resource(resource)
     {
         return Err(OAuthError::invalid_target(format!(
@@ -377,7 +375,7 @@ async fn rotate_refresh_token(
             s.urls.resource
         )));
     }
-    let requested_scope = match get(form, "scope") {
+    let requested_scope = match form.scope.as_deref() {
         None => None,
         Some(scope) => {
             // A refresh may narrow the scope, never widen it.
@@ -474,37 +472,31 @@ pub async fn revoke_family(s: &OAuthState, family_id: &str) -> Result<(), OAuthE
 pub async fn revoke(
     State(s): State<OAuthState>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let result = async {
-        let form = parse_form(&headers, &body)?;
-        let client = authenticate_client(&s, &headers, &form).await?;
-        let token =
-            get(&form, "token").ok_or_else(|| OAuthError::invalid_request("token is required"))?;
-        let family = if let Some(family) = tokens::refresh_token_family(token) {
-            s.repo
-                .get::<RefreshTokenRecord>(Kind::RefreshToken, &hash_secret(token))
-                .await?
-                .filter(|r| r.value.client_id == client.client_id && r.value.family_id == family)
-                .map(|r| r.value.family_id)
-        } else if tokens::is_access_token_shape(token) {
-            s.access_tokens
-                .validate(token)
-                .ok()
-                .filter(|c| c.client_id == client.client_id)
-                .map(|c| c.fam)
-        } else {
-            None
-        };
-        if let Some(family) = family {
-            revoke_family(&s, &family).await?;
-            tracing::info!(client_id = %client.client_id, "tokens revoked by the client");
-        }
-        Ok::<_, OAuthError>(())
+    OAuthForm(form): OAuthForm<RevokeForm>,
+) -> Result<Response, OAuthError> {
+    let client = authenticate_client(&s, &headers, &form.client).await?;
+    let token = form
+        .token
+        .as_deref()
+        .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+    let family = if let Some(family) = tokens::refresh_token_family(token) {
+        s.repo
+            .get::<RefreshTokenRecord>(Kind::RefreshToken, &hash_secret(token))
+            .await?
+            .filter(|r| r.value.client_id == client.client_id && r.value.family_id == family)
+            .map(|r| r.value.family_id)
+    } else if tokens::is_access_token_shape(token) {
+        s.access_tokens
+            .validate(token)
+            .ok()
+            .filter(|c| c.client_id == client.client_id)
+            .map(|c| c.fam)
+    } else {
+        None
+    };
+    if let Some(family) = family {
+        revoke_family(&s, &family).await?;
+        tracing::info!(client_id = %client.client_id, "tokens revoked by the client");
     }
-    .await;
-    match result {
-        Ok(()) => token_response(json!({})),
-        Err(e) => e.into_response(),
-    }
+    Ok(token_response(json!({})))
 }
