@@ -63,7 +63,7 @@ fn refuse(path: &str, status: StatusCode, message: &str) -> Response {
     let body = if is_mcp(path) {
         json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": message}})
     } else {
-        json!({"error": "invalid_request", "error_description": message})
+        json!({"error": crate::oauth::error::ErrorCode::InvalidRequest.as_str(), "error_description": message})
     };
     let mut response = (status, Json(body)).into_response();
     response
