@@ -170,6 +170,12 @@ impl Config {
                     .join(","),
             ),
             (TOOL_OUTPUT_LIMIT, self.tool_output_limit.to_string()),
+            (TRUSTED_PROXY_HOPS, self.trusted_proxy_hops.to_string()),
+            (
+                OAUTH_REQUESTS_PER_MINUTE,
+                self.oauth_requests_per_minute.to_string(),
+            ),
+            (OAUTH_REQUEST_BURST, self.oauth_request_burst.to_string()),
             (
                 PEER_URL,
                 self.peer_url

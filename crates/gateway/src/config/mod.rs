@@ -42,6 +42,9 @@ pub const READ_ONLY: &str = "READ_ONLY";
 pub const SERVICES: &str = "SERVICES";
 pub const TOOL_OUTPUT_LIMIT: &str = "TOOL_OUTPUT_LIMIT";
 pub const PEER_URL: &str = "PEER_URL";
+pub const TRUSTED_PROXY_HOPS: &str = "TRUSTED_PROXY_HOPS";
+pub const OAUTH_REQUESTS_PER_MINUTE: &str = "OAUTH_REQUESTS_PER_MINUTE";
+pub const OAUTH_REQUEST_BURST: &str = "OAUTH_REQUEST_BURST";
 pub const ECS_CONTAINER_METADATA_URI_V4: &str = "ECS_CONTAINER_METADATA_URI_V4";
 
 /// Exit status of every command that stops on a configuration error.
@@ -158,6 +161,11 @@ pub struct Config {
     pub tools: crate::catalog::Selection,
     /// Most characters of text a tool returns before cutting with a note.
     pub tool_output_limit: usize,
+    /// Proxies in front of the gateway that each add an `X-Forwarded-For` entry.
+    pub trusted_proxy_hops: usize,
+    /// Requests one address may make to `/oauth/*`: a minute's refill, and at once.
+    pub oauth_requests_per_minute: u32,
+    pub oauth_request_burst: u32,
     /// Where the other tasks reach this one (legacy SSE messages).
     pub peer_url: Option<Url>,
     /// ECS's task metadata endpoint, where a task learns its own address.

@@ -320,6 +320,9 @@ impl Config {
         }
 
         let registration_burst = c.count(OAUTH_REGISTRATION_BURST);
+        let oauth_requests_per_minute = c.count(OAUTH_REQUESTS_PER_MINUTE);
+        let oauth_request_burst = c.count(OAUTH_REQUEST_BURST);
+        let trusted_proxy_hops = c.count(TRUSTED_PROXY_HOPS);
         let tools = match crate::catalog::Selection::parse(
             raw.get(TOOLS),
             raw.get(READ_ONLY),
@@ -374,6 +377,9 @@ impl Config {
             access_token_ttl,
             extra_redirect_uris,
             registration_burst,
+            oauth_requests_per_minute,
+            oauth_request_burst,
+            trusted_proxy_hops,
             tools,
             tool_output_limit,
         })

@@ -149,6 +149,14 @@ pub const VARIABLES: &[Var] = &[
         Value(DEFAULT_HOST),
         "Address to bind (`0.0.0.0` in a container).",
     ),
+    number(
+        TRUSTED_PROXY_HOPS,
+        Network,
+        1,
+        0,
+        10,
+        "Proxies in front of the gateway that each add an `X-Forwarded-For` entry (1: the ALB; 0: clients connect directly). A client's address, for the per-address limits, is the entry the outermost of them added; entries further left are the client's own and are ignored. Set it to the number of proxies every request passes.",
+    ),
     var(
         PUBLIC_URL,
         Network,
@@ -352,6 +360,22 @@ pub const VARIABLES: &[Var] = &[
         1,
         100_000,
         "Client registrations one address may make at once (refilled at 30 a minute; 429 beyond).",
+    ),
+    number(
+        OAUTH_REQUESTS_PER_MINUTE,
+        SignIn,
+        600,
+        1,
+        1_000_000,
+        "Requests one client address may make to `/oauth/*` per minute, on average (429 with `Retry-After` beyond). Generous: a company's people may share one address.",
+    ),
+    number(
+        OAUTH_REQUEST_BURST,
+        SignIn,
+        300,
+        1,
+        1_000_000,
+        "Requests one client address may make to `/oauth/*` at once, before `OAUTH_REQUESTS_PER_MINUTE` applies.",
     ),
     var(
         GOOGLE_BASE_URL,

@@ -58,7 +58,7 @@ pub async fn register(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, OAuthError> {
-    let ip = client_ip(&headers, peer);
+    let ip = client_ip(&headers, peer, s.trusted_proxy_hops);
     s.registration_limiter.check(ip).map_err(|wait| {
         let seconds = wait.as_secs().max(1);
         OAuthError::slow_down(format!(
@@ -194,18 +194,30 @@ pub fn is_known_scope(s: &str) -> bool {
     )
 }
 
-/// The client's address: the last `X-Forwarded-For` hop (added by our load
-/// balancer) or the peer address.
-pub fn client_ip(headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
-    headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.rsplit(',').next())
-        .and_then(|v| v.trim().parse().ok())
+/// The client's address behind `trusted_hops` proxies that each append the
+/// address they saw to `X-Forwarded-For`: the entry the outermost of them
+/// added (entries further left are the client's own, and forgeable). With no
+/// trusted proxy, or no usable entry, the peer address.
+pub fn client_ip(headers: &HeaderMap, peer: SocketAddr, trusted_hops: usize) -> IpAddr {
+    if trusted_hops == 0 {
+        return peer.ip();
+    }
+    let entries: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    // Fewer entries than proxies: the leftmost is the nearest to the client.
+    let at = entries.len().saturating_sub(trusted_hops);
+    entries
+        .get(at)
+        .and_then(|e| e.parse().ok())
         .unwrap_or(peer.ip())
 }
 
-/// A small per-address token bucket for registrations.
+/// A small per-address token bucket (registrations, and every `/oauth/*` request).
 pub struct RateLimiter {
     capacity: f64,
     per_second: f64,
@@ -512,9 +524,41 @@ mod tests {
         h.insert("x-forwarded-for", "1.1.1.1, 203.0.113.7".parse().unwrap());
         let peer: SocketAddr = "10.0.0.5:4000".parse().unwrap();
         assert_eq!(
-            client_ip(&h, peer),
+            client_ip(&h, peer, 1),
             "203.0.113.7".parse::<IpAddr>().unwrap()
         );
-        assert_eq!(client_ip(&HeaderMap::new(), peer), peer.ip());
+        assert_eq!(client_ip(&HeaderMap::new(), peer, 1), peer.ip());
+    }
+
+    #[test]
+    fn forwarded_for_counts_trusted_hops_from_the_right() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let peer: SocketAddr = "10.0.0.5:4000".parse().unwrap();
+        let mut h = HeaderMap::new();
+        // The client wrote 6.6.6.6; CloudFront saw 198.51.100.9; the ALB saw CloudFront.
+        h.insert(
+            "x-forwarded-for",
+            "6.6.6.6, 198.51.100.9, 130.176.0.1".parse().unwrap(),
+        );
+        assert_eq!(
+            client_ip(&h, peer, 0),
+            peer.ip(),
+            "no proxy: the header is the client's"
+        );
+        assert_eq!(client_ip(&h, peer, 1), ip("130.176.0.1"));
+        assert_eq!(client_ip(&h, peer, 2), ip("198.51.100.9"));
+        assert_eq!(
+            client_ip(&h, peer, 5),
+            ip("6.6.6.6"),
+            "fewer entries than proxies"
+        );
+        // Entries in two headers count in order.
+        let mut two = HeaderMap::new();
+        two.append("x-forwarded-for", "6.6.6.6".parse().unwrap());
+        two.append("x-forwarded-for", "198.51.100.9".parse().unwrap());
+        assert_eq!(client_ip(&two, peer, 1), ip("198.51.100.9"));
+        let mut junk = HeaderMap::new();
+        junk.insert("x-forwarded-for", "not-an-address".parse().unwrap());
+        assert_eq!(client_ip(&junk, peer, 1), peer.ip());
     }
 }

@@ -6,6 +6,7 @@ pub mod authorize;
 pub mod bearer;
 pub mod clients;
 pub mod error;
+mod limit;
 pub mod metadata;
 pub mod pages;
 pub mod params;
@@ -18,6 +19,7 @@ use std::{sync::Arc, time::Duration};
 use axum::{
     Router,
     extract::DefaultBodyLimit,
+    middleware,
     routing::{get, post},
 };
 
@@ -94,6 +96,10 @@ pub struct OAuthState {
     pub revocations: Revocations,
     pub redirects: Arc<redirect::RedirectPolicy>,
     pub registration_limiter: Arc<clients::RateLimiter>,
+    /// Every `/oauth/*` request, per client address.
+    pub address_limiter: Arc<clients::RateLimiter>,
+    /// See [`clients::client_ip`].
+    pub trusted_proxy_hops: usize,
     pub session_max_age: Option<Duration>,
     /// The gateway runs on loopback (development, demo, tests).
     pub local_only: bool,
@@ -129,6 +135,11 @@ impl OAuthState {
                 config.registration_burst,
                 30,
             )),
+            address_limiter: Arc::new(clients::RateLimiter::new(
+                config.oauth_request_burst,
+                config.oauth_requests_per_minute,
+            )),
+            trusted_proxy_hops: config.trusted_proxy_hops,
             session_max_age: config.session_max_age,
             local_only,
         })
@@ -174,12 +185,19 @@ impl OAuthState {
             .route("/.well-known/openid-configuration", as_meta.clone())
             .route("/.well-known/openid-configuration/mcp", as_meta.clone())
             .route("/mcp/.well-known/openid-configuration", as_meta)
-            .route("/oauth/register", post(clients::register))
-            .route("/oauth/authorize", get(authorize::authorize))
-            .route("/oauth/login", get(authorize::login))
-            .route("/oauth/callback", get(authorize::callback))
-            .route("/oauth/token", post(token::token))
-            .route("/oauth/revoke", post(token::revoke))
+            .merge(
+                Router::new()
+                    .route("/oauth/register", post(clients::register))
+                    .route("/oauth/authorize", get(authorize::authorize))
+                    .route("/oauth/login", get(authorize::login))
+                    .route("/oauth/callback", get(authorize::callback))
+                    .route("/oauth/token", post(token::token))
+                    .route("/oauth/revoke", post(token::revoke))
+                    .route_layer(middleware::from_fn_with_state(
+                        self.clone(),
+                        limit::per_address,
+                    )),
+            )
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
             .with_state(self.clone())
     }

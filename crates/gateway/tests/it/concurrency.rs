@@ -33,7 +33,13 @@ fn run_seconds() -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn thirty_two_users_each_get_their_own_replies_on_their_own_sessions() {
-    let env = Arc::new(Env::start_with(&[("OAUTH_REGISTRATION_BURST", "64")]).await);
+    let env = Arc::new(
+        Env::start_with(&[
+            ("OAUTH_REGISTRATION_BURST", "64"),
+            ("OAUTH_REQUEST_BURST", "100000"),
+        ])
+        .await,
+    );
     for i in 0..USERS {
         env.fake().add_user(FakeUser::workspace(
             format!("user{i}@example.com"),

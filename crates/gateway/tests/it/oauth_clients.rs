@@ -322,3 +322,84 @@ async fn registration_flood_gets_429_with_retry_after() {
     );
     assert_eq!(env.count(Kind::Client).await, 20);
 }
+
+/// A token request that the endpoint refuses on its merits (401: no client),
+/// unless the address is over its limit (429).
+async fn token_status(env: &Env, forwarded_for: Option<&str>) -> reqwest::Response {
+    let mut r = env
+        .http
+        .post(env.url("/oauth/token"))
+        .form(&[("grant_type", "nope")]);
+    if let Some(ip) = forwarded_for {
+        r = r.header("x-forwarded-for", ip);
+    }
+    r.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn every_oauth_endpoint_is_limited_per_client_address() {
+    let env = Env::start_with(&[
+        ("OAUTH_REQUEST_BURST", "3"),
+        ("OAUTH_REQUESTS_PER_MINUTE", "1"),
+    ])
+    .await;
+    for i in 0..3 {
+        assert_eq!(token_status(&env, None).await.status(), 401, "request {i}");
+    }
+    let refused = token_status(&env, None).await;
+    assert_eq!(refused.status(), 429);
+    let wait: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "slow_down", "{body}");
+
+    // A browser endpoint: a page, with the same hint.
+    let page = env
+        .http
+        .get(env.url("/oauth/authorize"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 429);
+    assert!(page.headers().contains_key("retry-after"));
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+
+    // Another address behind the load balancer (one trusted hop) has its own bucket;
+    // discovery documents are not limited.
+    assert_eq!(token_status(&env, Some("203.0.113.9")).await.status(), 401);
+    let discovery = env
+        .http
+        .get(env.url("/.well-known/oauth-authorization-server"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(discovery.status(), 200);
+}
+
+#[tokio::test]
+async fn without_a_trusted_proxy_a_forwarded_address_is_ignored() {
+    let env = Env::start_with(&[
+        ("OAUTH_REQUEST_BURST", "2"),
+        ("OAUTH_REQUESTS_PER_MINUTE", "1"),
+        ("TRUSTED_PROXY_HOPS", "0"),
+    ])
+    .await;
+    for (i, ip) in ["198.51.100.1", "198.51.100.2"].into_iter().enumerate() {
+        assert_eq!(
+            token_status(&env, Some(ip)).await.status(),
+            401,
+            "request {i}"
+        );
+    }
+    // A client reaching the gateway directly cannot buy a new bucket with a header.
+    assert_eq!(token_status(&env, Some("198.51.100.3")).await.status(), 429);
+}
