@@ -543,6 +543,8 @@ async fn forward(
             sessions::session_not_found()
         }
         Err(e) => {
+            // Without the URL: its query names the session.
+            let e = e.without_url();
             tracing::warn!(error = %e, "forwarding a legacy SSE message failed");
             let mut r = wire::error(
                 StatusCode::SERVICE_UNAVAILABLE,
