@@ -305,6 +305,10 @@ pub struct RevocationRecord {
     pub not_before: i64,
 }
 
+/// The group of every revocation record: each task's poll reads this one
+/// group (an index query on DynamoDB), never a scan of the whole table.
+pub const REVOCATION_GROUP: &str = "all";
+
 /// Revocation keys.
 pub fn revocation_key_family(family_id: &str) -> String {
     format!("family:{family_id}")
@@ -327,7 +331,7 @@ impl Repo {
             &RevocationRecord {
                 not_before: now_unix() + 1,
             },
-            None,
+            Some(REVOCATION_GROUP),
             Some(until),
             Expect::Any,
         )

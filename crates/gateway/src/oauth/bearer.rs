@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use super::{OAuthState, error::OAuthError, metadata::SCOPE_MCP, tokens::TokenError};
 use crate::{
     auth::Principal,
-    repo::{Repo, RevocationRecord},
+    repo::{REVOCATION_GROUP, Repo, RevocationRecord},
     store::Kind,
 };
 
@@ -82,15 +82,32 @@ impl Revocations {
         );
     }
 
-    /// Reloads the list from the store.
+    /// Reloads the list from the store: one query of the revocations' group.
+    /// The first load also lists the kind, for records written before they
+    /// were grouped. Revocations this task made in the last minute are kept
+    /// even when the read does not show them yet (a DynamoDB index is
+    /// eventually consistent): a reload never brings a revoked token back.
     pub async fn reload(&self, repo: &Repo) -> Result<usize, crate::store::StoreError> {
-        let list = repo.list_kind::<RevocationRecord>(Kind::Revocation).await?;
-        let map: HashMap<String, i64> = list
+        let list = if self.is_loaded() {
+            repo.list_group::<RevocationRecord>(Kind::Revocation, REVOCATION_GROUP)
+                .await?
+        } else {
+            repo.list_kind::<RevocationRecord>(Kind::Revocation).await?
+        };
+        let mut map: HashMap<String, i64> = list
             .into_iter()
             .map(|(k, v)| (k, v.value.not_before))
             .collect();
+        let recent = crate::store::now_unix() - 60;
+        let mut inner = self.inner.write().expect("revocations lock");
+        for (k, nb) in inner.iter() {
+            if *nb >= recent {
+                map.entry(k.clone()).or_insert(*nb);
+            }
+        }
         let n = map.len();
-        *self.inner.write().expect("revocations lock") = map;
+        *inner = map;
+        drop(inner);
         self.loaded
             .store(true, std::sync::atomic::Ordering::Release);
         Ok(n)
@@ -203,4 +220,104 @@ pub async fn require_token(
         family_id: claims.fam.clone(),
     });
     next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    };
+
+    use async_trait::async_trait;
+
+    use super::Revocations;
+    use crate::{
+        repo::{Repo, RevocationRecord, revocation_key_family},
+        store::{Expect, Kind, Put, Record, Store, StoreResult, now_unix, sqlite::SqliteStore},
+    };
+
+    /// A store that counts whole-kind listings (a table scan on DynamoDB).
+    struct CountingScans {
+        inner: SqliteStore,
+        scans: AtomicUsize,
+    }
+
+    #[async_trait]
+    impl Store for CountingScans {
+        fn backend(&self) -> &'static str {
+            "counting"
+        }
+        async fn get(&self, kind: Kind, key: &str) -> StoreResult<Option<Record>> {
+            self.inner.get(kind, key).await
+        }
+        async fn put(&self, put: Put<'_>) -> StoreResult<u64> {
+            self.inner.put(put).await
+        }
+        async fn delete(&self, kind: Kind, key: &str, expect: Expect) -> StoreResult<bool> {
+            self.inner.delete(kind, key, expect).await
+        }
+        async fn list_group(&self, kind: Kind, group: &str) -> StoreResult<Vec<(String, Record)>> {
+            self.inner.list_group(kind, group).await
+        }
+        async fn list_kind(&self, kind: Kind) -> StoreResult<Vec<(String, Record)>> {
+            self.scans.fetch_add(1, Ordering::SeqCst);
+            self.inner.list_kind(kind).await
+        }
+        async fn purge_expired(&self) -> StoreResult<u64> {
+            self.inner.purge_expired().await
+        }
+        async fn ping(&self) -> StoreResult<()> {
+            self.inner.ping().await
+        }
+    }
+
+    #[tokio::test]
+    async fn polls_query_the_revocations_group_and_never_scan() {
+        let store = Arc::new(CountingScans {
+            inner: SqliteStore::open_in_memory().expect("open"),
+            scans: AtomicUsize::new(0),
+        });
+        let repo = Repo::new(store.clone());
+        let until = now_unix() + 600;
+        // A record written before revocations were grouped.
+        let old = RevocationRecord {
+            not_before: now_unix() + 1,
+        };
+        repo.put(
+            Kind::Revocation,
+            &revocation_key_family("old"),
+            &old,
+            None,
+            Some(until),
+            Expect::Any,
+        )
+        .await
+        .expect("put");
+        repo.revoke(&revocation_key_family("new"), until)
+            .await
+            .expect("revoke");
+
+        let revocations = Revocations::default();
+        assert_eq!(revocations.reload(&repo).await.expect("reload"), 2);
+        assert!(revocations.is_revoked("old", "u", now_unix() - 5));
+        assert!(revocations.is_revoked("new", "u", now_unix() - 5));
+        for _ in 0..3 {
+            revocations.reload(&repo).await.expect("reload");
+        }
+        assert_eq!(
+            store.scans.load(Ordering::SeqCst),
+            1,
+            "only the first load scans"
+        );
+        assert!(revocations.is_revoked("new", "u", now_unix() - 5));
+        // The ungrouped record read at start stays applied (it is recent).
+        assert!(revocations.is_revoked("old", "u", now_unix() - 5));
+
+        // A revocation this task just made survives a read that does not
+        // show it yet.
+        revocations.revoke_family_locally("local");
+        revocations.reload(&repo).await.expect("reload");
+        assert!(revocations.is_revoked("local", "u", now_unix() - 5));
+    }
 }

@@ -144,16 +144,22 @@ pub async fn token(
     headers: HeaderMap,
     OAuthForm(form): OAuthForm<TokenForm>,
 ) -> Result<Response, OAuthError> {
-    let client = authenticate_client(&s, &headers, &form.client).await?;
-    let body = match form.grant_type.as_deref() {
-        Some("authorization_code") => redeem_code(&s, &client, &form).await?,
-        Some("refresh_token") => rotate_refresh_token(&s, &client, &form).await?,
+    // A malformed request is `invalid_request` (400) whoever sends it; only a
+    // well-formed one goes on to client authentication (401 on failure).
+    let grant = match form.grant_type.as_deref() {
+        Some(g @ ("authorization_code" | "refresh_token")) => g,
         Some(other) => {
             return Err(OAuthError::unsupported_grant_type(format!(
                 "grant_type {other:?} is not supported (authorization_code, refresh_token)"
             )));
         }
         None => return Err(OAuthError::invalid_request("grant_type is required")),
+    };
+    let client = authenticate_client(&s, &headers, &form.client).await?;
+    let body = if grant == "authorization_code" {
+        redeem_code(&s, &client, &form).await?
+    } else {
+        rotate_refresh_token(&s, &client, &form).await?
     };
     Ok(token_response(body))
 }
@@ -223,41 +229,6 @@ async fn redeem_code(
             "the authorization code was issued to another client",
         ));
     }
-    if record.used {
-        // Reuse: revoke whatever the first redemption issued.
-        if let Some(family) = &record.family_id {
-            revoke_family(s, family).await?;
-            tracing::warn!(client_id = %client.client_id, "authorization code reused; its tokens were revoked");
-        }
-        return Err(OAuthError::invalid_grant(
-            "the authorization code was already used",
-        ));
-    }
-    // Mark used before anything else: exactly one redemption wins.
-    let mut used = record.clone();
-    used.used = true;
-    let family_id = crate::google::pkce::random_token(16);
-    used.family_id = Some(family_id.clone());
-    match s
-        .repo
-        .put(
-            Kind::AuthCode,
-            &key,
-            &used,
-            None,
-            found.expires_at,
-            Expect::Version(found.version),
-        )
-        .await
-    {
-        Ok(_) => {}
-        Err(StoreError::Conflict) => {
-            return Err(OAuthError::invalid_grant(
-                "the authorization code was already used",
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    }
     match form.redirect_uri.as_deref() {
         Some(r) if r == record.redirect_uri => {}
         Some(_) => {
@@ -288,6 +259,48 @@ async fn redeem_code(
             "this server only issues tokens for {}",
             s.urls.resource
         )));
+    }
+    if record.used {
+        // Reuse by someone holding the verifier too (a replay, not a guess):
+        // revoke whatever the first redemption issued. An attempt without
+        // the verifier was refused above and revokes nothing, so a leaked
+        // code alone cannot sign its rightful owner out.
+        if let Some(family) = &record.family_id {
+            revoke_family(s, family).await?;
+            tracing::warn!(client_id = %client.client_id, "authorization code reused; its tokens were revoked");
+        }
+        return Err(OAuthError::invalid_grant(
+            "the authorization code was already used",
+        ));
+    }
+    // Only a redemption with the right client, redirect URI, verifier and
+    // resource spends the code: a refused attempt (a thief without the
+    // verifier, a client's own mistake) leaves it to its rightful client.
+    // Marking it used is the one conditional write: exactly one redemption
+    // wins.
+    let mut used = record.clone();
+    used.used = true;
+    let family_id = crate::google::pkce::random_token(16);
+    used.family_id = Some(family_id.clone());
+    match s
+        .repo
+        .put(
+            Kind::AuthCode,
+            &key,
+            &used,
+            None,
+            found.expires_at,
+            Expect::Version(found.version),
+        )
+        .await
+    {
+        Ok(_) => {}
+        Err(StoreError::Conflict) => {
+            return Err(OAuthError::invalid_grant(
+                "the authorization code was already used",
+            ));
+        }
+        Err(e) => return Err(e.into()),
     }
     let now = now_unix();
     let grant = GrantRecord {

@@ -256,6 +256,38 @@ async fn malformed_registration_and_token_requests() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"], "invalid_request", "{body}");
     assert_eq!(env.count(Kind::Client).await, 0);
+
+    // A malformed token request is 400 whoever sends it, before the client is
+    // authenticated (which would be 401 invalid_client).
+    for (form, error) in [
+        (vec![], "invalid_request"),
+        (vec![("code", "x")], "invalid_request"),
+        (
+            vec![("client_id", "nobody"), ("code", "x")],
+            "invalid_request",
+        ),
+        (vec![("grant_type", "password")], "unsupported_grant_type"),
+        (
+            vec![("grant_type", "x"), ("grant_type", "y")],
+            "invalid_request",
+        ),
+    ] {
+        let (status, body) = env.token_raw(&form).await;
+        assert_eq!(
+            (status.as_u16(), body["error"].as_str()),
+            (400, Some(error)),
+            "{form:?}: {body}"
+        );
+    }
+    // A well-formed request from an unknown client is the client's failure.
+    let (status, body) = env
+        .token_raw(&[("grant_type", "refresh_token"), ("client_id", "nobody")])
+        .await;
+    assert_eq!(
+        (status.as_u16(), body["error"].as_str()),
+        (401, Some("invalid_client")),
+        "{body}"
+    );
 }
 
 #[tokio::test]

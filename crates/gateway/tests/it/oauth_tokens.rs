@@ -113,6 +113,83 @@ async fn wrong_pkce_verifier_is_refused() {
     );
 }
 
+/// The parameters of a redemption of `code` by `client`, with `change`
+/// applied (`None` leaves a parameter out).
+fn redemption<'a>(
+    env: &Env,
+    client: &'a Client,
+    code: &'a str,
+    change: (&'a str, Option<&'a str>),
+) -> Vec<(&'a str, String)> {
+    let mut form = vec![
+        ("grant_type", "authorization_code".to_owned()),
+        ("code", code.to_owned()),
+        ("redirect_uri", client.redirect_uri.clone()),
+        ("code_verifier", client.verifier.clone()),
+        ("client_id", client.client_id.clone()),
+        ("resource", env.url("/mcp")),
+    ];
+    form.retain(|(k, _)| *k != change.0);
+    if let Some(v) = change.1 {
+        form.push((change.0, v.to_owned()));
+    }
+    form
+}
+
+#[tokio::test]
+async fn refused_redemptions_leave_the_code_to_its_rightful_client() {
+    let env = Env::start().await;
+    let (client, code) = code_for(&env, ANN).await;
+    let wrong_verifier = crate::google_flow::random(48);
+    let attempts: [(&str, Option<&str>, u16, &str); 6] = [
+        ("code_verifier", Some(&wrong_verifier), 400, "invalid_grant"),
+        ("code_verifier", Some("short"), 400, "invalid_grant"),
+        ("code_verifier", None, 400, "invalid_request"),
+        (
+            "redirect_uri",
+            Some("http://127.0.0.1:1/elsewhere"),
+            400,
+            "invalid_grant",
+        ),
+        ("redirect_uri", None, 400, "invalid_request"),
+        (
+            "resource",
+            Some("https://other.example/mcp"),
+            400,
+            "invalid_target",
+        ),
+    ];
+    for (name, value, status, error) in attempts {
+        let form = redemption(&env, &client, &code, (name, value));
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (got, body) = env.token_raw(&form).await;
+        assert_eq!(
+            (got.as_u16(), body["error"].as_str()),
+            (status, Some(error)),
+            "{name}={value:?}: {body}"
+        );
+    }
+    assert!(env.grants(ANN).await.is_empty());
+    // None of them spent the code.
+    let (status, body) = env.redeem(&client, &code).await;
+    assert_eq!(status, 200, "{body}");
+    let (access, _) = access_and_refresh(&body);
+
+    // Once spent, the code presented without its verifier is refused and
+    // revokes nothing: a leaked code alone cannot sign its owner out.
+    let form = redemption(
+        &env,
+        &client,
+        &code,
+        ("code_verifier", Some(&wrong_verifier)),
+    );
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, body) = env.token_raw(&form).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(env.mcp_status(&access).await, 200);
+    assert_eq!(env.grants(ANN).await.len(), 1);
+}
+
 #[tokio::test]
 async fn concurrent_redemptions_of_one_code_have_one_winner() {
     let env = Env::start().await;
