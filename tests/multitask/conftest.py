@@ -128,6 +128,13 @@ class Fleet:
                 "LOG_FORMAT": "json",
                 "LOG_LEVEL": "info",
                 "DATA_DIR": str(self.work / "data-admin"),
+                # The scale and load tests make more calls per person than
+                # the default limits allow; test_rate_limits_across_tasks.py
+                # sets its own.
+                "RATE_LIMIT_BURST": "100000",
+                "RATE_LIMIT_TOOL_CALLS_PER_MINUTE": "1000000",
+                "RATE_LIMIT_REQUEST_BURST": "100000",
+                "RATE_LIMIT_REQUESTS_PER_MINUTE": "1000000",
             }
         )
         if self.aws is not None:

@@ -57,6 +57,13 @@ def default_environment(port: int, data_dir: Path) -> dict[str, str]:
         "DATA_DIR": str(data_dir),
         "LOG_FORMAT": "json",
         "LOG_LEVEL": "info",
+        # The tool tour and the generated-body test make more calls at once
+        # than one person's default limits allow; the limits themselves are
+        # tested with their own figures (test_rate_limits.py).
+        "RATE_LIMIT_BURST": "100000",
+        "RATE_LIMIT_TOOL_CALLS_PER_MINUTE": "1000000",
+        "RATE_LIMIT_REQUEST_BURST": "100000",
+        "RATE_LIMIT_REQUESTS_PER_MINUTE": "1000000",
     }
 
 

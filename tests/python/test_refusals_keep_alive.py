@@ -25,7 +25,7 @@ SIZES = (0, 1, 100, 1_000, 8_000, 40_000, 70_000, 200_000)
 def refusal(gateway: Gateway, rng: random.Random) -> tuple[str, str, dict[str, str], bytes, tuple[int, ...]]:
     size = rng.choice(SIZES)
     filler = b"x" * size
-    kind = rng.randrange(6)
+    kind = rng.randrange(7)
     if kind == 0:  # /mcp without a token
         body = b'{"jsonrpc":"2.0","id":1,"method":"tools/list","pad":"' + filler + b'"}'
         return "POST", "/mcp", {"Accept": ACCEPT_BOTH, "Content-Type": "application/json"}, body, (401,)
@@ -40,6 +40,10 @@ def refusal(gateway: Gateway, rng: random.Random) -> tuple[str, str, dict[str, s
         return "POST", "/oauth/register", {"Content-Type": "application/json"}, body, (400, 413, 429)
     if kind == 4:  # revocation without a client
         return "POST", "/oauth/revoke", {"Content-Type": "application/x-www-form-urlencoded"}, b"token=" + filler, (401, 400, 413)
+    if kind == 5:  # /mcp with a valid token, over the per-user request limit
+        headers = {"Accept": ACCEPT_BOTH, "Content-Type": "application/json", **gateway.bearer}
+        body = b'{"jsonrpc":"2.0","id":1,"method":"ping","pad":"' + filler + b'"}'
+        return "POST", "/mcp", headers, body, (200, 413, 429)
     # an endpoint that does not exist
     return "POST", "/nowhere", {"Content-Type": "application/octet-stream"}, filler, (404, 405, 413)
 
@@ -47,11 +51,15 @@ def refusal(gateway: Gateway, rng: random.Random) -> tuple[str, str, dict[str, s
 def test_a_thousand_refusals_over_reused_connections_cause_no_transport_error(start_gateway: StartGateway) -> None:
     # One address sends them all: lift the per-address OAuth limit, whose 429s are
     # a refusal of their own (tests/it/oauth_clients.rs).
-    gateway = start_gateway(OAUTH_REQUEST_BURST=100000)
+    # The per-user MCP request limit is lowered so that most authenticated
+    # requests get its 429.
+    gateway = start_gateway(OAUTH_REQUEST_BURST=100000, RATE_LIMIT_REQUEST_BURST=3, RATE_LIMIT_REQUESTS_PER_MINUTE=6)
+    assert gateway.bearer, "sign in before the refusals start"
     rng = random.Random(20261204)
     transport_errors: list[str] = []
     wrong_status: list[str] = []
     closed_by_server = 0
+    limited = 0
     # One connection at a time, reused for as long as the server keeps it.
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     with httpx.Client(base_url=gateway.local_url, timeout=10.0, limits=limits) as http:
@@ -62,12 +70,14 @@ def test_a_thousand_refusals_over_reused_connections_cause_no_transport_error(st
             except httpx.TransportError as exc:
                 transport_errors.append(f"#{i} {method} {path} ({len(body)} bytes): {exc!r}")
                 continue
+            limited += response.status_code == 429 and path == "/mcp"
             if response.status_code not in expected:
                 wrong_status.append(f"#{i} {method} {path}: {response.status_code} {response.text[:200]}")
             if response.headers.get("connection", "").lower() == "close":
                 closed_by_server += 1
     print(f"\n{REQUESTS} refused requests: {len(transport_errors)} transport errors, "
-          f"{closed_by_server} answered with Connection: close")
+          f"{closed_by_server} answered with Connection: close, {limited} MCP requests limited (429)")
+    assert limited > 50, "the per-user request limit was not exercised"
     assert not transport_errors, "\n".join(transport_errors[:20])
     assert not wrong_status, "\n".join(wrong_status[:20])
 

@@ -13,6 +13,7 @@ pub mod config;
 pub mod demo;
 pub mod google;
 pub mod http;
+pub mod limits;
 pub mod mcp;
 pub mod net;
 pub mod oauth;

@@ -177,6 +177,22 @@ impl Config {
             ),
             (OAUTH_REQUEST_BURST, self.oauth_request_burst.to_string()),
             (
+                RATE_LIMIT_TOOL_CALLS_PER_MINUTE,
+                self.rate_limits.tool_calls.per_minute.to_string(),
+            ),
+            (
+                RATE_LIMIT_BURST,
+                self.rate_limits.tool_calls.burst.to_string(),
+            ),
+            (
+                RATE_LIMIT_REQUESTS_PER_MINUTE,
+                self.rate_limits.requests.per_minute.to_string(),
+            ),
+            (
+                RATE_LIMIT_REQUEST_BURST,
+                self.rate_limits.requests.burst.to_string(),
+            ),
+            (
                 PEER_URL,
                 self.peer_url
                     .as_ref()

@@ -45,6 +45,10 @@ pub const PEER_URL: &str = "PEER_URL";
 pub const TRUSTED_PROXY_HOPS: &str = "TRUSTED_PROXY_HOPS";
 pub const OAUTH_REQUESTS_PER_MINUTE: &str = "OAUTH_REQUESTS_PER_MINUTE";
 pub const OAUTH_REQUEST_BURST: &str = "OAUTH_REQUEST_BURST";
+pub const RATE_LIMIT_TOOL_CALLS_PER_MINUTE: &str = "RATE_LIMIT_TOOL_CALLS_PER_MINUTE";
+pub const RATE_LIMIT_BURST: &str = "RATE_LIMIT_BURST";
+pub const RATE_LIMIT_REQUESTS_PER_MINUTE: &str = "RATE_LIMIT_REQUESTS_PER_MINUTE";
+pub const RATE_LIMIT_REQUEST_BURST: &str = "RATE_LIMIT_REQUEST_BURST";
 pub const ECS_CONTAINER_METADATA_URI_V4: &str = "ECS_CONTAINER_METADATA_URI_V4";
 
 /// Exit status of every command that stops on a configuration error.
@@ -166,10 +170,21 @@ pub struct Config {
     /// Requests one address may make to `/oauth/*`: a minute's refill, and at once.
     pub oauth_requests_per_minute: u32,
     pub oauth_request_burst: u32,
+    /// Per-user limits on tool calls (shared by every task) and on MCP requests.
+    pub rate_limits: RateLimits,
     /// Where the other tasks reach this one (legacy SSE messages).
     pub peer_url: Option<Url>,
     /// ECS's task metadata endpoint, where a task learns its own address.
     pub ecs_metadata_uri: Option<String>,
+}
+
+/// Per-user rate limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Tool calls, counted across every task.
+    pub tool_calls: crate::limits::Rate,
+    /// Every MCP request (any JSON-RPC message), counted per task.
+    pub requests: crate::limits::Rate,
 }
 
 impl Config {

@@ -7,7 +7,7 @@ use std::{fmt, net::IpAddr, path::PathBuf, time::Duration};
 use url::Url;
 
 use super::*;
-use crate::secret::Secret;
+use crate::{limits::Rate, secret::Secret};
 
 struct Checker<'a> {
     raw: &'a RawConfig,
@@ -323,6 +323,16 @@ impl Config {
         let oauth_requests_per_minute = c.count(OAUTH_REQUESTS_PER_MINUTE);
         let oauth_request_burst = c.count(OAUTH_REQUEST_BURST);
         let trusted_proxy_hops = c.count(TRUSTED_PROXY_HOPS);
+        let rate_limits = RateLimits {
+            tool_calls: Rate {
+                per_minute: c.count(RATE_LIMIT_TOOL_CALLS_PER_MINUTE),
+                burst: c.count(RATE_LIMIT_BURST),
+            },
+            requests: Rate {
+                per_minute: c.count(RATE_LIMIT_REQUESTS_PER_MINUTE),
+                burst: c.count(RATE_LIMIT_REQUEST_BURST),
+            },
+        };
         let tools = match crate::catalog::Selection::parse(
             raw.get(TOOLS),
             raw.get(READ_ONLY),
@@ -379,6 +389,7 @@ impl Config {
             registration_burst,
             oauth_requests_per_minute,
             oauth_request_burst,
+            rate_limits,
             trusted_proxy_hops,
             tools,
             tool_output_limit,

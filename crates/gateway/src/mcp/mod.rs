@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     config::Config,
     google::api::GoogleApi,
+    limits::shared::ToolCallLimiter,
     oauth::OAuthState,
     repo::Repo,
     state::AppState,
@@ -88,6 +89,11 @@ impl McpEndpoint {
         draining: CancellationToken,
         stopping: CancellationToken,
     ) -> Self {
+        let limiter = Arc::new(ToolCallLimiter::new(
+            config.rate_limits.tool_calls,
+            Some(Repo::new(store.clone())),
+        ));
+        limiter.spawn_sync(stopping.clone());
         let handler = GatewayServer::new(ServerParts {
             mcp_url: config.mcp_url().to_string(),
             allowed_domains: config.allowed_domains.clone(),
@@ -97,6 +103,7 @@ impl McpEndpoint {
             selection: config.tools.clone(),
             output_limit: config.tool_output_limit,
             tool_timeout: config.tool_timeout,
+            limiter: Some(limiter),
         });
         // rmcp serves every request statelessly (its session manager is
         // never used); the session guard gives the legacy revisions their

@@ -14,13 +14,14 @@ use axum::{
     extract::{Request, State},
     http::{HeaderValue, StatusCode, header},
     middleware::Next,
-    response::Response,
+    response::{IntoResponse, Response},
 };
 use tokio_util::sync::CancellationToken;
 
 use super::{OAuthState, error::OAuthError, metadata::SCOPE_MCP, tokens::TokenError};
 use crate::{
     auth::Principal,
+    limits::retry_seconds,
     repo::{REVOCATION_GROUP, Repo, RevocationRecord},
     store::Kind,
 };
@@ -212,6 +213,9 @@ pub async fn require_token(
             OAuthError::insufficient_scope(format!("this endpoint needs the {SCOPE_MCP} scope")),
         );
     }
+    if let Err(wait) = s.request_limiter.check(claims.sub.clone()) {
+        return too_many_requests(wait);
+    }
     req.extensions_mut().insert(Principal {
         user_id: claims.sub.clone(),
         email: claims.email.clone(),
@@ -220,6 +224,25 @@ pub async fn require_token(
         family_id: claims.fam.clone(),
     });
     next.run(req).await
+}
+
+/// A user over `RATE_LIMIT_REQUESTS_PER_MINUTE` on this task: 429 with
+/// `Retry-After`, and a JSON-RPC error an MCP client can show.
+fn too_many_requests(wait: Duration) -> Response {
+    let seconds = retry_seconds(wait);
+    tracing::debug!(seconds, "too many MCP requests from one user");
+    let body = serde_json::json!({
+        "jsonrpc": "2.0",
+        "id": null,
+        "error": {
+            "code": -32000,
+            "message": format!("too many requests from this user; retry in {seconds} s"),
+        },
+    });
+    let mut r = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    r
 }
 
 #[cfg(test)]

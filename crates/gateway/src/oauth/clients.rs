@@ -3,10 +3,8 @@
 //! describes the client; fetched with a timeout and size limit, cached).
 
 use std::{
-    collections::HashMap,
     net::{IpAddr, SocketAddr},
-    sync::Mutex,
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use axum::{
@@ -215,46 +213,6 @@ pub fn client_ip(headers: &HeaderMap, peer: SocketAddr, trusted_hops: usize) -> 
         .get(at)
         .and_then(|e| e.parse().ok())
         .unwrap_or(peer.ip())
-}
-
-/// A small per-address token bucket (registrations, and every `/oauth/*` request).
-pub struct RateLimiter {
-    capacity: f64,
-    per_second: f64,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
-}
-
-impl RateLimiter {
-    pub fn new(capacity: u32, per_minute: u32) -> Self {
-        Self {
-            capacity: capacity as f64,
-            per_second: per_minute as f64 / 60.0,
-            buckets: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Takes one token for `ip`, or says how long to wait.
-    pub fn check(&self, ip: IpAddr) -> Result<(), Duration> {
-        let now = Instant::now();
-        let mut buckets = self.buckets.lock().expect("rate limiter lock");
-        if buckets.len() > 10_000 {
-            // Forget full buckets so the map stays bounded.
-            let (cap, rate) = (self.capacity, self.per_second);
-            buckets.retain(|_, (tokens, at)| {
-                *tokens + now.duration_since(*at).as_secs_f64() * rate < cap
-            });
-        }
-        let (tokens, at) = buckets.entry(ip).or_insert((self.capacity, now));
-        *tokens =
-            (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.capacity);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64((1.0 - *tokens) / self.per_second))
-        }
-    }
 }
 
 /// Looks up a client: a registered one by id, or a metadata document by URL.
@@ -485,19 +443,6 @@ pub async fn touch_client(s: &OAuthState, client: &ClientRecord) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rate_limiter_allows_a_burst_then_refuses() {
-        let l = RateLimiter::new(3, 60);
-        let ip: IpAddr = "203.0.113.9".parse().unwrap();
-        for _ in 0..3 {
-            l.check(ip).unwrap();
-        }
-        let wait = l.check(ip).unwrap_err();
-        assert!(wait <= Duration::from_secs(1), "{wait:?}");
-        // Another address has its own bucket.
-        l.check("203.0.113.10".parse().unwrap()).unwrap();
-    }
 
     #[test]
     fn private_addresses_are_not_public() {

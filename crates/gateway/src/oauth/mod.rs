@@ -14,7 +14,7 @@ pub mod redirect;
 pub mod token;
 pub mod tokens;
 
-use std::{sync::Arc, time::Duration};
+use std::{net::IpAddr, sync::Arc, time::Duration};
 
 use axum::{
     Router,
@@ -26,6 +26,7 @@ use axum::{
 use crate::{
     config::{Config, join},
     google::{GoogleOAuth, SignInPolicy},
+    limits::{Rate, bucket::Buckets},
     repo::Repo,
     vault::Vault,
 };
@@ -95,9 +96,11 @@ pub struct OAuthState {
     pub access_tokens: AccessTokens,
     pub revocations: Revocations,
     pub redirects: Arc<redirect::RedirectPolicy>,
-    pub registration_limiter: Arc<clients::RateLimiter>,
+    pub registration_limiter: Arc<Buckets<IpAddr>>,
     /// Every `/oauth/*` request, per client address.
-    pub address_limiter: Arc<clients::RateLimiter>,
+    pub address_limiter: Arc<Buckets<IpAddr>>,
+    /// Every `/mcp` and legacy SSE request, per user (protocol floods).
+    pub request_limiter: Arc<Buckets<String>>,
     /// See [`clients::client_ip`].
     pub trusted_proxy_hops: usize,
     pub session_max_age: Option<Duration>,
@@ -131,14 +134,15 @@ impl OAuthState {
             access_tokens,
             revocations: Revocations::default(),
             redirects: Arc::new(redirect::RedirectPolicy::new(&config.extra_redirect_uris)),
-            registration_limiter: Arc::new(clients::RateLimiter::new(
-                config.registration_burst,
-                30,
-            )),
-            address_limiter: Arc::new(clients::RateLimiter::new(
-                config.oauth_request_burst,
-                config.oauth_requests_per_minute,
-            )),
+            registration_limiter: Arc::new(Buckets::new(Rate {
+                per_minute: 30,
+                burst: config.registration_burst,
+            })),
+            address_limiter: Arc::new(Buckets::new(Rate {
+                per_minute: config.oauth_requests_per_minute,
+                burst: config.oauth_request_burst,
+            })),
+            request_limiter: Arc::new(Buckets::new(config.rate_limits.requests)),
             trusted_proxy_hops: config.trusted_proxy_hops,
             session_max_age: config.session_max_age,
             local_only,

@@ -26,6 +26,8 @@ pub mod sqlite;
 
 #[cfg(any(test, feature = "test-support"))]
 pub mod conformance;
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_support;
 
 use std::fmt;
 
@@ -55,10 +57,12 @@ pub enum Kind {
     Lease,
     /// Revocation markers that every task polls (tokens issued before are void).
     Revocation,
+    /// A user's tool-call rate-limit bucket, shared by every task.
+    RateLimit,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::User,
         Kind::Credential,
         Kind::Client,
@@ -69,6 +73,7 @@ impl Kind {
         Kind::McpSession,
         Kind::Lease,
         Kind::Revocation,
+        Kind::RateLimit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +88,7 @@ impl Kind {
             Kind::McpSession => "session",
             Kind::Lease => "lease",
             Kind::Revocation => "revocation",
+            Kind::RateLimit => "ratelimit",
         }
     }
 

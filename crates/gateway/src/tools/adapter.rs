@@ -32,6 +32,7 @@ use crate::{
     auth::Principal,
     catalog::{Service, spec_of},
     google::api::{GoogleApi, Usage, counting},
+    limits::{retry_seconds, shared::ToolCallLimiter},
     repo::Repo,
     tools::{ToolCtx, ToolError, ToolResult, bound, schema},
 };
@@ -123,6 +124,8 @@ pub struct Facts {
     pub api: Option<Arc<GoogleApi>>,
     pub output_limit: usize,
     pub tool_timeout: Duration,
+    /// The per-user tool-call limit, shared by every task.
+    pub limiter: Option<Arc<ToolCallLimiter>>,
 }
 
 /// The MCP handler the routes serve.
@@ -250,6 +253,7 @@ enum Outcome {
     Timeout,
     Cancelled,
     Panic,
+    RateLimited,
 }
 
 impl Outcome {
@@ -262,6 +266,7 @@ impl Outcome {
             Outcome::Timeout => "timeout",
             Outcome::Cancelled => "cancelled",
             Outcome::Panic => "panic",
+            Outcome::RateLimited => "rate_limited",
         }
     }
 
@@ -307,13 +312,21 @@ async fn run<S: HasFacts>(prepare: &Prepare, mut tcc: ToolCallContext<'_, S>) ->
     let args = tcc.arguments.take().unwrap_or_default();
     let ct: CancellationToken = tcc.request_context.ct.clone();
     let timeout = facts.tool_timeout;
-    let prepared = std::panic::catch_unwind(AssertUnwindSafe(|| prepare(&facts, principal, args)));
+    let prepared = match rate_limited(&facts, principal) {
+        Some(refused) => Err((refused, Some(Outcome::RateLimited), None)),
+        None => {
+            match std::panic::catch_unwind(AssertUnwindSafe(|| prepare(&facts, principal, args))) {
+                Ok(Ok(call)) => Ok(call),
+                Ok(Err(e)) => Err((e, None, None)),
+                Err(p) => Err((panicked(&name), Some(Outcome::Panic), Some(p))),
+            }
+        }
+    };
     let ((result, outcome, panic), usage) = counting(
         async {
             let call = match prepared {
-                Ok(Ok(call)) => call,
-                Ok(Err(e)) => return (Err(e), None, None),
-                Err(p) => return (Err(panicked(&name)), Some(Outcome::Panic), Some(p)),
+                Ok(call) => call,
+                Err((e, outcome, panic)) => return (Err(e), outcome, panic),
             };
             tokio::select! {
                 biased;
@@ -349,6 +362,19 @@ async fn run<S: HasFacts>(prepare: &Prepare, mut tcc: ToolCallContext<'_, S>) ->
         Ok(r) => r,
         Err(e) => e.into_result(),
     }
+}
+
+/// The call's refusal when its user is over the tool-call limit.
+fn rate_limited(facts: &Facts, principal: Option<&Principal>) -> Option<ToolError> {
+    let (limiter, principal) = (facts.limiter.as_ref()?, principal?);
+    let wait = limiter.check(&principal.user_id).err()?;
+    let rate = limiter.rate();
+    Some(ToolError::Refused(format!(
+        "Rate limit reached: each person may make {} tool calls a minute ({} at once) through this gateway. Retry in {} s.",
+        rate.per_minute,
+        rate.burst,
+        retry_seconds(wait)
+    )))
 }
 
 fn panicked(name: &str) -> ToolError {

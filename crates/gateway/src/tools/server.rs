@@ -16,6 +16,7 @@ use crate::{
     auth::Principal,
     catalog::{Selection, spec_of},
     google::api::GoogleApi,
+    limits::shared::ToolCallLimiter,
     repo::Repo,
     tools::{
         ToolError, ToolResult,
@@ -78,6 +79,8 @@ pub struct ServerParts {
     pub selection: Selection,
     pub output_limit: usize,
     pub tool_timeout: Duration,
+    /// The per-user tool-call limit (`None`: unlimited, for tests of tools alone).
+    pub limiter: Option<Arc<ToolCallLimiter>>,
 }
 
 #[derive(Clone)]
@@ -118,6 +121,7 @@ impl GatewayServer {
                 api: p.api.map(Arc::new),
                 output_limit: p.output_limit,
                 tool_timeout: p.tool_timeout,
+                limiter: p.limiter,
             }),
             tool_router: Arc::new(router),
         }
@@ -334,6 +338,7 @@ mod tests {
             selection: Selection::default(),
             output_limit: 20_000,
             tool_timeout: Duration::from_secs(10),
+            limiter: None,
         });
         let mut router = (*server.tool_router).clone();
         router.add_route(

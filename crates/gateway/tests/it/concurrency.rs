@@ -37,6 +37,10 @@ async fn thirty_two_users_each_get_their_own_replies_on_their_own_sessions() {
         Env::start_with(&[
             ("OAUTH_REGISTRATION_BURST", "64"),
             ("OAUTH_REQUEST_BURST", "100000"),
+            // Each user calls as fast as the gateway answers; the per-user
+            // limits have tests of their own (rate_limits.rs).
+            ("RATE_LIMIT_BURST", "1000000"),
+            ("RATE_LIMIT_REQUEST_BURST", "1000000"),
         ])
         .await,
     );

@@ -344,8 +344,10 @@ pub fn tool_names(list_result: &Value) -> Vec<String> {
 pub struct FlakyStore {
     pub inner: Arc<dyn Store>,
     pub down: std::sync::atomic::AtomicBool,
-    /// Record reads (`get`) so far.
+    /// Record reads (`get`) so far, but for rate-limit records.
     pub gets: std::sync::atomic::AtomicUsize,
+    /// Reads of rate-limit records (the limiter's background sync).
+    pub limit_gets: std::sync::atomic::AtomicUsize,
 }
 
 impl FlakyStore {
@@ -354,11 +356,16 @@ impl FlakyStore {
             inner,
             down: Default::default(),
             gets: Default::default(),
+            limit_gets: Default::default(),
         })
     }
 
     pub fn reads(&self) -> usize {
         self.gets.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub fn limit_reads(&self) -> usize {
+        self.limit_gets.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn set_down(&self, down: bool) {
@@ -386,7 +393,12 @@ impl Store for FlakyStore {
         kind: mcp_gateway::store::Kind,
         key: &str,
     ) -> mcp_gateway::store::StoreResult<Option<mcp_gateway::store::Record>> {
-        self.gets.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let counter = if kind == mcp_gateway::store::Kind::RateLimit {
+            &self.limit_gets
+        } else {
+            &self.gets
+        };
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.check()?;
         self.inner.get(kind, key).await
     }

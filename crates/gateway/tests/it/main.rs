@@ -13,6 +13,7 @@ mod credentials;
 mod health;
 mod keys;
 mod mcp_endpoint;
+mod rate_limits;
 mod sessions;
 mod shutdown;
 

@@ -361,7 +361,7 @@ async fn token_status(env: &Env, forwarded_for: Option<&str>) -> reqwest::Respon
     let mut r = env
         .http
         .post(env.url("/oauth/token"))
-        .form(&[("grant_type", "nope")]);
+        .form(&[("grant_type", "refresh_token")]);
     if let Some(ip) = forwarded_for {
         r = r.header("x-forwarded-for", ip);
     }

@@ -204,6 +204,7 @@ async fn a_warm_session_request_reads_nothing_from_the_store() {
     // whoami's first call reads the account once.
     mcp.request(9, "tools/call", whoami.clone()).await;
     let before = flaky.reads();
+    let started = std::time::Instant::now();
     for id in 0..20 {
         let reply = mcp.request(10 + id, "tools/list", json!({})).await;
         assert_eq!(reply.status, 200, "{}", reply.body);
@@ -221,6 +222,15 @@ async fn a_warm_session_request_reads_nothing_from_the_store() {
         flaky.reads() - before,
         0,
         "warm session requests (tools/list, whoami) read the store"
+    );
+    // The per-user rate limit shares counts in the background: a read when
+    // the task meets the user, one per quarter burst of calls (7 of the
+    // default 30), and at most one a second near the limit.
+    let seconds = started.elapsed().as_secs() as usize;
+    assert!(
+        flaky.limit_reads() <= 1 + 21 / 7 + seconds + 1,
+        "{} rate-limit reads in {seconds} s",
+        flaky.limit_reads()
     );
     // Another task reads the session once, then serves it from memory.
     let elsewhere = same_session(&other, &mcp);
