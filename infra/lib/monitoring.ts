@@ -233,7 +233,7 @@ export class Monitoring extends Construct {
       evaluationPeriods: 1,
       datapointsToAlarm: 1,
       treatMissingData: notBreaching,
-      alarmDescription: 'The gateway dropped audit records in the last 5 minutes (its audit queue was full). Check store errors and latency: records are lost until the store keeps up.',
+      alarmDescription: 'The gateway dropped audit records in the last 5 minutes; they are lost. Find why in the log group around that time, and check the store errors and latency.',
     });
 
     for (const alarm of this.alarms) {
