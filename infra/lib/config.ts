@@ -74,6 +74,8 @@ export interface GatewayConfig {
   readonly desiredCount: number;
   readonly minCapacity: number;
   readonly maxCapacity: number;
+  /** E-mail address subscribed to the alarm topic (the recipient confirms the subscription). */
+  readonly alarmEmail?: string;
   readonly timings: Timings;
 }
 

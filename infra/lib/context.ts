@@ -20,6 +20,7 @@ const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,32}$/;
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const EMAIL = /^[^@\s,;]+@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
 /** Reads context values, collecting every problem so that one error names them all. */
 class ContextReader {
@@ -186,6 +187,7 @@ export function configFromContext(node: Node, region: string): GatewayConfig {
     desiredCount: r.int('desiredCount', 1),
     minCapacity: r.int('minCapacity', 1),
     maxCapacity: r.int('maxCapacity', 3),
+    alarmEmail: r.str('alarmEmail', { pattern: EMAIL, expected: 'one e-mail address, e.g. ops@example.com' }),
     timings,
   };
 

@@ -25,6 +25,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
 import { GatewayConfig } from './config';
+import { Monitoring } from './monitoring';
 import { resourceNames } from './names';
 
 export const CONTAINER_PORT = 3000;
@@ -80,6 +81,7 @@ export class McpGatewayStack extends Stack {
   readonly table: dynamodb.ITable;
   readonly key: kms.IKey;
   readonly publicUrl: string;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: McpGatewayStackProps) {
     super(scope, id, props);
@@ -258,6 +260,9 @@ export class McpGatewayStack extends Stack {
         DYNAMODB_TABLE_NAME: this.table.tableName,
         KMS_KEY_ID: this.key.keyArn,
         LOG_FORMAT: 'json',
+        // One embedded-metric-format line per minute on stdout; CloudWatch
+        // Logs turns it into the McpGateway metrics (lib/monitoring.ts).
+        METRICS_EMF: 'true',
         ...(config.logLevel ? { LOG_LEVEL: config.logLevel } : {}),
         SHUTDOWN_DRAIN_SECONDS: String(t.shutdownDrainSeconds),
         SSE_KEEP_ALIVE_SECONDS: String(t.sseKeepAliveSeconds),
@@ -384,6 +389,19 @@ export class McpGatewayStack extends Stack {
       evaluationPeriods: 2,
     });
 
+    // ---- Alarms, their SNS topic, dashboard ------------------------------------------
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      name: names.monitoring,
+      loadBalancer,
+      targetGroup: this.service.targetGroup,
+      service: this.service.service,
+      clusterName: cluster.clusterName,
+      containerInsights: config.containerInsights,
+      minCapacity: config.minCapacity,
+      maxCapacity: config.maxCapacity,
+      ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+    });
+
     // ---- Findings on resources that CDK creates on our behalf -------------------------
     acknowledge(
       taskDefinition.obtainExecutionRole(),
@@ -406,6 +424,14 @@ export class McpGatewayStack extends Stack {
     });
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'DynamoDB table of the gateway' });
     new CfnOutput(this, 'KmsKeyArn', { value: this.key.keyArn, description: 'KMS key of the gateway' });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.monitoring.topic.topicArn,
+      description: 'SNS topic the alarms notify (subscribe e-mail, chat or paging here)',
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${names.monitoring}`,
+      description: 'CloudWatch dashboard of the gateway',
+    });
   }
 
   private createTable(tableName: string | undefined, deletionProtection: boolean): dynamodb.Table {

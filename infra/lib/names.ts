@@ -5,6 +5,8 @@ export interface ResourceNames {
   readonly cluster: string;
   readonly logGroup: string;
   readonly keyAlias: string;
+  /** Name of the dashboard and prefix of the alarm names. */
+  readonly monitoring: string;
   /** Table name; undefined lets CloudFormation generate one from the stack's name. */
   readonly table?: string;
 }
@@ -17,7 +19,7 @@ export interface ResourceNames {
  */
 export function resourceNames(stackName: string, tableName?: string): ResourceNames {
   if (stackName === DEFAULT_STACK_NAME) {
-    return { cluster: 'McpGatewayCluster', logGroup: '/ecs/mcp-gateway', keyAlias: 'alias/mcp-gateway', table: tableName ?? 'mcp-gateway-sessions' };
+    return { cluster: 'McpGatewayCluster', logGroup: '/ecs/mcp-gateway', keyAlias: 'alias/mcp-gateway', monitoring: 'McpGateway', table: tableName ?? 'mcp-gateway-sessions' };
   }
-  return { cluster: `${stackName}-cluster`, logGroup: `/ecs/${stackName}`, keyAlias: `alias/${stackName}`, ...(tableName ? { table: tableName } : {}) };
+  return { cluster: `${stackName}-cluster`, logGroup: `/ecs/${stackName}`, keyAlias: `alias/${stackName}`, monitoring: stackName, ...(tableName ? { table: tableName } : {}) };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Json } from './reachability';
+import { Json, logicalId } from './reachability';
 import { Load, evaluate, simulate } from './scaling';
 import { resourcesOfType, synth } from './helpers';
 
@@ -20,7 +20,11 @@ describe('auto scaling', () => {
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
       TargetTrackingScalingPolicyConfiguration: { PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' }, TargetValue: 60 },
     });
-    const alarms = resourcesOfType(json, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    // The step policy's two alarms: those whose action is a scaling policy (the others notify the alarm topic).
+    const policies = new Set(resourcesOfType(json, 'AWS::ApplicationAutoScaling::ScalingPolicy').map(([id]) => id));
+    const alarms = resourcesOfType(json, 'AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties)
+      .filter((p) => (p.AlarmActions as unknown[]).some((x) => policies.has(logicalId(x) ?? '')));
     assert.equal(alarms.length, 2);
     for (const a of alarms) {
       const expression = (a.Metrics as Json[]).find((m) => m.Expression)!.Expression;

@@ -327,7 +327,8 @@ describe('IAM', () => {
     assert.equal(tableStatement.Resource.length, 2);
     assert.match(JSON.stringify(tableStatement.Resource[1]), /\/index\/gsi1/);
     assert.deepEqual([keyStatement.Action].flat().sort(), ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);
-    assert.deepEqual(keyStatement.Resource, { 'Fn::GetAtt': [Object.keys(json.Resources).find((k) => json.Resources[k].Type === 'AWS::KMS::Key'), 'Arn'] });
+    const gatewayKey = resourcesOfType(json, 'AWS::KMS::Key').find(([, k]) => String(k.Properties.Description).startsWith('Envelope encryption'));
+    assert.deepEqual(keyStatement.Resource, { 'Fn::GetAtt': [gatewayKey?.[0], 'Arn'] });
   });
 
   test('execution role reads exactly the two secrets', () => {
@@ -388,7 +389,9 @@ describe('state', () => {
   test('existing table and key by name/ARN: nothing created, env and IAM point at them', () => {
     const { template, json } = synth({ existingTableName: 'existing-gateway-table', kmsKeyArn: KEY_ARN });
     template.resourceCountIs('AWS::DynamoDB::Table', 0);
-    template.resourceCountIs('AWS::KMS::Key', 0);
+    // The one key created is the alarm topic's, which seals no gateway data.
+    const keys = resourcesOfType(json, 'AWS::KMS::Key');
+    assert.deepEqual(keys.map(([, k]) => k.Properties.Description), ['Encryption of the MCP gateway alarm notifications (SNS topic)']);
     template.resourceCountIs('AWS::KMS::Alias', 0);
     const env = environment(json);
     assert.equal(env.DYNAMODB_TABLE_NAME, 'existing-gateway-table');
@@ -415,7 +418,7 @@ describe('outputs', () => {
       Value: { 'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [Match.stringLikeRegexp('LoadBalancer'), 'DNSName'] }]] },
     });
     // The pattern's duplicate outputs are removed.
-    assert.deepEqual(Object.keys(json.Outputs).sort(), ['GatewayUrl', 'KmsKeyArn', 'LoadBalancerDNS', 'ServiceArn', 'TableName']);
+    assert.deepEqual(Object.keys(json.Outputs).sort(), ['AlarmTopicArn', 'DashboardUrl', 'GatewayUrl', 'KmsKeyArn', 'LoadBalancerDNS', 'ServiceArn', 'TableName']);
   });
 
   test('GatewayUrl is the https URL when a domain is configured', () => {
