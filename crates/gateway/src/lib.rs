@@ -14,6 +14,7 @@ pub mod demo;
 pub mod google;
 pub mod http;
 pub mod mcp;
+pub mod metrics;
 pub mod net;
 pub mod oauth;
 pub mod periodic;
