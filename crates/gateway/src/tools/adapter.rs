@@ -344,7 +344,9 @@ async fn run<S: HasFacts>(prepare: &Prepare, mut tcc: ToolCallContext<'_, S>) ->
         tool: &name,
         client,
     };
-    call.record(outcome, started.elapsed(), usage, panic.as_deref());
+    let took = started.elapsed();
+    crate::metrics::tool_call(&name, outcome.as_str(), took);
+    call.record(outcome, took, usage, panic.as_deref());
     match result {
         Ok(r) => r,
         Err(e) => e.into_result(),
