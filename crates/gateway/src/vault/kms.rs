@@ -318,6 +318,10 @@ mod tests {
         drop(listener);
         let sdk = crate::aws::local_emulator(&endpoint).await;
         let provider = KmsKeyProvider::new(Client::new(&sdk), "alias/gateway");
+        let kms = &crate::metrics::registry::registry().kms;
+        let errors = |op: KmsOp| kms[op as usize].errors.get();
+        let (generate_errors, decrypt_errors) =
+            (errors(KmsOp::GenerateDataKey), errors(KmsOp::Decrypt));
         let started = Instant::now();
         let err = provider.ping().await.unwrap_err();
         assert!(
@@ -344,5 +348,8 @@ mod tests {
             matches!(err, VaultError::ProviderUnavailable { .. }),
             "{err:?}"
         );
+        // Counted (other tests of this process may add their own).
+        assert!(errors(KmsOp::GenerateDataKey) > generate_errors);
+        assert!(errors(KmsOp::Decrypt) > decrypt_errors);
     }
 }
