@@ -15,17 +15,19 @@ use crate::{
         api::{ApiBases, GoogleApi},
         credentials::Credentials,
     },
-    http, mcp,
+    http, mcp, metrics,
     oauth::OAuthState,
     repo::Repo,
     state::{AppState, Shutdown},
-    store::{Store, sqlite::SqliteStore},
+    store::{Store, instrumented::Instrumented, sqlite::SqliteStore},
     vault::{LocalKeyProvider, Vault},
 };
 
 pub struct Application {
     listener: TcpListener,
     local_addr: SocketAddr,
+    /// The `/metrics` listener (`METRICS_PORT`), when configured.
+    metrics: Option<TcpListener>,
     router: axum::Router,
     state: AppState,
 }
@@ -58,6 +60,11 @@ impl Application {
             }
         })?;
         let local_addr = listener.local_addr()?;
+        let metrics = match config.metrics_port {
+            Some(port) => Some(metrics::listener::bind(SocketAddr::new(config.host, port)).await?),
+            None => None,
+        };
+        let store = Instrumented::wrap(store);
         let config = Arc::new(config);
         let oauth = OAuthState::new(&config, Repo::new(store.clone()), vault.clone())?;
         // Revocations load in the background (the poller's first round);
@@ -94,6 +101,7 @@ impl Application {
         Ok(Self {
             listener,
             local_addr,
+            metrics,
             router,
             state,
         })
@@ -111,6 +119,11 @@ impl Application {
 
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Where `/metrics` is served, when `METRICS_PORT` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     pub fn shutdown(&self) -> Shutdown {
@@ -141,6 +154,15 @@ impl Application {
             shutdown.draining.clone(),
         );
 
+        let metrics_listener = self
+            .metrics
+            .map(|l| metrics::listener::serve(l, shutdown.stopping.clone()));
+        let emf = self
+            .state
+            .config
+            .metrics_emf
+            .then(|| metrics::emf::spawn(metrics::emf::PERIOD, shutdown.stopping.clone()));
+
         // TCP_NODELAY: without it small SSE writes wait for delayed ACKs.
         let listener = self.listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
@@ -164,6 +186,13 @@ impl Application {
         signals.abort();
         housekeeping.abort();
         revocations.abort();
+        if let Some(emf) = emf {
+            // Its last line, with what happened since the one before.
+            let _ = tokio::time::timeout(Duration::from_secs(1), emf).await;
+        }
+        if let Some(metrics) = metrics_listener {
+            metrics.abort();
+        }
         match finished {
             Ok(Ok(Ok(()))) => tracing::info!("shutdown complete"),
             Ok(Ok(Err(e))) => return Err(e).context("server failed"),

@@ -15,6 +15,7 @@ pub mod google;
 pub mod http;
 pub mod limits;
 pub mod mcp;
+pub mod metrics;
 pub mod net;
 pub mod oauth;
 pub mod periodic;

@@ -205,6 +205,12 @@ impl Config {
                     .clone()
                     .unwrap_or_else(|| "<unset: not on ECS>".into()),
             ),
+            (
+                METRICS_PORT,
+                self.metrics_port
+                    .map_or_else(|| "<unset: no metrics listener>".into(), |p| p.to_string()),
+            ),
+            (METRICS_EMF, self.metrics_emf.to_string()),
         ]
     }
 }

@@ -50,6 +50,8 @@ pub const RATE_LIMIT_BURST: &str = "RATE_LIMIT_BURST";
 pub const RATE_LIMIT_REQUESTS_PER_MINUTE: &str = "RATE_LIMIT_REQUESTS_PER_MINUTE";
 pub const RATE_LIMIT_REQUEST_BURST: &str = "RATE_LIMIT_REQUEST_BURST";
 pub const ECS_CONTAINER_METADATA_URI_V4: &str = "ECS_CONTAINER_METADATA_URI_V4";
+pub const METRICS_PORT: &str = "METRICS_PORT";
+pub const METRICS_EMF: &str = "METRICS_EMF";
 
 /// Exit status of every command that stops on a configuration error.
 pub const EXIT_CONFIG: u8 = 2;
@@ -176,6 +178,10 @@ pub struct Config {
     pub peer_url: Option<Url>,
     /// ECS's task metadata endpoint, where a task learns its own address.
     pub ecs_metadata_uri: Option<String>,
+    /// Port of the `/metrics` listener on `host` (0: any free one); `None`: no listener.
+    pub metrics_port: Option<u16>,
+    /// Write a CloudWatch embedded-metric-format line to stdout every minute.
+    pub metrics_emf: bool,
 }
 
 /// Per-user rate limits.

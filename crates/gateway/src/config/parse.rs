@@ -350,6 +350,37 @@ impl Config {
             }
         };
         let tool_output_limit = c.count(TOOL_OUTPUT_LIMIT);
+        let metrics_port = match raw.get(METRICS_PORT) {
+            None => None,
+            Some(v) => {
+                match v.parse::<u16>() {
+                    Ok(p) if p != 0 && p == port => {
+                        c.problem(METRICS_PORT, format!("must differ from PORT ({port}): metrics never share the public port"));
+                        None
+                    }
+                    Ok(p) => Some(p),
+                    Err(_) => {
+                        c.problem(
+                            METRICS_PORT,
+                            format!("must be a port number (0 to 65535), got {v:?}"),
+                        );
+                        None
+                    }
+                }
+            }
+        };
+        let metrics_emf = match raw
+            .get(METRICS_EMF)
+            .map(|v| v.trim().to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("false" | "0" | "no") => false,
+            Some("true" | "1" | "yes") => true,
+            Some(other) => {
+                c.problem(METRICS_EMF, format!("must be true or false, got {other:?}"));
+                false
+            }
+        };
 
         if !c.problems.is_empty() {
             return Err(ConfigError {
@@ -393,6 +424,8 @@ impl Config {
             trusted_proxy_hops,
             tools,
             tool_output_limit,
+            metrics_port,
+            metrics_emf,
         })
     }
 }

@@ -250,3 +250,23 @@ fn durations_parse_with_units() {
     assert_eq!(parse_duration("7w"), None);
     assert_eq!(parse_duration("d"), None);
 }
+
+#[test]
+fn metrics_are_off_unless_asked_for_and_never_on_the_public_port() {
+    let c = Config::from_raw(&valid()).unwrap();
+    assert_eq!((c.metrics_port, c.metrics_emf), (None, false));
+    let mut raw = valid();
+    raw.set(METRICS_PORT, "9464");
+    raw.set(METRICS_EMF, "true");
+    let c = Config::from_raw(&raw).unwrap();
+    assert_eq!((c.metrics_port, c.metrics_emf), (Some(9464), true));
+    for (var, value) in [
+        (METRICS_PORT, "3000"),
+        (METRICS_PORT, "70000"),
+        (METRICS_EMF, "sometimes"),
+    ] {
+        let mut raw = valid();
+        raw.set(var, value);
+        assert_eq!(only_problem(&raw).variable, var, "{var}={value}");
+    }
+}

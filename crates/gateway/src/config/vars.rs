@@ -260,6 +260,20 @@ pub const VARIABLES: &[Var] = &[
         Value(DEFAULT_LOG_LEVEL),
         "A level or filter directive, e.g. `debug` or `info,mcp_gateway=debug`.",
     ),
+    var(
+        METRICS_PORT,
+        Logging,
+        Means("no metrics listener"),
+        Value(""),
+        "Port of a second listener, on `HOST`, serving Prometheus metrics at `GET /metrics` (never on `PORT`). Keep it unreachable from the internet (no load balancer listener).",
+    ),
+    var(
+        METRICS_EMF,
+        Logging,
+        Text("false"),
+        Value("false"),
+        "`true` writes one CloudWatch embedded-metric-format line (namespace `McpGateway`) to stdout every 60 s, with the changes since the previous one.",
+    ),
     number(
         SHUTDOWN_DRAIN_SECONDS,
         Limits,

@@ -12,6 +12,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::google::credentials::{CredentialError, Credentials};
+use crate::metrics;
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -286,9 +287,14 @@ impl GoogleApi {
         let mut refreshed = false;
         let mut attempt = 0;
         let mut sent = false;
+        let api = metrics::labels::Api::of_path(url.path());
         loop {
             attempt += 1;
-            count_request(std::mem::replace(&mut sent, true));
+            let again = std::mem::replace(&mut sent, true);
+            count_request(again);
+            if again {
+                metrics::google_retry(api);
+            }
             let mut req = self
                 .http
                 .request(method.clone(), url.clone())
@@ -305,6 +311,7 @@ impl GoogleApi {
             let response = match req.send().await {
                 Ok(r) => r,
                 Err(e) => {
+                    metrics::google_call(api, None);
                     // A connection that never opened cannot have changed anything.
                     let may_retry = retry == Retry::Safe || e.is_connect();
                     if may_retry && attempt < MAX_ATTEMPTS {
@@ -322,6 +329,7 @@ impl GoogleApi {
                 }
             };
             let status = response.status();
+            metrics::google_call(api, Some(status.as_u16()));
             let headers = response.headers();
             let content_type = headers
                 .get(reqwest::header::CONTENT_TYPE)
@@ -345,6 +353,9 @@ impl GoogleApi {
                 continue;
             }
             let rate_limited = is_rate_limit(status, &reasons);
+            if rate_limited {
+                metrics::google_rate_limited(api);
+            }
             if rate_limited || status.is_server_error() {
                 let allowed = rate_limited || retry == Retry::Safe;
                 let wait = retry_after.unwrap_or_else(|| backoff(attempt));

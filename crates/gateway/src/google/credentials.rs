@@ -348,7 +348,9 @@ impl Credentials {
             .counters
             .refreshes
             .fetch_add(1, Ordering::Relaxed);
-        let answer = match self.inner.google.refresh(refresh_token.expose()).await {
+        let answer = self.inner.google.refresh(refresh_token.expose()).await;
+        crate::metrics::token_refresh(answer.is_ok());
+        let answer = match answer {
             Ok(a) => a,
             Err(GoogleError::InvalidGrant { .. }) => {
                 tracing::info!(

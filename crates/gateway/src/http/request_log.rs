@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use axum::{
-    extract::Request,
+    extract::{MatchedPath, Request},
     http::{HeaderName, HeaderValue},
     middleware::Next,
     response::Response,
@@ -35,8 +35,15 @@ pub async fn log_requests(mut req: Request, next: Next) -> Response {
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let mut response = next.run(req).await;
     let status = response.status().as_u16();
+    crate::metrics::http_request(
+        route.as_ref().map(MatchedPath::as_str),
+        &method,
+        status,
+        started.elapsed(),
+    );
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID.clone(), v);

@@ -180,10 +180,14 @@ impl SessionTable {
         if self.ended_elsewhere(&session) || session.expires_at() <= now {
             return Err(Lookup::NotFound);
         }
-        self.map
+        let replaced = self
+            .map
             .write()
             .expect("session table lock")
             .insert(id.to_owned(), session.clone());
+        if replaced.is_none() {
+            crate::metrics::session_opened();
+        }
         if session.owner != owner {
             return Err(Lookup::NotFound);
         }
@@ -232,10 +236,14 @@ impl SessionTable {
             value: Bytes::from(value),
             ended: CancellationToken::new(),
         });
-        self.map
+        let replaced = self
+            .map
             .write()
             .expect("session table lock")
             .insert(id, session.clone());
+        if replaced.is_none() {
+            crate::metrics::session_opened();
+        }
         Ok(session)
     }
 
@@ -286,6 +294,7 @@ impl SessionTable {
     pub fn forget(&self, id: &str) {
         let removed = self.map.write().expect("session table lock").remove(id);
         if let Some(session) = removed {
+            crate::metrics::session_closed();
             session.ended.cancel();
         }
     }

@@ -230,6 +230,7 @@ pub async fn require_token(
 /// `Retry-After`, and a JSON-RPC error an MCP client can show.
 fn too_many_requests(wait: Duration) -> Response {
     let seconds = retry_seconds(wait);
+    crate::metrics::rate_limited("mcp_request");
     tracing::debug!(seconds, "too many MCP requests from one user");
     let body = serde_json::json!({
         "jsonrpc": "2.0",

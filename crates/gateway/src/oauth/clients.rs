@@ -58,6 +58,7 @@ pub async fn register(
 ) -> Result<Response, OAuthError> {
     let ip = client_ip(&headers, peer, s.trusted_proxy_hops);
     s.registration_limiter.check(ip).map_err(|wait| {
+        crate::metrics::rate_limited("oauth");
         let seconds = wait.as_secs().max(1);
         OAuthError::slow_down(format!(
             "too many client registrations from this address; retry in {seconds} s"

@@ -27,6 +27,7 @@ pub async fn per_address(State(s): State<OAuthState>, req: Request, next: Next) 
         return next.run(req).await;
     };
     let seconds = wait.as_secs().max(1);
+    crate::metrics::rate_limited("oauth");
     tracing::warn!(%ip, "too many OAuth requests from one address");
     let refused = OAuthError::slow_down(format!(
         "too many requests from this address; retry in {seconds} s"

@@ -22,6 +22,7 @@
 //!   reach a store; a store never sees plaintext secrets.
 
 pub mod dynamodb;
+pub mod instrumented;
 pub mod sqlite;
 
 #[cfg(any(test, feature = "test-support"))]

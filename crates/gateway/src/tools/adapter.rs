@@ -357,7 +357,9 @@ async fn run<S: HasFacts>(prepare: &Prepare, mut tcc: ToolCallContext<'_, S>) ->
         tool: &name,
         client,
     };
-    call.record(outcome, started.elapsed(), usage, panic.as_deref());
+    let took = started.elapsed();
+    crate::metrics::tool_call(&name, outcome.as_str(), took);
+    call.record(outcome, took, usage, panic.as_deref());
     match result {
         Ok(r) => r,
         Err(e) => e.into_result(),
@@ -368,6 +370,7 @@ async fn run<S: HasFacts>(prepare: &Prepare, mut tcc: ToolCallContext<'_, S>) ->
 fn rate_limited(facts: &Facts, principal: Option<&Principal>) -> Option<ToolError> {
     let (limiter, principal) = (facts.limiter.as_ref()?, principal?);
     let wait = limiter.check(&principal.user_id).err()?;
+    crate::metrics::rate_limited("tool_call");
     let rate = limiter.rate();
     Some(ToolError::Refused(format!(
         "Rate limit reached: each person may make {} tool calls a minute ({} at once) through this gateway. Retry in {} s.",
@@ -421,5 +424,27 @@ impl Call<'_> {
             google_retries = retries,
             "tool call"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Outcome;
+    use crate::metrics::labels::OUTCOMES;
+
+    #[test]
+    fn every_outcome_has_its_own_metric_label() {
+        for o in [
+            Outcome::Ok,
+            Outcome::InvalidArguments,
+            Outcome::Refused,
+            Outcome::GoogleError,
+            Outcome::Timeout,
+            Outcome::Cancelled,
+            Outcome::Panic,
+            Outcome::RateLimited,
+        ] {
+            assert!(OUTCOMES.contains(&o.as_str()), "{o:?} would count as other");
+        }
     }
 }

@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 
 use super::format::{MAX_KEY_ID_LEN, MAX_WRAPPED_LEN};
 use super::{DataKey, EncryptionContext, KeyProvider, VaultError};
+use crate::metrics::{self, labels::KmsOp};
 
 /// How long a successful KMS call keeps [`KeyProvider::ping`] from calling
 /// KMS again.
@@ -124,15 +125,17 @@ impl KmsKeyProvider {
     }
 
     async fn generate(&self, ctx: HashMap<String, String>) -> Result<DataKey, VaultError> {
-        let mut out = self
+        let started = Instant::now();
+        let sent = self
             .client
             .generate_data_key()
             .key_id(&self.configured)
             .key_spec(DataKeySpec::Aes256)
             .set_encryption_context(Some(ctx))
             .send()
-            .await
-            .map_err(|e| self.error("GenerateDataKey", &self.configured, e))?;
+            .await;
+        metrics::kms_call(KmsOp::GenerateDataKey, started.elapsed(), sent.is_ok());
+        let mut out = sent.map_err(|e| self.error("GenerateDataKey", &self.configured, e))?;
         let plaintext = data_key(out.plaintext.take())?;
         let key_id = out.key_id().unwrap_or(&self.configured).to_owned();
         if key_id.is_empty() || key_id.len() > MAX_KEY_ID_LEN {
@@ -251,15 +254,17 @@ impl KeyProvider for KmsKeyProvider {
         wrapped: &[u8],
         ctx: &EncryptionContext,
     ) -> Result<Zeroizing<[u8; 32]>, VaultError> {
-        let mut out = self
+        let started = Instant::now();
+        let sent = self
             .client
             .decrypt()
             .key_id(key_id)
             .ciphertext_blob(Blob::new(wrapped))
             .set_encryption_context(Some(kms_context(ctx)))
             .send()
-            .await
-            .map_err(|e| self.error("Decrypt", key_id, e))?;
+            .await;
+        metrics::kms_call(KmsOp::Decrypt, started.elapsed(), sent.is_ok());
+        let mut out = sent.map_err(|e| self.error("Decrypt", key_id, e))?;
         let key = data_key(out.plaintext.take())?;
         self.succeeded();
         Ok(key)
@@ -313,6 +318,10 @@ mod tests {
         drop(listener);
         let sdk = crate::aws::local_emulator(&endpoint).await;
         let provider = KmsKeyProvider::new(Client::new(&sdk), "alias/gateway");
+        let kms = &crate::metrics::registry::registry().kms;
+        let errors = |op: KmsOp| kms[op as usize].errors.get();
+        let (generate_errors, decrypt_errors) =
+            (errors(KmsOp::GenerateDataKey), errors(KmsOp::Decrypt));
         let started = Instant::now();
         let err = provider.ping().await.unwrap_err();
         assert!(
@@ -339,5 +348,8 @@ mod tests {
             matches!(err, VaultError::ProviderUnavailable { .. }),
             "{err:?}"
         );
+        // Counted (other tests of this process may add their own).
+        assert!(errors(KmsOp::GenerateDataKey) > generate_errors);
+        assert!(errors(KmsOp::Decrypt) > decrypt_errors);
     }
 }

@@ -58,6 +58,14 @@ async fn unknown_paths_get_a_json_404() {
 }
 
 #[tokio::test]
+async fn without_metrics_port_there_is_no_metrics_listener_and_no_public_metrics() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.metrics, None);
+    let r = client().get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
 async fn ready_is_503_naming_the_store_while_it_fails_and_recovers_without_restart() {
     let tmp = tempfile::tempdir().unwrap();
     let config = mcp_gateway::config::Config::from_raw(&raw_config(tmp.path(), &[])).unwrap();

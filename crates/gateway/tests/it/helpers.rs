@@ -41,6 +41,8 @@ pub struct TestApp {
     /// An access token for [`TEST_USER`].
     pub token: String,
     pub port: u16,
+    /// Where `/metrics` is served (with `METRICS_PORT`).
+    pub metrics: Option<std::net::SocketAddr>,
     pub shutdown: Shutdown,
     pub store: Arc<dyn Store>,
     pub state: AppState,
@@ -90,6 +92,7 @@ impl TestApp {
         let state = app.state().clone();
         let token = sign_in_directly(&state, TEST_USER, TEST_EMAIL, "mcp").await;
         let port = app.port();
+        let metrics = app.metrics_addr();
         let shutdown = app.shutdown();
         let handle = tokio::spawn(app.run_until_stopped());
         // As a load balancer would, wait until the task has loaded the
@@ -104,6 +107,7 @@ impl TestApp {
             token,
             base: format!("http://127.0.0.1:{port}"),
             port,
+            metrics,
             shutdown,
             store,
             state,
