@@ -261,6 +261,14 @@ pub const VARIABLES: &[Var] = &[
         "A level or filter directive, e.g. `debug` or `info,mcp_gateway=debug`.",
     ),
     number(
+        AUDIT_RETENTION_DAYS,
+        Logging,
+        90,
+        1,
+        3650,
+        "Days the audit trail (one event per tool call and security event, read with `mcp-gateway audit`) is kept in the store; DynamoDB's TTL removes older records.",
+    ),
+    number(
         SHUTDOWN_DRAIN_SECONDS,
         Limits,
         25,

@@ -97,6 +97,10 @@ impl McpEndpoint {
             selection: config.tools.clone(),
             output_limit: config.tool_output_limit,
             tool_timeout: config.tool_timeout,
+            audit: oauth.as_ref().map_or_else(
+                || crate::audit::writer::Audit::new(store.clone(), config.audit_retention),
+                |o| o.audit.clone(),
+            ),
         });
         // rmcp serves every request statelessly (its session manager is
         // never used); the session guard gives the legacy revisions their

@@ -55,10 +55,13 @@ pub enum Kind {
     Lease,
     /// Revocation markers that every task polls (tokens issued before are void).
     Revocation,
+    /// An audit event (tool call or security event); grouped by user, keyed
+    /// `<user>#<unix millis>#<random>`.
+    Audit,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::User,
         Kind::Credential,
         Kind::Client,
@@ -69,6 +72,7 @@ impl Kind {
         Kind::McpSession,
         Kind::Lease,
         Kind::Revocation,
+        Kind::Audit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +87,7 @@ impl Kind {
             Kind::McpSession => "session",
             Kind::Lease => "lease",
             Kind::Revocation => "revocation",
+            Kind::Audit => "audit",
         }
     }
 

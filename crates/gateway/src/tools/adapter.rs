@@ -29,9 +29,13 @@ use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, field::Empty};
 
 use crate::{
+    audit::event::AuditEvent,
     auth::Principal,
     catalog::{Service, spec_of},
-    google::api::{GoogleApi, Usage, counting},
+    google::{
+        api::{GoogleApi, Usage, counting},
+        touched,
+    },
     repo::Repo,
     tools::{ToolCtx, ToolError, ToolResult, bound, schema},
 };
@@ -123,6 +127,7 @@ pub struct Facts {
     pub api: Option<Arc<GoogleApi>>,
     pub output_limit: usize,
     pub tool_timeout: Duration,
+    pub audit: crate::audit::writer::Audit,
 }
 
 /// The MCP handler the routes serve.
@@ -308,7 +313,7 @@ async fn run<S: HasFacts>(prepare: &Prepare, mut tcc: ToolCallContext<'_, S>) ->
     let ct: CancellationToken = tcc.request_context.ct.clone();
     let timeout = facts.tool_timeout;
     let prepared = std::panic::catch_unwind(AssertUnwindSafe(|| prepare(&facts, principal, args)));
-    let ((result, outcome, panic), usage) = counting(
+    let (((result, outcome, panic), touched), usage) = counting(touched::collecting(
         async {
             let call = match prepared {
                 Ok(Ok(call)) => call,
@@ -333,7 +338,7 @@ async fn run<S: HasFacts>(prepare: &Prepare, mut tcc: ToolCallContext<'_, S>) ->
             }
         }
         .instrument(span.clone()),
-    )
+    ))
     .await;
     let outcome = outcome.unwrap_or_else(|| match &result {
         Ok(_) => Outcome::Ok,
@@ -344,7 +349,16 @@ async fn run<S: HasFacts>(prepare: &Prepare, mut tcc: ToolCallContext<'_, S>) ->
         tool: &name,
         client,
     };
-    call.record(outcome, started.elapsed(), usage, panic.as_deref());
+    let took = started.elapsed();
+    call.record(outcome, took, usage, panic.as_deref());
+    facts.audit.record(AuditEvent::tool_call(
+        principal.map(|p| (p.user_id.as_str(), p.email.as_str())),
+        principal.map(|p| p.client_id.as_str()),
+        &name,
+        outcome.as_str(),
+        u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+        (touched.ids, touched.capped),
+    ));
     match result {
         Ok(r) => r,
         Err(e) => e.into_result(),

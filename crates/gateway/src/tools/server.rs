@@ -78,6 +78,7 @@ pub struct ServerParts {
     pub selection: Selection,
     pub output_limit: usize,
     pub tool_timeout: Duration,
+    pub audit: crate::audit::writer::Audit,
 }
 
 #[derive(Clone)]
@@ -118,6 +119,7 @@ impl GatewayServer {
                 api: p.api.map(Arc::new),
                 output_limit: p.output_limit,
                 tool_timeout: p.tool_timeout,
+                audit: p.audit,
             }),
             tool_router: Arc::new(router),
         }
@@ -334,6 +336,7 @@ mod tests {
             selection: Selection::default(),
             output_limit: 20_000,
             tool_timeout: Duration::from_secs(10),
+            audit: crate::audit::writer::Audit::log_only(),
         });
         let mut router = (*server.tool_router).clone();
         router.add_route(
