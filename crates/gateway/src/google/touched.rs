@@ -151,9 +151,8 @@ pub fn created_ids(path: &str, answer: &Value) -> Vec<(&'static str, String)> {
     }
     if let Some(id) = answer["id"].as_str() {
         let last_collection = path
-            .split('/')
-            .filter_map(|s| kind_of(s.split(':').next().unwrap_or_default()))
-            .last();
+            .rsplit('/')
+            .find_map(|s| kind_of(s.split(':').next().unwrap_or_default()));
         if let Some(kind) = last_collection {
             found.push((kind, id.to_owned()));
         }

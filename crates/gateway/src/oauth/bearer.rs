@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{OAuthState, error::OAuthError, metadata::SCOPE_MCP, tokens::TokenError};
 use crate::{
+    audit::event::{AuditEvent, EventKind},
     auth::Principal,
     repo::{Repo, RevocationRecord},
     store::Kind,
@@ -172,6 +173,19 @@ pub async fn require_token(
     let claims = match s.access_tokens.validate(token) {
         Ok(c) => c,
         Err(e) => {
+            let code = match e {
+                TokenError::Expired => "expired",
+                TokenError::WrongAudience => "wrong_audience",
+                TokenError::WrongIssuer => "wrong_issuer",
+                TokenError::Invalid => "invalid",
+            };
+            s.audit.record(AuditEvent::security(
+                EventKind::BearerRefused,
+                None,
+                None,
+                "refused",
+                code,
+            ));
             let description = match e {
                 TokenError::Expired => "the access token has expired; refresh it",
                 TokenError::WrongAudience => "the access token is for another resource",
@@ -184,12 +198,28 @@ pub async fn require_token(
     if s.revocations
         .is_revoked(&claims.fam, &claims.sub, claims.iat)
     {
+        let who = Some((&*claims.sub, &*claims.email));
+        s.audit.record(AuditEvent::security(
+            EventKind::BearerRefused,
+            who,
+            Some(&claims.client_id),
+            "refused",
+            "revoked",
+        ));
         return refuse(
             &s,
             OAuthError::invalid_token("the access token was revoked; sign in again"),
         );
     }
     if !claims.scopes().any(|sc| sc == SCOPE_MCP) {
+        let who = Some((&*claims.sub, &*claims.email));
+        s.audit.record(AuditEvent::security(
+            EventKind::BearerRefused,
+            who,
+            Some(&claims.client_id),
+            "refused",
+            "insufficient_scope",
+        ));
         return refuse(
             &s,
             OAuthError::insufficient_scope(format!("this endpoint needs the {SCOPE_MCP} scope")),
