@@ -94,6 +94,8 @@ struct Inner {
     retention: Duration,
     capacity: usize,
     queue: OnceLock<mpsc::Sender<AuditEvent>>,
+    /// Events queued and not yet written (or dropped).
+    pending: Arc<AtomicU64>,
 }
 
 impl Audit {
@@ -110,6 +112,7 @@ impl Audit {
                 retention,
                 capacity: capacity.max(1),
                 queue: OnceLock::new(),
+                pending: Arc::default(),
             }),
         }
     }
@@ -122,6 +125,7 @@ impl Audit {
                 retention: Duration::ZERO,
                 capacity: 1,
                 queue: OnceLock::new(),
+                pending: Arc::default(),
             }),
         }
     }
@@ -137,7 +141,9 @@ impl Audit {
         let Some(queue) = self.queue() else {
             return;
         };
+        self.inner.pending.fetch_add(1, Ordering::SeqCst);
         if let Err(e) = queue.try_send(event) {
+            self.inner.pending.fetch_sub(1, Ordering::SeqCst);
             drop_record(match e {
                 mpsc::error::TrySendError::Full(_) => "the audit queue is full",
                 mpsc::error::TrySendError::Closed(_) => "the audit writer has stopped",
@@ -156,6 +162,17 @@ impl Audit {
         }
     }
 
+    /// Waits until every queued event is written (or dropped), for at most
+    /// `within`: at shutdown, and in tests.
+    pub async fn settle(&self, within: Duration) {
+        let deadline = tokio::time::Instant::now() + within;
+        while self.inner.pending.load(Ordering::SeqCst) > 0
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
     /// The writer's queue, started on first use; `None` without a store or
     /// outside a runtime.
     fn queue(&self) -> Option<&mpsc::Sender<AuditEvent>> {
@@ -169,7 +186,8 @@ impl Audit {
         };
         Some(self.inner.queue.get_or_init(|| {
             let (tx, rx) = mpsc::channel(self.inner.capacity);
-            runtime.spawn(write_all(store.clone(), self.inner.retention, rx));
+            let pending = self.inner.pending.clone();
+            runtime.spawn(write_all(store.clone(), self.inner.retention, rx, pending));
             tx
         }))
     }
@@ -180,17 +198,19 @@ async fn write_all(
     store: Arc<dyn Store>,
     retention: Duration,
     mut queue: mpsc::Receiver<AuditEvent>,
+    pending: Arc<AtomicU64>,
 ) {
     let mut batch = Vec::with_capacity(BATCH);
     while queue.recv_many(&mut batch, BATCH).await > 0 {
         futures::stream::iter(batch.drain(..))
             .for_each_concurrent(CONCURRENT_WRITES, |event| {
-                let store = store.clone();
+                let (store, pending) = (store.clone(), pending.clone());
                 async move {
                     if let Err(e) = put(&*store, &event, retention).await {
                         tracing::debug!(error = %e, "storing an audit record failed");
                         drop_record("store error");
                     }
+                    pending.fetch_sub(1, Ordering::SeqCst);
                 }
             })
             .await;
