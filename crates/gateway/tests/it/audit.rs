@@ -94,7 +94,7 @@ async fn security_events_are_recorded_with_reason_codes() {
         .oauth
         .repo
         .update::<mcp_gateway::repo::RefreshTokenRecord, _>(Kind::RefreshToken, &hash, |r| {
-            r.used_at = Some(0)
+            r.used_at = Some(0);
         })
         .await
         .unwrap();

@@ -24,6 +24,9 @@ pub const DAVE: &str = "dave@example.com";
 /// A second user of the allowed domain.
 pub const ERIN: &str = "erin@example.com";
 
+/// Puts a wrapper around the gateway's store.
+pub type WrapStore = fn(Arc<dyn Store>) -> Arc<dyn Store>;
+
 /// A gateway on a fixed loopback port whose Google is a fake.
 pub struct Env {
     pub google: FakeGoogleHandle,
@@ -176,10 +179,7 @@ impl Env {
 
     /// Like [`Env::start_with`], with the store wrapped by `wrap` (one that
     /// fails some writes, for example).
-    pub async fn start_wrapped(
-        extra: &[(&str, &str)],
-        wrap: Option<fn(Arc<dyn Store>) -> Arc<dyn Store>>,
-    ) -> Env {
+    pub async fn start_wrapped(extra: &[(&str, &str)], wrap: Option<WrapStore>) -> Env {
         let port = free_port();
         let public = format!("http://127.0.0.1:{port}");
         let google = FakeGoogle::builder()
