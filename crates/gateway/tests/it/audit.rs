@@ -111,6 +111,53 @@ async fn security_events_are_recorded_with_reason_codes() {
         Some(tokens.client.client_id.as_str())
     );
 
+    // A code redeemed twice; then a client revoking its refresh token.
+    let client = env.register().await;
+    let flow = env.authorize_as(&client, ANN, &[]).await;
+    let code = flow.params()["code"].clone();
+    let (status, first) = env.redeem(&client, &code).await;
+    assert_eq!(status, 200);
+    assert_eq!(env.redeem(&client, &code).await.0, 400);
+    let later = env.sign_in(ANN).await;
+    let status = env
+        .http
+        .post(env.url("/oauth/revoke"))
+        .form(&[
+            ("token", later.refresh.as_str()),
+            ("client_id", later.client.client_id.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    let kinds = |e: &[AuditEvent]| -> Vec<String> {
+        e.iter().map(|e| e.kind.as_str().to_owned()).collect()
+    };
+    let events = trail(&env, ANN, |e| {
+        kinds(e).contains(&"token_revoked".to_owned())
+    })
+    .await;
+    let found = kinds(&events);
+    assert!(found.contains(&"code_reuse".to_owned()), "{found:?}");
+    let code_reuse = events
+        .iter()
+        .find(|e| e.kind.as_str() == "code_reuse")
+        .unwrap();
+    assert_eq!(code_reuse.email.as_deref(), Some(ANN));
+    assert_eq!(
+        code_reuse.client_id.as_deref(),
+        Some(client.client_id.as_str())
+    );
+    let text = serde_json::to_string(&events).unwrap();
+    for secret in [
+        code.as_str(),
+        later.refresh.as_str(),
+        first["access_token"].as_str().unwrap(),
+    ] {
+        assert!(!text.contains(secret), "a code or token in the trail");
+    }
+
     // A refused sign-in has no user the gateway knows: it is unattributed.
     let client = env.register().await;
     env.authorize_as(&client, BOB, &[]).await;
