@@ -7,6 +7,11 @@ use base64::Engine;
 
 use crate::{
     app::{open_store, open_vault},
+    audit::{
+        event::{AuditEvent, EventKind, now_ms},
+        query::{self, Since},
+        writer::{Audit, UNATTRIBUTED},
+    },
     config::Config,
     google::{GoogleOAuth, credentials::Credentials},
     repo::{CredentialRecord, GrantRecord, Repo, UserRecord},
@@ -174,7 +179,51 @@ pub async fn revoke_user(config: &Config, email: &str) -> anyhow::Result<String>
         config.sign_in_url().to_string(),
     );
     credentials.sign_out(&sub, config.access_token_ttl).await?;
+    let email = email.trim().to_ascii_lowercase();
+    let event = AuditEvent::security(
+        EventKind::AdminAction,
+        Some((&sub, &email)),
+        None,
+        "done",
+        "user_revoked",
+    );
+    Audit::new(repo.store.clone(), config.audit_retention)
+        .record_now(event)
+        .await;
     Ok(format!(
         "revoked {email}: Google grant revoked, gateway tokens refused by every task within 60 s; the user must sign in again"
     ))
+}
+
+/// `audit --user EMAIL`: the user's audit events since `since`, newest
+/// first, as a table or JSON lines; without a user, the events of no known
+/// user (refused sign-ins, key rotations).
+pub async fn audit_trail(
+    config: &Config,
+    email: Option<&str>,
+    since: Since,
+    json: bool,
+    limit: usize,
+) -> anyhow::Result<String> {
+    let repo = Repo::new(open_store(config).await?);
+    let group = match email {
+        Some(email) => find_user(&repo, email)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no user with the email {email} has signed in"))?,
+        None => UNATTRIBUTED.to_owned(),
+    };
+    let events = query::events(&*repo.store, &group, since.as_ms(now_ms()), limit).await?;
+    Ok(if json {
+        query::render_json(&events)
+    } else {
+        query::render_table(&events)
+    })
+}
+
+/// Records an administrator's action on no particular user.
+pub async fn audit_admin_action(config: &Config, repo: &Repo, reason: &'static str) {
+    let event = AuditEvent::security(EventKind::AdminAction, None, None, "done", reason);
+    Audit::new(repo.store.clone(), config.audit_retention)
+        .record_now(event)
+        .await;
 }

@@ -183,6 +183,8 @@ impl Application {
         );
         let finished = tokio::time::timeout(drain, server).await;
         shutdown.stopping.cancel();
+        // The last tool calls' audit records, if the store takes them soon.
+        self.state.oauth.audit.settle(Duration::from_secs(2)).await;
         signals.abort();
         housekeeping.abort();
         revocations.abort();

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 use crate::{
     app::Application,
+    audit::query::Since,
     config::{self, Config, EXIT_CONFIG, RawConfig},
     telemetry,
 };
@@ -64,6 +65,24 @@ pub enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// Show the audit trail of one user (tool calls and security events), newest first.
+    Audit {
+        /// The user's email address.
+        #[arg(long, value_name = "EMAIL", required_unless_present = "unattributed")]
+        user: Option<String>,
+        /// Instead of a user's, the events of no known user (refused sign-ins, key rotations).
+        #[arg(long, conflicts_with = "user")]
+        unattributed: bool,
+        /// How far back: a duration (90m, 24h, 7d) or an RFC 3339 time.
+        #[arg(long, value_name = "WHEN", default_value = "24h", value_parser = Since::parse)]
+        since: Since,
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// At most this many events.
+        #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        limit: u32,
     },
     /// Exit 0 when the local gateway's /health answers 200 (for container health checks).
     Healthcheck {
@@ -166,10 +185,20 @@ pub fn run(cli: Cli) -> ExitCode {
         } => admin_command(|config| async move {
             let (repo, vault) = crate::admin::open(&config).await?;
             let (rewrapped, current) = crate::admin::rewrap_secrets(&repo, &vault).await?;
+            crate::admin::audit_admin_action(&config, &repo, "secrets_rewrapped").await;
             Ok(format!(
                 "re-encrypted {rewrapped} credential record(s) under key {}; {current} already current",
                 vault.current_key_id()
             ))
+        }),
+        Command::Audit {
+            user,
+            since,
+            json,
+            limit,
+            ..
+        } => admin_command(|config| async move {
+            crate::admin::audit_trail(&config, user.as_deref(), since, json, limit as usize).await
         }),
         Command::Healthcheck { timeout } => healthcheck(Duration::from_secs(timeout)),
     }

@@ -4,6 +4,7 @@
 pub mod account_cache;
 pub mod admin;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod aws;
 pub mod catalog;

@@ -83,6 +83,10 @@ impl Config {
                 },
             ),
             (LOG_LEVEL, self.log_level.clone()),
+            (
+                AUDIT_RETENTION_DAYS,
+                (self.audit_retention.as_secs() / 86_400).to_string(),
+            ),
             (VAULT_MASTER_KEY, master),
             (VAULT_PREVIOUS_KEYS, previous),
             (

@@ -21,6 +21,7 @@ pub const KMS_KEY_ID: &str = "KMS_KEY_ID";
 pub const DATA_DIR: &str = "DATA_DIR";
 pub const LOG_FORMAT: &str = "LOG_FORMAT";
 pub const LOG_LEVEL: &str = "LOG_LEVEL";
+pub const AUDIT_RETENTION_DAYS: &str = "AUDIT_RETENTION_DAYS";
 pub const VAULT_MASTER_KEY: &str = "VAULT_MASTER_KEY";
 pub const VAULT_PREVIOUS_KEYS: &str = "VAULT_PREVIOUS_KEYS";
 pub const SHUTDOWN_DRAIN_SECONDS: &str = "SHUTDOWN_DRAIN_SECONDS";
@@ -140,6 +141,8 @@ pub struct Config {
     pub keys: KeyBackend,
     pub log_format: LogFormat,
     pub log_level: String,
+    /// How long audit records are kept (AUDIT_RETENTION_DAYS).
+    pub audit_retention: Duration,
     pub shutdown_drain: Duration,
     pub sse_keep_alive: Duration,
     pub tool_timeout: Duration,

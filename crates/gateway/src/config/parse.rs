@@ -251,6 +251,7 @@ impl Config {
             );
         }
 
+        let audit_retention = Duration::from_secs(c.count::<u64>(AUDIT_RETENTION_DAYS) * 86_400);
         let shutdown_drain = c.seconds(SHUTDOWN_DRAIN_SECONDS);
         let sse_keep_alive = c.seconds(SSE_KEEP_ALIVE_SECONDS);
         let tool_timeout = c.seconds(TOOL_TIMEOUT_SECONDS);
@@ -402,6 +403,7 @@ impl Config {
             keys,
             log_format,
             log_level,
+            audit_retention,
             shutdown_drain,
             sse_keep_alive,
             tool_timeout,

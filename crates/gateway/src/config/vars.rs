@@ -275,6 +275,14 @@ pub const VARIABLES: &[Var] = &[
         "`true` writes one CloudWatch embedded-metric-format line (namespace `McpGateway`) to stdout every 60 s, with the changes since the previous one.",
     ),
     number(
+        AUDIT_RETENTION_DAYS,
+        Logging,
+        90,
+        1,
+        3650,
+        "Days the audit trail (one event per tool call and security event, read with `mcp-gateway audit`) is kept in the store; DynamoDB's TTL removes older records.",
+    ),
+    number(
         SHUTDOWN_DRAIN_SECONDS,
         Limits,
         25,

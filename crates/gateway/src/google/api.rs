@@ -266,13 +266,17 @@ impl GoogleApi {
         body: Option<Body>,
         retry: Retry,
     ) -> Result<(Value, StatusCode), ApiError> {
+        let created_at = (method != Method::GET).then(|| url.clone());
         let (status, (bytes, _)) = self.call_raw(user, method, url, body, retry).await?;
         if bytes.is_empty() {
             return Ok((Value::Null, status));
         }
-        serde_json::from_slice(&bytes)
-            .map(|v| (v, status))
-            .map_err(|_| ApiError::Unavailable("Google sent an unreadable answer".into()))
+        let answer: Value = serde_json::from_slice(&bytes)
+            .map_err(|_| ApiError::Unavailable("Google sent an unreadable answer".into()))?;
+        if let Some(url) = created_at {
+            super::touched::note_answer(&url, &answer);
+        }
+        Ok((answer, status))
     }
 
     async fn call_raw(
@@ -283,6 +287,7 @@ impl GoogleApi {
         body: Option<Body>,
         retry: Retry,
     ) -> Result<(StatusCode, (bytes::Bytes, String)), ApiError> {
+        super::touched::note_request(&url);
         let mut token = self.credentials.access_token(user).await?;
         let mut refreshed = false;
         let mut attempt = 0;

@@ -70,3 +70,18 @@ pub enum IdTokenError {
     #[error("this Google account is not on the list of accounts allowed to use this gateway")]
     EmailNotAllowed,
 }
+
+impl IdTokenError {
+    /// A short code for the audit trail (no domain, email or claim in it).
+    pub fn code(&self) -> &'static str {
+        match self {
+            IdTokenError::DomainNotAllowed { hd: Some(_) } => "domain_not_allowed",
+            IdTokenError::DomainNotAllowed { hd: None } => "personal_account",
+            IdTokenError::EmailNotAllowed => "email_not_allowed",
+            IdTokenError::EmailNotVerified => "email_not_verified",
+            IdTokenError::NonceMismatch => "nonce_mismatch",
+            IdTokenError::JwksUnavailable(_) => "google_keys_unavailable",
+            _ => "id_token_invalid",
+        }
+    }
+}

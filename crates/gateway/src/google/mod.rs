@@ -21,6 +21,7 @@ mod jwks;
 mod oauth;
 pub mod pkce;
 mod policy;
+pub mod touched;
 
 #[cfg(test)]
 mod tests;

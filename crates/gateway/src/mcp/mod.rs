@@ -104,6 +104,10 @@ impl McpEndpoint {
             output_limit: config.tool_output_limit,
             tool_timeout: config.tool_timeout,
             limiter: Some(limiter),
+            audit: oauth.as_ref().map_or_else(
+                || crate::audit::writer::Audit::new(store.clone(), config.audit_retention),
+                |o| o.audit.clone(),
+            ),
         });
         // rmcp serves every request statelessly (its session manager is
         // never used); the session guard gives the legacy revisions their

@@ -16,6 +16,7 @@ use super::{
     redirect::{ClientRedirect, found, matches_registered},
     tokens,
 };
+use crate::audit::event::{AuditEvent, EventKind};
 use crate::{
     google::{AuthorizationRequest, GoogleError, GoogleIdentity, TokenResponse, pkce},
     repo::{AuthCodeRecord, CredentialRecord, PendingAuthRecord, PendingFlow, UserRecord},
@@ -293,6 +294,14 @@ fn client_redirect(s: &OAuthState, flow: &PendingFlow) -> Option<ClientRedirect>
     }
 }
 
+/// The MCP client a sign-in is for; `None` for a plain browser sign-in.
+fn flow_client(flow: &PendingFlow) -> Option<&str> {
+    match flow {
+        PendingFlow::Client { client_id, .. } => Some(client_id),
+        PendingFlow::Browser => None,
+    }
+}
+
 enum SignInOutcome {
     /// Redirect to the MCP client with a code.
     Client(String),
@@ -373,6 +382,14 @@ async fn finish_sign_in(
                     tracing::debug!(error = %e, "revoking a refused sign-in's Google grant failed");
                 }
             });
+            let client = flow_client(&pending.flow);
+            s.audit.record(AuditEvent::security(
+                EventKind::SignInRefused,
+                None,
+                client,
+                "refused",
+                e.code(),
+            ));
             return Err(OAuthError::access_denied(e.to_string()));
         }
     };
@@ -391,6 +408,22 @@ async fn finish_sign_in(
     }
     let user = upsert_user(s, &identity, &tokens).await?;
     tracing::info!(user = %identity.sub, domain = %identity.hd, "signed in");
+    let (who, client) = (
+        Some((&*identity.sub, &*identity.email)),
+        flow_client(&pending.flow),
+    );
+    let how = if client.is_some() {
+        "client"
+    } else {
+        "browser"
+    };
+    s.audit.record(AuditEvent::security(
+        EventKind::SignIn,
+        who,
+        client,
+        "ok",
+        how,
+    ));
 
     match &pending.flow {
         PendingFlow::Browser => Ok(SignInOutcome::Browser(user)),

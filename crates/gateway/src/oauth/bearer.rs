@@ -18,8 +18,14 @@ use axum::{
 };
 use tokio_util::sync::CancellationToken;
 
-use super::{OAuthState, error::OAuthError, metadata::SCOPE_MCP, tokens::TokenError};
+use super::{
+    OAuthState,
+    error::OAuthError,
+    metadata::SCOPE_MCP,
+    tokens::{AccessClaims, TokenError},
+};
 use crate::{
+    audit::event::{AuditEvent, EventKind},
     auth::Principal,
     limits::retry_seconds,
     repo::{REVOCATION_GROUP, Repo, RevocationRecord},
@@ -155,6 +161,19 @@ fn challenge(s: &OAuthState, error: Option<&OAuthError>) -> HeaderValue {
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static("Bearer"))
 }
 
+/// Logs (the store never gets these) the refusal of a valid token's user.
+fn audit_refusal(s: &OAuthState, claims: &AccessClaims, reason: &'static str) {
+    let who = Some((&*claims.sub, &*claims.email));
+    let client = Some(claims.client_id.as_str());
+    s.audit.record(AuditEvent::security(
+        EventKind::BearerRefused,
+        who,
+        client,
+        "refused",
+        reason,
+    ));
+}
+
 /// Refuses a presented token: the error, also named in the challenge.
 fn refuse(s: &OAuthState, e: OAuthError) -> Response {
     e.bearer(challenge(s, Some(&e)))
@@ -190,6 +209,19 @@ pub async fn require_token(
     let claims = match s.access_tokens.validate(token) {
         Ok(c) => c,
         Err(e) => {
+            let code = match e {
+                TokenError::Expired => "expired",
+                TokenError::WrongAudience => "wrong_audience",
+                TokenError::WrongIssuer => "wrong_issuer",
+                TokenError::Invalid => "invalid",
+            };
+            s.audit.record(AuditEvent::security(
+                EventKind::BearerRefused,
+                None,
+                None,
+                "refused",
+                code,
+            ));
             let description = match e {
                 TokenError::Expired => "the access token has expired; refresh it",
                 TokenError::WrongAudience => "the access token is for another resource",
@@ -202,12 +234,14 @@ pub async fn require_token(
     if s.revocations
         .is_revoked(&claims.fam, &claims.sub, claims.iat)
     {
+        audit_refusal(&s, &claims, "revoked");
         return refuse(
             &s,
             OAuthError::invalid_token("the access token was revoked; sign in again"),
         );
     }
     if !claims.scopes().any(|sc| sc == SCOPE_MCP) {
+        audit_refusal(&s, &claims, "insufficient_scope");
         return refuse(
             &s,
             OAuthError::insufficient_scope(format!("this endpoint needs the {SCOPE_MCP} scope")),

@@ -24,6 +24,7 @@ use axum::{
 };
 
 use crate::{
+    audit::writer::Audit,
     config::{Config, join},
     google::{GoogleOAuth, SignInPolicy},
     limits::{Rate, bucket::Buckets},
@@ -106,6 +107,8 @@ pub struct OAuthState {
     pub session_max_age: Option<Duration>,
     /// The gateway runs on loopback (development, demo, tests).
     pub local_only: bool,
+    /// The audit trail (shared with the MCP tools).
+    pub audit: Audit,
 }
 
 impl OAuthState {
@@ -121,6 +124,7 @@ impl OAuthState {
         );
         let local_only = crate::net::is_loopback(&config.public_url);
         Ok(Self {
+            audit: Audit::new(repo.store.clone(), config.audit_retention),
             urls: Arc::new(urls),
             repo,
             vault,

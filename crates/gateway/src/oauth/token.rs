@@ -19,6 +19,7 @@ use super::{
     params::OAuthForm,
     tokens::{self, constant_time_eq, hash_secret, is_valid_pkce_verifier},
 };
+use crate::audit::event::{AuditEvent, EventKind};
 use crate::{
     repo::{
         AuthCodeRecord, ClientRecord, GrantRecord, RefreshTokenRecord, TokenEndpointAuth,
@@ -268,6 +269,13 @@ async fn redeem_code(
         if let Some(family) = &record.family_id {
             revoke_family(s, family).await?;
             tracing::warn!(client_id = %client.client_id, "authorization code reused; its tokens were revoked");
+            s.audit.record(AuditEvent::security(
+                EventKind::CodeReuse,
+                Some((&record.user_id, &record.email)),
+                Some(&client.client_id),
+                "detected",
+                "tokens_revoked",
+            ));
         }
         return Err(OAuthError::invalid_grant(
             "the authorization code was already used",
@@ -374,6 +382,13 @@ async fn rotate_refresh_token(
     {
         revoke_family(s, family).await?;
         tracing::warn!(client_id = %client.client_id, "refresh token reused; its family was revoked");
+        s.audit.record(AuditEvent::security_of(
+            EventKind::RefreshTokenReuse,
+            &found.value.user_id,
+            Some(&client.client_id),
+            "detected",
+            "family_revoked",
+        ));
         return Err(OAuthError::invalid_grant(
             "this refresh token was already used; for safety every token of this sign-in was revoked; sign in again",
         ));
@@ -497,19 +512,26 @@ pub async fn revoke(
             .get::<RefreshTokenRecord>(Kind::RefreshToken, &hash_secret(token))
             .await?
             .filter(|r| r.value.client_id == client.client_id && r.value.family_id == family)
-            .map(|r| r.value.family_id)
+            .map(|r| (r.value.family_id, r.value.user_id))
     } else if tokens::is_access_token_shape(token) {
         s.access_tokens
             .validate(token)
             .ok()
             .filter(|c| c.client_id == client.client_id)
-            .map(|c| c.fam)
+            .map(|c| (c.fam, c.sub))
     } else {
         None
     };
-    if let Some(family) = family {
+    if let Some((family, user)) = family {
         revoke_family(&s, &family).await?;
         tracing::info!(client_id = %client.client_id, "tokens revoked by the client");
+        s.audit.record(AuditEvent::security_of(
+            EventKind::TokenRevoked,
+            &user,
+            Some(&client.client_id),
+            "done",
+            "client_revoked",
+        ));
     }
     Ok(token_response(json!({})))
 }

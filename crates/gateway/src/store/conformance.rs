@@ -68,6 +68,7 @@ macro_rules! store_conformance_tests {
             list_kind_lists_only_that_kind,
             purge_expired_removes_only_expired,
             kinds_are_separate_namespaces,
+            audit_records_list_by_user_and_expire,
             binary_values_round_trip,
             unusual_keys_and_groups,
             racing_absent_writers_one_wins,
@@ -532,6 +533,28 @@ pub async fn kinds_are_separate_namespaces(store: Arc<dyn Store>) {
     );
     assert_eq!(get(&*store, Kind::User, "same-key").await, None);
     assert!(get(&*store, Kind::Client, "same-key").await.is_some());
+}
+
+/// Audit records as the audit writer writes them: unique keys sortable by
+/// time, grouped by user, each with an expiry (the retention).
+pub async fn audit_records_list_by_user_and_expire(store: Arc<dyn Store>) {
+    let records = [
+        ("u1#0000000002000#b", "u1", live()),
+        ("u1#0000000001000#a", "u1", live()),
+        ("u1#0000000000500#c", "u1", expired()),
+        ("u2#0000000001500#d", "u2", live()),
+    ];
+    for (key, user, expires_at) in records {
+        let p = put(Kind::Audit, key, b"{}").group(user).expires(expires_at);
+        write(&*store, p.when(Expect::Absent)).await;
+    }
+    let u1 = sorted(store.list_group(Kind::Audit, "u1").await);
+    assert_eq!(keys(&u1), ["u1#0000000001000#a", "u1#0000000002000#b"]);
+    assert!(u1.iter().all(|(_, r)| r.expires_at.is_some()));
+    let u2 = sorted(store.list_group(Kind::Audit, "u2").await);
+    assert_eq!(keys(&u2), ["u2#0000000001500#d"]);
+    assert_eq!(store.purge_expired().await.expect("purge"), 1);
+    assert_eq!(store.list_kind(Kind::Audit).await.expect("list").len(), 3);
 }
 
 pub async fn binary_values_round_trip(store: Arc<dyn Store>) {

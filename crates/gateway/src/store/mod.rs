@@ -60,10 +60,13 @@ pub enum Kind {
     Revocation,
     /// A user's tool-call rate-limit bucket, shared by every task.
     RateLimit,
+    /// An audit event (tool call or security event); grouped by user, keyed
+    /// `<user>#<unix millis>#<random>`.
+    Audit,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::User,
         Kind::Credential,
         Kind::Client,
@@ -75,6 +78,7 @@ impl Kind {
         Kind::Lease,
         Kind::Revocation,
         Kind::RateLimit,
+        Kind::Audit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -90,6 +94,7 @@ impl Kind {
             Kind::Lease => "lease",
             Kind::Revocation => "revocation",
             Kind::RateLimit => "ratelimit",
+            Kind::Audit => "audit",
         }
     }
 

@@ -29,9 +29,13 @@ use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, field::Empty};
 
 use crate::{
+    audit::event::AuditEvent,
     auth::Principal,
     catalog::{Service, spec_of},
-    google::api::{GoogleApi, Usage, counting},
+    google::{
+        api::{GoogleApi, Usage, counting},
+        touched,
+    },
     limits::{retry_seconds, shared::ToolCallLimiter},
     repo::Repo,
     tools::{ToolCtx, ToolError, ToolResult, bound, schema},
@@ -126,6 +130,7 @@ pub struct Facts {
     pub tool_timeout: Duration,
     /// The per-user tool-call limit, shared by every task.
     pub limiter: Option<Arc<ToolCallLimiter>>,
+    pub audit: crate::audit::writer::Audit,
 }
 
 /// The MCP handler the routes serve.
@@ -322,7 +327,7 @@ async fn run<S: HasFacts>(prepare: &Prepare, mut tcc: ToolCallContext<'_, S>) ->
             }
         }
     };
-    let ((result, outcome, panic), usage) = counting(
+    let (((result, outcome, panic), touched), usage) = counting(touched::collecting(
         async {
             let call = match prepared {
                 Ok(call) => call,
@@ -346,7 +351,7 @@ async fn run<S: HasFacts>(prepare: &Prepare, mut tcc: ToolCallContext<'_, S>) ->
             }
         }
         .instrument(span.clone()),
-    )
+    ))
     .await;
     let outcome = outcome.unwrap_or_else(|| match &result {
         Ok(_) => Outcome::Ok,
@@ -360,6 +365,14 @@ async fn run<S: HasFacts>(prepare: &Prepare, mut tcc: ToolCallContext<'_, S>) ->
     let took = started.elapsed();
     crate::metrics::tool_call(&name, outcome.as_str(), took);
     call.record(outcome, took, usage, panic.as_deref());
+    facts.audit.record(AuditEvent::tool_call(
+        principal.map(|p| (p.user_id.as_str(), p.email.as_str())),
+        principal.map(|p| p.client_id.as_str()),
+        &name,
+        outcome.as_str(),
+        u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+        (touched.ids, touched.capped),
+    ));
     match result {
         Ok(r) => r,
         Err(e) => e.into_result(),

@@ -81,6 +81,7 @@ pub struct ServerParts {
     pub tool_timeout: Duration,
     /// The per-user tool-call limit (`None`: unlimited, for tests of tools alone).
     pub limiter: Option<Arc<ToolCallLimiter>>,
+    pub audit: crate::audit::writer::Audit,
 }
 
 #[derive(Clone)]
@@ -122,6 +123,7 @@ impl GatewayServer {
                 output_limit: p.output_limit,
                 tool_timeout: p.tool_timeout,
                 limiter: p.limiter,
+                audit: p.audit,
             }),
             tool_router: Arc::new(router),
         }
@@ -339,6 +341,7 @@ mod tests {
             output_limit: 20_000,
             tool_timeout: Duration::from_secs(10),
             limiter: None,
+            audit: crate::audit::writer::Audit::log_only(),
         });
         let mut router = (*server.tool_router).clone();
         router.add_route(

@@ -255,3 +255,130 @@ fn readable_logs_carry_no_colour_codes_when_not_on_a_terminal() {
         "colour codes in piped logs: {logs:?}"
     );
 }
+
+#[tokio::test]
+async fn audit_lists_one_users_events_newest_first_and_refuses_unknown_users_and_bad_times() {
+    use mcp_gateway::audit::{
+        event::{AuditEvent, EventKind},
+        writer::Audit,
+    };
+    let mut app = TestApp::spawn().await;
+    let data_dir = app.data_dir.display().to_string();
+    let mut env = VALID.to_vec();
+    env.push(("DATA_DIR", &data_dir));
+    let audit = Audit::new(app.store.clone(), std::time::Duration::from_secs(86_400));
+    let user = Some((crate::helpers::TEST_USER, crate::helpers::TEST_EMAIL));
+    let mut old = AuditEvent::tool_call(
+        user,
+        Some("cursor"),
+        "gmail_search",
+        "ok",
+        40,
+        (vec![], false),
+    );
+    old.time_ms -= 3 * 3_600_000;
+    audit.record_now(old).await;
+    let ids = (vec!["message:m1".to_owned(), "thread:t1".to_owned()], false);
+    let read = AuditEvent::tool_call(user, Some("cursor"), "gmail_read_message", "ok", 12, ids);
+    audit.record_now(read).await;
+    let other = AuditEvent::tool_call(
+        Some(("someone-else", "erin@example.com")),
+        None,
+        "drive_read",
+        "ok",
+        1,
+        (vec![], false),
+    );
+    audit.record_now(other).await;
+    audit
+        .record_now(AuditEvent::security_of(
+            EventKind::RefreshTokenReuse,
+            crate::helpers::TEST_USER,
+            Some("cursor"),
+            "detected",
+            "family_revoked",
+        ))
+        .await;
+
+    let out = gateway(
+        &["audit", "--user", "ANN@example.com", "--since", "1h"],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 3, "{table}");
+    assert!(
+        lines[0].starts_with("TIME") && lines[0].contains("OBJECTS"),
+        "{table}"
+    );
+    assert!(
+        lines[1].contains("refresh_token_reuse") && lines[1].contains("(family_revoked)"),
+        "{table}"
+    );
+    assert!(
+        lines[2].contains("gmail_read_message") && lines[2].contains("message:m1,thread:t1"),
+        "{table}"
+    );
+
+    let out = gateway(
+        &[
+            "audit",
+            "--user",
+            "ann@example.com",
+            "--since",
+            "1d",
+            "--json",
+            "--limit",
+            "2",
+        ],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["kind"], "refresh_token_reuse");
+    assert_eq!(lines[1]["tool"], "gmail_read_message");
+    let out = gateway(
+        &[
+            "audit",
+            "--user",
+            "ann@example.com",
+            "--since",
+            "1d",
+            "--json",
+        ],
+        &env,
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        3,
+        "{}",
+        text(&out)
+    );
+    assert!(!text(&out).contains("drive_read"), "{}", text(&out));
+
+    let out = gateway(&["audit", "--user", "nobody@example.com"], &env);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("no user with the email nobody@example.com"),
+        "{}",
+        text(&out)
+    );
+    let out = gateway(
+        &["audit", "--user", "ann@example.com", "--since", "yesterday"],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("--since") && text(&out).contains("24h"),
+        "{}",
+        text(&out)
+    );
+    let out = gateway(&["audit"], &env);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    app.stop().await.unwrap();
+}

@@ -1,14 +1,14 @@
 //! A gateway wired to an in-process fake Google, and an MCP client that runs
 //! the whole authorization flow over real HTTP, one asserted hop at a time.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use base64::Engine;
 use fake_google::{FakeGoogle, FakeGoogleHandle, FakeUser, OAuthClient};
 use mcp_gateway::{
     config,
     repo::{CredentialRecord, GrantRecord, UserRecord},
-    store::Kind,
+    store::{Kind, Store},
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -23,6 +23,9 @@ pub const CAROL: &str = "carol@gmail.com";
 pub const DAVE: &str = "dave@example.com";
 /// A second user of the allowed domain.
 pub const ERIN: &str = "erin@example.com";
+
+/// Puts a wrapper around the gateway's store.
+pub type WrapStore = fn(Arc<dyn Store>) -> Arc<dyn Store>;
 
 /// A gateway on a fixed loopback port whose Google is a fake.
 pub struct Env {
@@ -171,6 +174,12 @@ impl Env {
     }
 
     pub async fn start_with(extra: &[(&str, &str)]) -> Env {
+        Self::start_wrapped(extra, None).await
+    }
+
+    /// Like [`Env::start_with`], with the store wrapped by `wrap` (one that
+    /// fails some writes, for example).
+    pub async fn start_wrapped(extra: &[(&str, &str)], wrap: Option<WrapStore>) -> Env {
         let port = free_port();
         let public = format!("http://127.0.0.1:{port}");
         let google = FakeGoogle::builder()
@@ -194,7 +203,15 @@ impl Env {
         ];
         vars.extend_from_slice(extra);
         let tmp = tempfile::tempdir().unwrap();
-        let app = TestApp::spawn_in(tmp.path(), &vars).await;
+        let app = match wrap {
+            None => TestApp::spawn_in(tmp.path(), &vars).await,
+            Some(wrap) => {
+                let raw = crate::helpers::raw_config(tmp.path(), &vars);
+                let config = config::Config::from_raw(&raw).expect("valid test config");
+                let store = wrap(mcp_gateway::app::open_store(&config).await.unwrap());
+                TestApp::spawn_with_store(tmp.path(), &vars, store).await
+            }
+        };
         Env {
             google,
             app,

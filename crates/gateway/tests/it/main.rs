@@ -37,5 +37,6 @@ mod sheets_errors;
 mod sheets_support;
 mod sheets_tools;
 
+mod audit;
 mod docs_tools;
 mod drive_tools;
