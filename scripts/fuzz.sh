@@ -64,8 +64,9 @@ for t in "${targets[@]}"; do
   artifacts="$FUZZ_WORK/artifacts/$t"
   log="$FUZZ_WORK/logs/$t.log"
   mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
-  args=("$corpus" "$ROOT/fuzz/corpus/$t"
-    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+  args=("$corpus")
+  [[ -d "$ROOT/fuzz/corpus/$t" ]] && args+=("$ROOT/fuzz/corpus/$t")
+  args+=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
     -artifact_prefix="$artifacts/")
   [[ -f "$ROOT/fuzz/dict/$t.dict" ]] && args+=(-dict="$ROOT/fuzz/dict/$t.dict")
   if "$BIN_DIR/$t" "${args[@]}" >"$log" 2>&1; then
