@@ -164,15 +164,19 @@ fuzz_target!(|input: Input| {
         }
         expected.push(("iss".into(), issuer.into()));
         assert_eq!(pairs, expected, "{location}");
-        assert_eq!(
-            (back.scheme(), back.host_str(), back.port(), back.path()),
-            (
-                parsed.scheme(),
-                parsed.host_str(),
-                parsed.port(),
-                parsed.path()
-            )
-        );
+        // (The url crate does not read back every file: URL it writes, such
+        // as a drive letter `h|`: one only an operator's extra entry admits.)
+        if parsed.scheme() != "file" {
+            assert_eq!(
+                (back.scheme(), back.host_str(), back.port(), back.path()),
+                (
+                    parsed.scheme(),
+                    parsed.host_str(),
+                    parsed.port(),
+                    parsed.path()
+                )
+            );
+        }
         let response = found(&location);
         assert_eq!(response.status().as_u16(), 302);
         assert_eq!(

@@ -514,7 +514,7 @@ mod tests {
     fn message_ids_stay_on_a_host_name() {
         let id = new_message_id(Some("a@b.example"));
         assert!(id.ends_with(".mcp@b.example"), "{id}");
-        for sender in ["x@ ", "x@", "x@b.example\r\nBcc: e@vil.example", "nobody"] {
+        for sender in ["x@ ", "x@", "x@b.example\r\nX-Injected: 1", "nobody"] {
             let id = new_message_id(Some(sender));
             assert!(id.ends_with(".mcp@mcp-gateway.local"), "{sender:?}: {id}");
         }
