@@ -69,6 +69,7 @@ for t in "${targets[@]}"; do
   args+=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
     -artifact_prefix="$artifacts/")
   [[ -f "$ROOT/fuzz/dict/$t.dict" ]] && args+=(-dict="$ROOT/fuzz/dict/$t.dict")
+  started=$SECONDS
   if "$BIN_DIR/$t" "${args[@]}" >"$log" 2>&1; then
     status=ok
   else
@@ -79,7 +80,7 @@ for t in "${targets[@]}"; do
   rate="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)"
   cov="$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)"
   printf '%-14s %-6s %s s, %s executions, %s/s, coverage %s\n' \
-    "$t" "$status" "$seconds" "${execs:-?}" "${rate:-?}" "${cov:-?}"
+    "$t" "$status" "$((SECONDS - started))" "${execs:-?}" "${rate:-?}" "${cov:-?}"
   if [[ "$status" == FAILED ]]; then
     grep -E -A 12 "panicked at|ERROR: libFuzzer|SUMMARY" "$log" | head -n 40 >&2 || tail -n 30 "$log" >&2
     echo "the input is under $artifacts/ (log: $log); reproduce: $BIN_DIR/$t <input>" >&2

@@ -12,16 +12,16 @@ use mcp_gateway::{
     tools::drive::{FileType, SearchArgs},
 };
 
-#[derive(Debug, Arbitrary)]
-enum Kind {
-    Document,
-    Spreadsheet,
-    Presentation,
-    Folder,
-    Pdf,
-    Image,
-    Text,
-}
+/// Every file type, picked by index.
+const KINDS: [FileType; 7] = [
+    FileType::Document,
+    FileType::Spreadsheet,
+    FileType::Presentation,
+    FileType::Folder,
+    FileType::Pdf,
+    FileType::Image,
+    FileType::Text,
+];
 
 #[derive(Debug, Arbitrary)]
 enum Owner {
@@ -34,7 +34,7 @@ enum Owner {
 struct Input {
     query: Option<String>,
     name: Option<String>,
-    file_type: Option<Kind>,
+    file_type: Option<u8>,
     owner: Option<Owner>,
     modified_after: Option<String>,
     folder_id: Option<String>,
@@ -80,15 +80,7 @@ fuzz_target!(|input: Input| {
         Owner::Email(local) => format!("{local}@example.com"),
         Owner::Raw(s) => s.clone(),
     });
-    let file_type = input.file_type.as_ref().map(|k| match k {
-        Kind::Document => FileType::Document,
-        Kind::Spreadsheet => FileType::Spreadsheet,
-        Kind::Presentation => FileType::Presentation,
-        Kind::Folder => FileType::Folder,
-        Kind::Pdf => FileType::Pdf,
-        Kind::Image => FileType::Image,
-        Kind::Text => FileType::Text,
-    });
+    let file_type = input.file_type.map(|i| KINDS[usize::from(i) % KINDS.len()]);
     let mut args = SearchArgs {
         query: input.query.clone(),
         name: input.name.clone(),
@@ -128,10 +120,11 @@ fuzz_target!(|input: Input| {
         want_shape.push("name contains ?");
         want.push(Some(v.to_owned()));
     }
-    if let Some(k) = &input.file_type {
-        want_shape.push(match k {
-            Kind::Image | Kind::Text => "mimeType contains ?",
-            _ => "mimeType = ?",
+    if let Some(t) = file_type {
+        want_shape.push(if matches!(t, FileType::Image | FileType::Text) {
+            "mimeType contains ?"
+        } else {
+            "mimeType = ?"
         });
         want.push(None);
     }

@@ -27,7 +27,11 @@ fuzz_target!(|data: &[u8]| {
     }
 
     // The error answer to a body rmcp refused.
-    let (status, headers, body) = jsonrpc_invalid_message(data);
+    let mcp_gateway::fuzzing::Answer {
+        status,
+        headers,
+        body,
+    } = jsonrpc_invalid_message(data);
     assert!(
         headers
             .get("content-type")

@@ -157,7 +157,16 @@ fuzz_target!(|input: Input| {
             let mut back = parsed_addresses(message.to());
             back.extend(parsed_addresses(message.cc()));
             back.extend(parsed_addresses(message.bcc()));
-            assert_eq!(back, m.recipients, "{}", String::from_utf8_lossy(&m.raw));
+            // (mail-parser decodes `=?…?=` even inside quoted strings, which
+            // RFC 2047 section 5 forbids, and can run one across two names:
+            // with such a display name it may lose an address.)
+            let encoded_like_name = parsed.iter().flatten().any(|(n, _)| {
+                n.as_deref()
+                    .is_some_and(|n| n.contains("=?") || n.contains("?="))
+            });
+            if !encoded_like_name {
+                assert_eq!(back, m.recipients, "{}", String::from_utf8_lossy(&m.raw));
+            }
             if !args.to.is_empty() {
                 let given: Vec<String> = parsed.iter().flatten().map(|(_, a)| a.clone()).collect();
                 assert_eq!(m.recipients, given);

@@ -125,8 +125,9 @@ fuzz_target!(|input: Input| {
     let read = oauth_form::<BTreeMap<String, String>>(content_type, &body);
     match (&read, &expected) {
         (Ok(map), Some(model)) => assert_eq!(map, model),
-        (Err((status, headers, json)), None) => {
-            assert_eq!(*status, 400, "{json}");
+        (Err(answer), None) => {
+            let (status, headers, json) = (answer.status, &answer.headers, &answer.body);
+            assert_eq!(status, 400, "{json}");
             assert_eq!(json["error"], "invalid_request", "{json}");
             assert!(json["error_description"].is_string(), "{json}");
             assert_eq!(

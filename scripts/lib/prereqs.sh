@@ -101,17 +101,18 @@ _prereq_cargo_deny() {
     fi
 }
 
-# Installs cargo-deny into CARGO_TOOLS: about 3 min the first time on 2 cores
-# (README.md, "Lints and dependency checks"), nothing on later runs.
-_prereq_install_cargo_deny() {
-    echo "installing cargo-deny $CARGO_DENY_VERSION into $CARGO_TOOLS (cargo install, once)"
+# _prereq_cargo_install NAME VERSION: installs a cargo tool into CARGO_TOOLS,
+# once (cargo-deny: about 3 min the first time on 2 cores, README.md "Lints
+# and dependency checks"), nothing on later runs.
+_prereq_cargo_install() {
+    echo "installing $1 $2 into $CARGO_TOOLS (cargo install, once)"
     local started=$SECONDS
     # Its own temporary target directory: not the project's build cache.
-    if env -u CARGO_TARGET_DIR cargo install --quiet --locked cargo-deny \
-        --version "$CARGO_DENY_VERSION" --root "$CARGO_TOOLS"; then
-        echo "cargo-deny $CARGO_DENY_VERSION installed ($((SECONDS - started)) s)"
+    if env -u CARGO_TARGET_DIR cargo install --quiet --locked "$1" \
+        --version "$2" --root "$CARGO_TOOLS"; then
+        echo "$1 $2 installed ($((SECONDS - started)) s)"
     else
-        echo "cargo install could not install cargo-deny $CARGO_DENY_VERSION" >&2
+        echo "cargo install could not install $1 $2" >&2
     fi
 }
 
@@ -127,19 +128,6 @@ _prereq_cargo_fuzz() {
     if [[ "$("$CARGO_TOOLS/bin/cargo-fuzz" --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]]; then
         _prereq_need "cargo-fuzz $CARGO_FUZZ_VERSION missing: cargo install cargo-fuzz --locked --version $CARGO_FUZZ_VERSION --root $CARGO_TOOLS"
         PREREQ_CARGO_FUZZ=1
-    fi
-}
-
-# Installs cargo-fuzz into CARGO_TOOLS: about 2 min the first time on 2
-# cores, nothing on later runs.
-_prereq_install_cargo_fuzz() {
-    echo "installing cargo-fuzz $CARGO_FUZZ_VERSION into $CARGO_TOOLS (cargo install, once)"
-    local started=$SECONDS
-    if env -u CARGO_TARGET_DIR cargo install --quiet --locked cargo-fuzz \
-        --version "$CARGO_FUZZ_VERSION" --root "$CARGO_TOOLS"; then
-        echo "cargo-fuzz $CARGO_FUZZ_VERSION installed ($((SECONDS - started)) s)"
-    else
-        echo "cargo install could not install cargo-fuzz $CARGO_FUZZ_VERSION" >&2
     fi
 }
 
@@ -262,8 +250,8 @@ prereqs_check() {
     fi
     # After the Debian packages: building them needs the C compiler.
     if ((PREREQ_CARGO_DENY || PREREQ_CARGO_FUZZ)); then
-        ((PREREQ_CARGO_DENY)) && _prereq_install_cargo_deny
-        ((PREREQ_CARGO_FUZZ)) && _prereq_install_cargo_fuzz
+        ((PREREQ_CARGO_DENY)) && _prereq_cargo_install cargo-deny "$CARGO_DENY_VERSION"
+        ((PREREQ_CARGO_FUZZ)) && _prereq_cargo_install cargo-fuzz "$CARGO_FUZZ_VERSION"
         _prereq_scan "$@"
     fi
     if [[ ( -x "$CARGO_TOOLS/bin/cargo-deny" || -x "$CARGO_TOOLS/bin/cargo-fuzz" ) && ":$PATH:" != *":$CARGO_TOOLS/bin:"* ]]; then

@@ -27,15 +27,25 @@ use crate::{
     },
 };
 
-/// A response's status and body, the body read as JSON (`Value::Null` when
-/// it is not JSON).
-fn status_and_json(response: Response) -> (u16, HeaderMap, Value) {
+/// An HTTP answer: status, headers, and the body read as JSON
+/// (`Value::Null` when it is not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+fn answer(response: Response) -> Answer {
     let status = response.status().as_u16();
     let (parts, body) = response.into_parts();
     let bytes =
         futures::executor::block_on(axum::body::to_bytes(body, usize::MAX)).unwrap_or_default();
-    let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    (status, parts.headers, value)
+    Answer {
+        status,
+        headers: parts.headers,
+        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    }
 }
 
 // ---- JSON-RPC wire (mcp::wire) ----
@@ -53,10 +63,9 @@ pub fn jsonrpc_is_json(content_type: &[u8]) -> Option<bool> {
     Some(wire::is_json_content_type(&headers))
 }
 
-/// The JSON-RPC error `/mcp` answers a JSON body rmcp refused with: status,
-/// headers and body.
-pub fn jsonrpc_invalid_message(body: &[u8]) -> (u16, HeaderMap, Value) {
-    status_and_json(wire::invalid_message(body))
+/// The JSON-RPC error `/mcp` answers a JSON body rmcp refused with.
+pub fn jsonrpc_invalid_message(body: &[u8]) -> Answer {
+    answer(wire::invalid_message(body))
 }
 
 /// The JSON-RPC responses read from an SSE body.
@@ -67,11 +76,11 @@ pub fn jsonrpc_sse_messages(body: &[u8]) -> Vec<Value> {
 // ---- OAuth parameters (oauth::params) ----
 
 /// An OAuth form body (`/oauth/token`, `/oauth/revoke`) read as `T`, or the
-/// refusal's status, headers and JSON body.
+/// refusal.
 pub fn oauth_form<T: DeserializeOwned>(
     content_type: Option<&[u8]>,
     body: &[u8],
-) -> Result<T, (u16, HeaderMap, Value)> {
+) -> Result<T, Box<Answer>> {
     let mut req = Request::builder().method("POST").uri("/oauth/token");
     if let Some(ct) = content_type.and_then(|ct| HeaderValue::from_bytes(ct).ok()) {
         req = req.header(header::CONTENT_TYPE, ct);
@@ -81,7 +90,7 @@ pub fn oauth_form<T: DeserializeOwned>(
         .expect("a request of a fixed method and URI");
     futures::executor::block_on(OAuthForm::<T>::from_request(req, &()))
         .map(|OAuthForm(t)| t)
-        .map_err(status_and_json)
+        .map_err(|r| Box::new(answer(r)))
 }
 
 /// The query of a browser endpoint (`/oauth/authorize`, …) read as `T`:
