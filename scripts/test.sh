@@ -6,7 +6,7 @@
 # packages when run as root, rustfmt and clippy, cargo-deny, Node 22) and
 # stops with one line per missing piece, naming how to install it.
 # Usage: scripts/test.sh            (everything)
-#        scripts/test.sh rust       (parts: docs, rust, python, multitask, scale, conformance, peers, infra, container)
+#        scripts/test.sh rust       (parts: docs, rust, fuzz, python, multitask, scale, conformance, peers, infra, container)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -56,7 +56,7 @@ want() {
   [[ $# -eq 0 || " ${SELECTED} " == *" $1 "* ]]
 }
 
-PARTS="docs rust python multitask scale conformance peers infra container"
+PARTS="docs rust fuzz python multitask scale conformance peers infra container"
 SELECTED="${*:-$PARTS}"
 for part in $SELECTED; do
   if [[ " $PARTS " != *" $part "* ]]; then
@@ -78,6 +78,10 @@ echo "--- Prerequisites: ok"
 want docs && run_step "Docs: README layout" python3 tests/docs/readme_layout_test.py
 want docs && run_step "Module graph: no import circle" python3 tests/docs/module_graph_test.py
 want rust && run_step "Rust: format, lint, unit and integration tests" rust_checks
+# FUZZ_SECONDS: how long each fuzz target runs (10 here; docs/fuzzing.md has
+# the 10-minute runs). Its build has its own target directory, kept between runs.
+want fuzz && run_step "Fuzzing: every cargo-fuzz target for ${FUZZ_SECONDS:-10} s" \
+  bash scripts/fuzz.sh all "${FUZZ_SECONDS:-10}"
 # The scripts below use the debug gateway binary built by the Rust step.
 if want python || want multitask || want scale || want conformance || want peers; then
   cargo build --locked -p mcp-gateway -p fake-google

@@ -2,14 +2,16 @@
 # What the parts of scripts/test.sh need from the machine, checked before
 # anything is built (README.md, "Prerequisites"). Source this file, then:
 #
-#   prereqs_check PART...   checks what the parts (docs, rust, python,
+#   prereqs_check PART...   checks what the parts (docs, rust, fuzz, python,
 #                           multitask, scale, conformance, peers, infra, container)
 #                           need. Installs what it can: missing Debian packages
 #                           when run as root with apt-get (apt-get update once,
 #                           then apt-get install), rustfmt and clippy with
-#                           rustup, cargo-deny with cargo install (pinned,
-#                           into CARGO_TOOLS, then first on PATH), Node 22 with
-#                           scripts/lib/node.sh (which puts it first on PATH).
+#                           rustup, the nightly toolchain with rustup (minimal
+#                           profile), cargo-deny and cargo-fuzz with cargo
+#                           install (pinned, into CARGO_TOOLS, then first on
+#                           PATH), Node 22 with scripts/lib/node.sh (which puts
+#                           it first on PATH).
 #                           Then prints, on stderr, one line per piece still
 #                           missing, naming how to install it, and returns 1;
 #                           or returns 0 when nothing is missing.
@@ -18,7 +20,8 @@
 #   PYTHON       the interpreter the Python tests create their venv with
 #                (default: python3, 3.11 or newer)
 #   NODE_CACHE   where Node 22 is installed (scripts/lib/node.sh)
-#   CARGO_TOOLS  the cargo install root of cargo-deny, kept between runs
+#   CARGO_TOOLS  the cargo install root of cargo-deny and cargo-fuzz, kept
+#                between runs
 #                (default: ~/.cache/mcp-gateway/cargo-tools)
 
 PREREQ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -29,12 +32,17 @@ PREREQ_MISSING=()    # "<what> missing: <how to install it>", one per piece
 PREREQ_APT=()        # Debian packages that provide missing pieces
 PREREQ_RUSTUP=()     # Rust components that are missing
 PREREQ_CARGO_DENY=0  # 1: cargo-deny (this version) is missing
+PREREQ_CARGO_FUZZ=0  # 1: cargo-fuzz (this version) is missing
+PREREQ_NIGHTLY=0     # 1: the nightly toolchain is missing
 PREREQ_PYTHONS=""    # the interpreters checked so far
 
 # cargo-deny checks the dependency tree's licences, duplicates and sources
 # (deny.toml; the rust part of scripts/test.sh). Pinned: a new release may add
 # checks that fail a tree that passed.
 CARGO_DENY_VERSION=0.20.2
+# cargo-fuzz builds and runs the fuzz targets of fuzz/ (the fuzz part of
+# scripts/test.sh, scripts/fuzz.sh) with the nightly toolchain. Pinned too.
+CARGO_FUZZ_VERSION=0.13.2
 CARGO_TOOLS="${CARGO_TOOLS:-$HOME/.cache/mcp-gateway/cargo-tools}"
 
 _prereq_has() {
@@ -93,17 +101,33 @@ _prereq_cargo_deny() {
     fi
 }
 
-# Installs cargo-deny into CARGO_TOOLS: about 3 min the first time on 2 cores
-# (README.md, "Lints and dependency checks"), nothing on later runs.
-_prereq_install_cargo_deny() {
-    echo "installing cargo-deny $CARGO_DENY_VERSION into $CARGO_TOOLS (cargo install, once)"
+# _prereq_cargo_install NAME VERSION: installs a cargo tool into CARGO_TOOLS,
+# once (cargo-deny: about 3 min the first time on 2 cores, README.md "Lints
+# and dependency checks"), nothing on later runs.
+_prereq_cargo_install() {
+    echo "installing $1 $2 into $CARGO_TOOLS (cargo install, once)"
     local started=$SECONDS
     # Its own temporary target directory: not the project's build cache.
-    if env -u CARGO_TARGET_DIR cargo install --quiet --locked cargo-deny \
-        --version "$CARGO_DENY_VERSION" --root "$CARGO_TOOLS"; then
-        echo "cargo-deny $CARGO_DENY_VERSION installed ($((SECONDS - started)) s)"
+    if env -u CARGO_TARGET_DIR cargo install --quiet --locked "$1" \
+        --version "$2" --root "$CARGO_TOOLS"; then
+        echo "$1 $2 installed ($((SECONDS - started)) s)"
     else
-        echo "cargo install could not install cargo-deny $CARGO_DENY_VERSION" >&2
+        echo "cargo install could not install $1 $2" >&2
+    fi
+}
+
+# The fuzz targets build with the nightly toolchain (sanitizer coverage).
+_prereq_nightly() {
+    if _prereq_has cargo && ! cargo +nightly --version >/dev/null 2>&1; then
+        _prereq_need "the nightly Rust toolchain missing (it builds the fuzz targets): rustup toolchain install nightly --profile minimal"
+        PREREQ_NIGHTLY=1
+    fi
+}
+
+_prereq_cargo_fuzz() {
+    if [[ "$("$CARGO_TOOLS/bin/cargo-fuzz" --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]]; then
+        _prereq_need "cargo-fuzz $CARGO_FUZZ_VERSION missing: cargo install cargo-fuzz --locked --version $CARGO_FUZZ_VERSION --root $CARGO_TOOLS"
+        PREREQ_CARGO_FUZZ=1
     fi
 }
 
@@ -148,11 +172,13 @@ _prereq_scan() {
     PREREQ_APT=()
     PREREQ_RUSTUP=()
     PREREQ_CARGO_DENY=0
+    PREREQ_CARGO_FUZZ=0
+    PREREQ_NIGHTLY=0
     PREREQ_PYTHONS=" "
     local parts=" $* " python="${PYTHON:-python3}"
     _in() { [[ "$parts" == *" $1 "* ]]; }
 
-    if _in rust || _in python || _in multitask || _in scale || _in conformance || _in peers || _in infra || _in container; then
+    if _in rust || _in fuzz || _in python || _in multitask || _in scale || _in conformance || _in peers || _in infra || _in container; then
         _prereq_rust
     fi
     if _in rust; then
@@ -161,8 +187,14 @@ _prereq_scan() {
         _prereq_has cargo && _prereq_cargo_deny
     fi
     # Every part but docs and infra builds the gateway.
-    if _in rust || _in python || _in multitask || _in scale || _in conformance || _in peers || _in container; then
+    if _in rust || _in fuzz || _in python || _in multitask || _in scale || _in conformance || _in peers || _in container; then
         _prereq_cc
+    fi
+    if _in fuzz; then
+        _prereq_nightly
+        # libfuzzer-sys compiles libFuzzer, which is C++.
+        _prereq_tool c++ "C++ compiler missing (it builds libFuzzer for the fuzz targets): apt-get install g++" g++
+        _prereq_has cargo && _prereq_cargo_fuzz
     fi
     if _in rust || _in python || _in multitask || _in scale; then
         _prereq_python "$python" venv
@@ -211,12 +243,18 @@ prereqs_check() {
     if ((rescan)); then
         _prereq_scan "$@"
     fi
-    # After the Debian packages: building it needs the C compiler.
-    if ((PREREQ_CARGO_DENY)); then
-        _prereq_install_cargo_deny
+    if ((PREREQ_NIGHTLY)) && _prereq_has rustup; then
+        echo "installing the nightly Rust toolchain: rustup toolchain install nightly --profile minimal"
+        rustup toolchain install nightly --profile minimal || echo "rustup could not install nightly" >&2
         _prereq_scan "$@"
     fi
-    if [[ -x "$CARGO_TOOLS/bin/cargo-deny" && ":$PATH:" != *":$CARGO_TOOLS/bin:"* ]]; then
+    # After the Debian packages: building them needs the C compiler.
+    if ((PREREQ_CARGO_DENY || PREREQ_CARGO_FUZZ)); then
+        ((PREREQ_CARGO_DENY)) && _prereq_cargo_install cargo-deny "$CARGO_DENY_VERSION"
+        ((PREREQ_CARGO_FUZZ)) && _prereq_cargo_install cargo-fuzz "$CARGO_FUZZ_VERSION"
+        _prereq_scan "$@"
+    fi
+    if [[ ( -x "$CARGO_TOOLS/bin/cargo-deny" || -x "$CARGO_TOOLS/bin/cargo-fuzz" ) && ":$PATH:" != *":$CARGO_TOOLS/bin:"* ]]; then
         export PATH="$CARGO_TOOLS/bin:$PATH"
     fi
     local parts=" $* "

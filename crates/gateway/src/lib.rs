@@ -12,6 +12,8 @@ pub mod cli;
 pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod google;
 pub mod http;
 pub mod limits;

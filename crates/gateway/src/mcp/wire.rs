@@ -54,7 +54,7 @@ pub fn error(status: StatusCode, id: Value, code: i64, message: impl Into<String
         .into_response()
 }
 
-fn is_json_content_type(headers: &axum::http::HeaderMap) -> bool {
+pub(crate) fn is_json_content_type(headers: &axum::http::HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -65,7 +65,7 @@ fn is_json_content_type(headers: &axum::http::HeaderMap) -> bool {
         })
 }
 
-fn is_batch(bytes: &[u8]) -> bool {
+pub(crate) fn is_batch(bytes: &[u8]) -> bool {
     bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
 }
 

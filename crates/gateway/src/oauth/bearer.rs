@@ -179,6 +179,12 @@ fn refuse(s: &OAuthState, e: OAuthError) -> Response {
     e.bearer(challenge(s, Some(&e)))
 }
 
+/// The token of an `Authorization: Bearer <token>` value (scheme in any case).
+pub(crate) fn bearer_token(authorization: &str) -> Option<&str> {
+    let (scheme, rest) = authorization.split_once(' ')?;
+    Some(rest.trim()).filter(|t| scheme.eq_ignore_ascii_case("bearer") && !t.is_empty())
+}
+
 /// Authenticates every `/mcp` request and puts the [`Principal`] in its
 /// extensions. 401 without a valid token, 403 without the `mcp` scope.
 ///
@@ -193,11 +199,7 @@ pub async fn require_token(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, rest) = v.split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
-        })
-        .filter(|t| !t.is_empty());
+        .and_then(bearer_token);
     let Some(token) = token else {
         // No token at all: the challenge names no error (RFC 6750 section 3.1).
         return OAuthError::invalid_request(

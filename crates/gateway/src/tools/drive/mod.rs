@@ -5,7 +5,7 @@
 mod info;
 mod pdf;
 mod read;
-mod search;
+pub(crate) mod search;
 mod share;
 mod write;
 

@@ -123,7 +123,7 @@ fn non_empty(v: &Option<String>) -> Option<&str> {
 }
 
 /// Drive's `q` for the arguments.
-fn query(args: &SearchArgs) -> ToolResult<String> {
+pub(crate) fn query(args: &SearchArgs) -> ToolResult<String> {
     let mut terms = Vec::new();
     if let Some(q) = non_empty(&args.query) {
         terms.push(format!("fullText contains {}", quote(q)));

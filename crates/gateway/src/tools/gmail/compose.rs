@@ -4,7 +4,7 @@
 
 use mail_builder::{
     MessageBuilder,
-    headers::{address::Address, message_id::MessageId},
+    headers::{address::Address, message_id::MessageId, raw::Raw},
 };
 use rmcp::schemars;
 use serde::Deserialize;
@@ -85,7 +85,7 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D:
 }
 
 /// Splits `a@x.com, Name <b@y.com>` at commas outside quotes and angle brackets.
-fn split_addresses(s: &str) -> Vec<String> {
+pub(crate) fn split_addresses(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     let (mut cur, mut quoted, mut angle) = (String::new(), false, false);
     for c in s.chars() {
@@ -185,6 +185,29 @@ fn one_line(s: &str) -> String {
         .join(" ")
 }
 
+/// `text` as RFC 2047 encoded words (UTF-8, base64), for a header whose text
+/// holds `=?`: written as it is, a reader would decode that part as an
+/// encoded word and show something else.
+fn encoded_words(text: &str) -> String {
+    use base64::Engine;
+    let mut words = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        // 45 bytes make 60 base64 characters: each word within 75.
+        let mut end = rest.len().min(45);
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        let (piece, tail) = rest.split_at(end);
+        words.push(format!(
+            "=?UTF-8?B?{}?=",
+            base64::engine::general_purpose::STANDARD.encode(piece)
+        ));
+        rest = tail;
+    }
+    words.join(" ")
+}
+
 /// Markdown as an HTML document body.
 pub fn markdown_to_html(md: &str) -> String {
     use pulldown_cmark::{Options, Parser, html};
@@ -201,7 +224,7 @@ fn has_re(subject: &str) -> bool {
 }
 
 /// What a reply needs from the original message.
-struct Original {
+pub(crate) struct Original {
     thread_id: String,
     message_id: String,
     references: Vec<String>,
@@ -237,29 +260,42 @@ async fn original(ctx: &ToolCtx, api: &GoogleApi, id: &str) -> ToolResult<Origin
         .get(&ctx.user, url)
         .await
         .map_err(|e| not_found(e, "no message to reply to with id", id))?;
-    let p = &m["payload"];
-    let reply_to = match header(p, "Reply-To") {
-        r if r.is_empty() => header(p, "From"),
-        r => r,
-    };
-    Ok(Original {
-        thread_id: str_field(&m, "threadId"),
-        message_id: ids_in(&header(p, "Message-ID"))
-            .into_iter()
-            .next()
-            .unwrap_or_default(),
-        references: ids_in(&header(p, "References")),
-        subject: header(p, "Subject"),
-        reply_to,
-    })
+    Ok(Original::from_metadata(&m))
 }
 
-/// A fresh Message-ID (without brackets) on the sender's domain.
+impl Original {
+    /// Reads a Gmail message resource fetched with `format=metadata`.
+    pub(crate) fn from_metadata(m: &serde_json::Value) -> Self {
+        let p = &m["payload"];
+        let reply_to = match header(p, "Reply-To") {
+            r if r.is_empty() => header(p, "From"),
+            r => r,
+        };
+        Self {
+            thread_id: str_field(m, "threadId"),
+            message_id: ids_in(&header(p, "Message-ID"))
+                .into_iter()
+                .next()
+                .unwrap_or_default(),
+            references: ids_in(&header(p, "References")),
+            subject: header(p, "Subject"),
+            reply_to,
+        }
+    }
+}
+
+/// A fresh Message-ID (without brackets) on the sender's domain, when that
+/// is a host name (letters, digits, `-` and `.`): anything else would end up
+/// in the header as it is.
 pub fn new_message_id(sender: Option<&str>) -> String {
     let domain = sender
         .and_then(|s| s.rsplit_once('@'))
         .map(|(_, d)| d)
-        .filter(|d| !d.is_empty())
+        .filter(|d| {
+            !d.is_empty()
+                && d.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        })
         .unwrap_or("mcp-gateway.local");
     format!("{}.mcp@{domain}", uuid::Uuid::new_v4().simple())
 }
@@ -271,6 +307,25 @@ pub async fn compose(
     args: &ComposeArgs,
     sender: Option<&str>,
 ) -> ToolResult<Composed> {
+    compose_with(
+        args,
+        sender,
+        |id| async move { original(ctx, api, &id).await },
+    )
+    .await
+}
+
+/// [`compose`], with the message replied to read by `original` (given the
+/// trimmed `reply_to_message_id`).
+pub(crate) async fn compose_with<F, Fut>(
+    args: &ComposeArgs,
+    sender: Option<&str>,
+    original: F,
+) -> ToolResult<Composed>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = ToolResult<Original>>,
+{
     let mut to = addresses("to", &args.to)?;
     let cc = addresses("cc", &args.cc)?;
     let bcc = addresses("bcc", &args.bcc)?;
@@ -332,7 +387,7 @@ pub async fn compose(
         files.push((name, mime, data));
     }
     let reply = match args.reply_to_message_id.as_deref() {
-        Some(id) => Some(original(ctx, api, id.trim()).await?),
+        Some(id) => Some(original(id.trim().to_owned()).await?),
         None => None,
     };
     let given = args.subject.as_deref().map(one_line).unwrap_or_default();
@@ -374,10 +429,13 @@ pub async fn compose(
         .map(|(_, a)| a.clone())
         .collect();
     let message_id = new_message_id(sender);
-    let mut b = MessageBuilder::new()
-        .to(address_header(to))
-        .subject(subject.clone())
-        .message_id(message_id.clone());
+    let mut b = MessageBuilder::new().to(address_header(to));
+    b = if subject.contains("=?") {
+        b.header("Subject", Raw::new(encoded_words(&subject)))
+    } else {
+        b.subject(subject.clone())
+    };
+    b = b.message_id(message_id.clone());
     if !cc.is_empty() {
         b = b.cc(address_header(cc));
     }
@@ -448,6 +506,45 @@ mod tests {
         assert!(h.contains("<h1>Hi</h1>"), "{h}");
         assert!(h.contains("<strong>bold</strong>"), "{h}");
         assert!(h.contains("href=\"https://x.example\""), "{h}");
+    }
+
+    /// Found by the `mime` fuzz target: a sender whose domain is not a host
+    /// name (here a space) made a Message-ID that does not read back.
+    #[test]
+    fn message_ids_stay_on_a_host_name() {
+        let id = new_message_id(Some("a@b.example"));
+        assert!(id.ends_with(".mcp@b.example"), "{id}");
+        for sender in ["x@ ", "x@", "x@b.example\r\nX-Injected: 1", "nobody"] {
+            let id = new_message_id(Some(sender));
+            assert!(id.ends_with(".mcp@mcp-gateway.local"), "{sender:?}: {id}");
+        }
+    }
+
+    /// Found by the `mime` fuzz target: a subject holding `=?…?=` was
+    /// written as it is and read back decoded, as another subject.
+    #[test]
+    fn subjects_that_look_encoded_read_back_as_written() {
+        for subject in [
+            "tUTF-8?Q?**=?UTF-7?Q?*)**\\9?=et",
+            "=?UTF-8?B?SGk=?= and =?",
+            &format!("{}=?é", "long ".repeat(30)),
+        ] {
+            let args = ComposeArgs {
+                to: vec!["a@b.example".into()],
+                subject: Some(subject.into()),
+                body: "x".into(),
+                ..ComposeArgs::default()
+            };
+            let never = |_: String| async { Err(ToolError::Refused("no reply".into())) };
+            let c = futures::executor::block_on(compose_with(&args, None, never)).unwrap();
+            let m = mail_parser::MessageParser::default().parse(&c.raw).unwrap();
+            assert_eq!(
+                m.subject(),
+                Some(subject),
+                "{}",
+                String::from_utf8_lossy(&c.raw)
+            );
+        }
     }
 
     #[test]

@@ -3,12 +3,12 @@
 //! own token, structured content plus a compact text rendering.
 
 mod attachment;
-mod compose;
-mod labels;
-mod message;
+pub(crate) mod compose;
+pub(crate) mod labels;
+pub(crate) mod message;
 mod modify;
 mod read;
-mod search;
+pub(crate) mod search;
 mod send;
 
 use crate::tools::adapter::Route;

@@ -123,9 +123,11 @@ async fn metadata(ctx: &ToolCtx, api: &GoogleApi, id: &str) -> Result<Option<Val
     }
 }
 
-async fn fetch(ctx: &ToolCtx, api: &GoogleApi, args: &SearchArgs) -> ToolResult<SearchResult> {
+/// messages.list under the Gmail base URL for the checked arguments (the
+/// labels are added once resolved).
+pub(crate) fn list_url(base: &url::Url, args: &SearchArgs) -> ToolResult<url::Url> {
     let max = check(args)?;
-    let mut url = api_url(&api.bases.gmail, &gmail_path("/messages"));
+    let mut url = api_url(base, &gmail_path("/messages"));
     {
         let mut q = url.query_pairs_mut();
         q.append_pair("maxResults", &max.to_string());
@@ -136,6 +138,11 @@ async fn fetch(ctx: &ToolCtx, api: &GoogleApi, args: &SearchArgs) -> ToolResult<
             q.append_pair("pageToken", token);
         }
     }
+    Ok(url)
+}
+
+async fn fetch(ctx: &ToolCtx, api: &GoogleApi, args: &SearchArgs) -> ToolResult<SearchResult> {
+    let mut url = list_url(&api.bases.gmail, args)?;
     if let Some(wanted) = args.label_ids.as_ref().filter(|l| !l.is_empty()) {
         let known = labels::all(ctx, api).await?;
         let ids = labels::resolve(&known, wanted, "label_ids")?;
