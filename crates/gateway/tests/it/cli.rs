@@ -280,6 +280,7 @@ async fn audit_lists_one_users_events_newest_first_and_refuses_unknown_users_and
     audit.record_now(old).await;
     let ids = (vec!["message:m1".to_owned(), "thread:t1".to_owned()], false);
     let read = AuditEvent::tool_call(user, Some("cursor"), "gmail_read_message", "ok", 12, ids);
+    let read_at = read.time_ms;
     audit.record_now(read).await;
     let other = AuditEvent::tool_call(
         Some(("someone-else", "erin@example.com")),
@@ -290,15 +291,16 @@ async fn audit_lists_one_users_events_newest_first_and_refuses_unknown_users_and
         (vec![], false),
     );
     audit.record_now(other).await;
-    audit
-        .record_now(AuditEvent::security_of(
-            EventKind::RefreshTokenReuse,
-            crate::helpers::TEST_USER,
-            Some("cursor"),
-            "detected",
-            "family_revoked",
-        ))
-        .await;
+    let mut reuse = AuditEvent::security_of(
+        EventKind::RefreshTokenReuse,
+        crate::helpers::TEST_USER,
+        Some("cursor"),
+        "detected",
+        "family_revoked",
+    );
+    // Events of one millisecond have no order between them: this one is later.
+    reuse.time_ms = reuse.time_ms.max(read_at + 1);
+    audit.record_now(reuse).await;
 
     let out = gateway(
         &["audit", "--user", "ANN@example.com", "--since", "1h"],
