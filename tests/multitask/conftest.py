@@ -135,6 +135,12 @@ class Fleet:
                 "RATE_LIMIT_TOOL_CALLS_PER_MINUTE": "1000000",
                 "RATE_LIMIT_REQUEST_BURST": "100000",
                 "RATE_LIMIT_REQUESTS_PER_MINUTE": "1000000",
+                # moto serves one request at a time: an audit record stored
+                # per tool call would load it far more than the tests' own
+                # store traffic. The trail's storage is tested on moto in the
+                # store conformance suite and end to end in
+                # tests/python/test_audit.py.
+                "AUDIT_RETENTION_DAYS": "0",
             }
         )
         if self.aws is not None:

@@ -187,7 +187,7 @@ pub async fn revoke_user(config: &Config, email: &str) -> anyhow::Result<String>
         "done",
         "user_revoked",
     );
-    Audit::new(repo.store.clone(), config.audit_retention)
+    Audit::configured(repo.store.clone(), config.audit_retention)
         .record_now(event)
         .await;
     Ok(format!(
@@ -205,6 +205,10 @@ pub async fn audit_trail(
     json: bool,
     limit: usize,
 ) -> anyhow::Result<String> {
+    anyhow::ensure!(
+        !config.audit_retention.is_zero(),
+        "AUDIT_RETENTION_DAYS=0 keeps the audit trail in the log only: search the JSON log for target \"audit\""
+    );
     let repo = Repo::new(open_store(config).await?);
     let group = match email {
         Some(email) => find_user(&repo, email)
@@ -223,7 +227,7 @@ pub async fn audit_trail(
 /// Records an administrator's action on no particular user.
 pub async fn audit_admin_action(config: &Config, repo: &Repo, reason: &'static str) {
     let event = AuditEvent::security(EventKind::AdminAction, None, None, "done", reason);
-    Audit::new(repo.store.clone(), config.audit_retention)
+    Audit::configured(repo.store.clone(), config.audit_retention)
         .record_now(event)
         .await;
 }

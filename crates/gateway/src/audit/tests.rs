@@ -298,3 +298,21 @@ fn the_table_is_compact_and_newest_first_as_given() {
     assert_eq!(v["tool"], "gmail_read");
     assert_eq!(query::render_table(&[]), "no audit events in that time\n");
 }
+
+#[tokio::test]
+async fn a_retention_of_zero_days_keeps_the_trail_in_the_log_only() {
+    let store = memory();
+    let audit = Audit::configured(store.clone(), Duration::ZERO);
+    audit.record(call("u1", "gmail_search", &[]));
+    audit
+        .record_now(call("u1", "gmail_send", &["message:m1"]))
+        .await;
+    audit.settle(Duration::from_secs(1)).await;
+    assert!(store.list_kind(Kind::Audit).await.unwrap().is_empty());
+    // A retention stores.
+    let audit = Audit::configured(store.clone(), DAY);
+    audit
+        .record_now(call("u1", "gmail_send", &["message:m1"]))
+        .await;
+    assert_eq!(store.list_kind(Kind::Audit).await.unwrap().len(), 1);
+}

@@ -106,6 +106,16 @@ impl Audit {
         Self::with_capacity(store, retention, CAPACITY)
     }
 
+    /// The configured trail: stored for `retention`, or only logged when it
+    /// is zero (`AUDIT_RETENTION_DAYS=0`).
+    pub fn configured(store: Arc<dyn Store>, retention: Duration) -> Self {
+        if retention.is_zero() {
+            Self::log_only()
+        } else {
+            Self::new(store, retention)
+        }
+    }
+
     /// Like [`Audit::new`] with another channel size (tests).
     pub fn with_capacity(store: Arc<dyn Store>, retention: Duration, capacity: usize) -> Self {
         Audit {
@@ -119,7 +129,8 @@ impl Audit {
         }
     }
 
-    /// Events only logged (tests of parts that run without a store).
+    /// Events only logged (`AUDIT_RETENTION_DAYS=0`, and tests of parts that
+    /// run without a store).
     pub fn log_only() -> Self {
         Audit {
             inner: Arc::new(Inner {

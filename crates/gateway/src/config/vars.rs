@@ -278,9 +278,9 @@ pub const VARIABLES: &[Var] = &[
         AUDIT_RETENTION_DAYS,
         Logging,
         90,
-        1,
+        0,
         3650,
-        "Days the audit trail (one event per tool call and security event, read with `mcp-gateway audit`) is kept in the store; DynamoDB's TTL removes older records.",
+        "Days the audit trail (one event per tool call and security event, read with `mcp-gateway audit`) is kept in the store; DynamoDB's TTL removes older records. 0 keeps it in the log only (target `audit`), with no store write per call.",
     ),
     number(
         SHUTDOWN_DRAIN_SECONDS,

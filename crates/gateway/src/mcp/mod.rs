@@ -105,7 +105,7 @@ impl McpEndpoint {
             tool_timeout: config.tool_timeout,
             limiter: Some(limiter),
             audit: oauth.as_ref().map_or_else(
-                || crate::audit::writer::Audit::new(store.clone(), config.audit_retention),
+                || crate::audit::writer::Audit::configured(store.clone(), config.audit_retention),
                 |o| o.audit.clone(),
             ),
         });

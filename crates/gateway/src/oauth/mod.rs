@@ -124,7 +124,7 @@ impl OAuthState {
         );
         let local_only = crate::net::is_loopback(&config.public_url);
         Ok(Self {
-            audit: Audit::new(repo.store.clone(), config.audit_retention),
+            audit: Audit::configured(repo.store.clone(), config.audit_retention),
             urls: Arc::new(urls),
             repo,
             vault,
