@@ -1,6 +1,7 @@
 //! A token bucket per key, in this task's memory.
 
 use std::{
+    borrow::Borrow,
     collections::HashMap,
     hash::Hash,
     sync::Mutex,
@@ -28,8 +29,13 @@ impl<K: Hash + Eq> Buckets<K> {
         }
     }
 
-    /// Takes one token for `key`, or says how long to wait for one.
-    pub fn check(&self, key: K) -> Result<(), Duration> {
+    /// Takes one token for `key`, or says how long to wait for one. The key
+    /// is copied only the first time it is seen.
+    pub fn check<Q>(&self, key: &Q) -> Result<(), Duration>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         let now = Instant::now();
         let mut buckets = self.buckets.lock().expect("rate limiter lock");
         if buckets.len() > MAX_KEYS {
@@ -39,7 +45,10 @@ impl<K: Hash + Eq> Buckets<K> {
                 *tokens + now.duration_since(*at).as_secs_f64() * rate < cap
             });
         }
-        let (tokens, at) = buckets.entry(key).or_insert((self.capacity, now));
+        if !buckets.contains_key(key) {
+            buckets.insert(key.to_owned(), (self.capacity, now));
+        }
+        let (tokens, at) = buckets.get_mut(key).expect("inserted above");
         *tokens =
             (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.capacity);
         *at = now;
@@ -66,11 +75,11 @@ mod tests {
         });
         let ip: IpAddr = "203.0.113.9".parse().unwrap();
         for _ in 0..3 {
-            l.check(ip).unwrap();
+            l.check(&ip).unwrap();
         }
-        let wait = l.check(ip).unwrap_err();
+        let wait = l.check(&ip).unwrap_err();
         assert!(wait <= Duration::from_secs(1), "{wait:?}");
         // Another address has its own bucket.
-        l.check("203.0.113.10".parse().unwrap()).unwrap();
+        l.check(&"203.0.113.10".parse::<IpAddr>().unwrap()).unwrap();
     }
 }

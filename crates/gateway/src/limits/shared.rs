@@ -104,12 +104,16 @@ impl ToolCallLimiter {
 
     fn check_at(&self, user: &str, now: i64) -> Result<(), Duration> {
         let mut users = self.users.lock().expect("tool-call limiter lock");
-        let state = users.entry(user.to_owned()).or_insert(UserState {
-            full_at: now,
-            unsynced: 0,
-            known: false,
-            last_call: now,
-        });
+        if !users.contains_key(user) {
+            let met = UserState {
+                full_at: now,
+                unsynced: 0,
+                known: false,
+                last_call: now,
+            };
+            users.insert(user.to_owned(), met);
+        }
+        let state = users.get_mut(user).expect("inserted above");
         state.last_call = now;
         let full_at = state.full_at.max(now) + self.per_call_ms;
         let limit = now + i64::from(self.rate.burst) * self.per_call_ms;

@@ -249,7 +249,7 @@ pub async fn require_token(
             OAuthError::insufficient_scope(format!("this endpoint needs the {SCOPE_MCP} scope")),
         );
     }
-    if let Err(wait) = s.request_limiter.check(claims.sub.clone()) {
+    if let Err(wait) = s.request_limiter.check(claims.sub.as_str()) {
         return too_many_requests(wait);
     }
     req.extensions_mut().insert(Principal {

@@ -57,7 +57,7 @@ pub async fn register(
     body: axum::body::Bytes,
 ) -> Result<Response, OAuthError> {
     let ip = client_ip(&headers, peer, s.trusted_proxy_hops);
-    s.registration_limiter.check(ip).map_err(|wait| {
+    s.registration_limiter.check(&ip).map_err(|wait| {
         crate::metrics::rate_limited("oauth");
         let seconds = wait.as_secs().max(1);
         OAuthError::slow_down(format!(

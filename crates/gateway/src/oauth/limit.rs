@@ -23,7 +23,7 @@ pub async fn per_address(State(s): State<OAuthState>, req: Request, next: Next) 
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |c| c.0);
     let ip = client_ip(req.headers(), peer, s.trusted_proxy_hops);
-    let Err(wait) = s.address_limiter.check(ip) else {
+    let Err(wait) = s.address_limiter.check(&ip) else {
         return next.run(req).await;
     };
     let seconds = wait.as_secs().max(1);
