@@ -1,12 +1,4 @@
-use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    },
-    time::Duration,
-};
-
-use async_trait::async_trait;
+use std::{sync::Arc, time::Duration};
 
 use super::{
     event::{AuditEvent, EventKind, now_ms},
@@ -14,7 +6,9 @@ use super::{
     writer::{self, Audit},
 };
 use crate::store::{
-    Expect, Kind, Put, Record, Store, StoreError, StoreResult, now_unix, sqlite::SqliteStore,
+    Kind, Store, now_unix,
+    sqlite::SqliteStore,
+    test_support::{Fault, Spy},
 };
 
 const DAY: Duration = Duration::from_secs(86_400);
@@ -143,55 +137,9 @@ async fn records_past_their_retention_are_gone_and_purged() {
     assert_eq!(store.purge_expired().await.unwrap(), 1);
 }
 
-/// A store whose audit writes fail (or hang), everything else working.
-struct NoAudit {
-    inner: Arc<dyn Store>,
-    hang: bool,
-    attempts: AtomicUsize,
-}
-
-#[async_trait]
-impl Store for NoAudit {
-    fn backend(&self) -> &'static str {
-        "no-audit"
-    }
-    async fn get(&self, kind: Kind, key: &str) -> StoreResult<Option<Record>> {
-        self.inner.get(kind, key).await
-    }
-    async fn put(&self, put: Put<'_>) -> StoreResult<u64> {
-        if put.kind == Kind::Audit {
-            self.attempts.fetch_add(1, Ordering::SeqCst);
-            if self.hang {
-                std::future::pending::<()>().await;
-            }
-            return Err(StoreError::Unavailable("audit table down".into()));
-        }
-        self.inner.put(put).await
-    }
-    async fn delete(&self, kind: Kind, key: &str, expect: Expect) -> StoreResult<bool> {
-        self.inner.delete(kind, key, expect).await
-    }
-    async fn list_group(&self, kind: Kind, group: &str) -> StoreResult<Vec<(String, Record)>> {
-        self.inner.list_group(kind, group).await
-    }
-    async fn list_kind(&self, kind: Kind) -> StoreResult<Vec<(String, Record)>> {
-        self.inner.list_kind(kind).await
-    }
-    async fn purge_expired(&self) -> StoreResult<u64> {
-        self.inner.purge_expired().await
-    }
-    async fn ping(&self) -> StoreResult<()> {
-        self.inner.ping().await
-    }
-}
-
 #[tokio::test]
 async fn a_failing_store_drops_records_and_counts_them() {
-    let store = Arc::new(NoAudit {
-        inner: memory(),
-        hang: false,
-        attempts: AtomicUsize::new(0),
-    });
+    let store = Arc::new(Spy::with_faulty_puts(memory(), Kind::Audit, Fault::Fail));
     let audit = Audit::new(store.clone(), DAY);
     let before = writer::dropped();
     for _ in 0..3 {
@@ -201,16 +149,12 @@ async fn a_failing_store_drops_records_and_counts_them() {
         writer::dropped() >= before + 3
     })
     .await;
-    assert_eq!(store.attempts.load(Ordering::SeqCst), 3);
+    assert_eq!(Spy::count(&store.faulty_puts), 3);
 }
 
 #[tokio::test]
 async fn a_full_queue_drops_without_waiting() {
-    let store = Arc::new(NoAudit {
-        inner: memory(),
-        hang: true,
-        attempts: AtomicUsize::new(0),
-    });
+    let store = Arc::new(Spy::with_faulty_puts(memory(), Kind::Audit, Fault::Hang));
     let audit = Audit::with_capacity(store.clone(), DAY, 2);
     let before = writer::dropped();
     let started = std::time::Instant::now();

@@ -284,60 +284,19 @@ fn too_many_requests(wait: Duration) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    };
-
-    use async_trait::async_trait;
+    use std::sync::Arc;
 
     use super::Revocations;
     use crate::{
         repo::{Repo, RevocationRecord, revocation_key_family},
-        store::{Expect, Kind, Put, Record, Store, StoreResult, now_unix, sqlite::SqliteStore},
+        store::{Expect, Kind, now_unix, sqlite::SqliteStore, test_support::Spy},
     };
-
-    /// A store that counts whole-kind listings (a table scan on DynamoDB).
-    struct CountingScans {
-        inner: SqliteStore,
-        scans: AtomicUsize,
-    }
-
-    #[async_trait]
-    impl Store for CountingScans {
-        fn backend(&self) -> &'static str {
-            "counting"
-        }
-        async fn get(&self, kind: Kind, key: &str) -> StoreResult<Option<Record>> {
-            self.inner.get(kind, key).await
-        }
-        async fn put(&self, put: Put<'_>) -> StoreResult<u64> {
-            self.inner.put(put).await
-        }
-        async fn delete(&self, kind: Kind, key: &str, expect: Expect) -> StoreResult<bool> {
-            self.inner.delete(kind, key, expect).await
-        }
-        async fn list_group(&self, kind: Kind, group: &str) -> StoreResult<Vec<(String, Record)>> {
-            self.inner.list_group(kind, group).await
-        }
-        async fn list_kind(&self, kind: Kind) -> StoreResult<Vec<(String, Record)>> {
-            self.scans.fetch_add(1, Ordering::SeqCst);
-            self.inner.list_kind(kind).await
-        }
-        async fn purge_expired(&self) -> StoreResult<u64> {
-            self.inner.purge_expired().await
-        }
-        async fn ping(&self) -> StoreResult<()> {
-            self.inner.ping().await
-        }
-    }
 
     #[tokio::test]
     async fn polls_query_the_revocations_group_and_never_scan() {
-        let store = Arc::new(CountingScans {
-            inner: SqliteStore::open_in_memory().expect("open"),
-            scans: AtomicUsize::new(0),
-        });
+        let store = Arc::new(Spy::new(Arc::new(
+            SqliteStore::open_in_memory().expect("open"),
+        )));
         let repo = Repo::new(store.clone());
         let until = now_unix() + 600;
         // A record written before revocations were grouped.
@@ -365,11 +324,7 @@ mod tests {
         for _ in 0..3 {
             revocations.reload(&repo).await.expect("reload");
         }
-        assert_eq!(
-            store.scans.load(Ordering::SeqCst),
-            1,
-            "only the first load scans"
-        );
+        assert_eq!(Spy::count(&store.scans), 1, "only the first load scans");
         assert!(revocations.is_revoked("new", "u", now_unix() - 5));
         // The ungrouped record read at start stays applied (it is recent).
         assert!(revocations.is_revoked("old", "u", now_unix() - 5));
