@@ -154,6 +154,19 @@ impl Application {
             shutdown.draining.clone(),
         );
 
+        let policy_watch = self.state.config.policy.file.clone().map(|path| {
+            crate::policy::reload::spawn(
+                crate::policy::reload::Watch {
+                    handle: self.state.oauth.company_policy.clone(),
+                    path,
+                    company_domains: self.state.config.allowed_domains.clone(),
+                    text: self.state.config.policy.text.clone(),
+                    every: self.state.config.policy.reload_every,
+                },
+                shutdown.draining.clone(),
+            )
+        });
+
         let metrics_listener = self
             .metrics
             .map(|l| metrics::listener::serve(l, shutdown.stopping.clone()));
@@ -188,6 +201,9 @@ impl Application {
         signals.abort();
         housekeeping.abort();
         revocations.abort();
+        if let Some(watch) = policy_watch {
+            watch.abort();
+        }
         if let Some(emf) = emf {
             // Its last line, with what happened since the one before.
             let _ = tokio::time::timeout(Duration::from_secs(1), emf).await;

@@ -286,6 +286,19 @@ fn check_config() -> ExitCode {
     for (name, value) in config.describe() {
         println!("{name:width$} = {value}");
     }
+    if config.policy.file.is_some() {
+        println!("\ncompany policy (group members counted, not listed):");
+        let policy = &config.policy.initial;
+        let width = policy
+            .describe()
+            .iter()
+            .map(|(n, _)| n.len())
+            .max()
+            .unwrap_or(0);
+        for (name, value) in policy.describe() {
+            println!("  {name:width$} = {value}");
+        }
+    }
     for w in config.warnings() {
         eprintln!("warning: {w}");
     }

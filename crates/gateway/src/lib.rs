@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod net;
 pub mod oauth;
 pub mod periodic;
+pub mod policy;
 pub mod repo;
 pub mod secret;
 pub mod state;

@@ -215,6 +215,17 @@ impl Config {
                     .map_or_else(|| "<unset: no metrics listener>".into(), |p| p.to_string()),
             ),
             (METRICS_EMF, self.metrics_emf.to_string()),
+            (
+                POLICY_FILE,
+                self.policy.file.as_ref().map_or_else(
+                    || "<unset: no company policy>".into(),
+                    |p| p.display().to_string(),
+                ),
+            ),
+            (
+                POLICY_RELOAD_SECONDS,
+                self.policy.reload_every.as_secs().to_string(),
+            ),
         ]
     }
 }

@@ -53,6 +53,8 @@ pub const RATE_LIMIT_REQUEST_BURST: &str = "RATE_LIMIT_REQUEST_BURST";
 pub const ECS_CONTAINER_METADATA_URI_V4: &str = "ECS_CONTAINER_METADATA_URI_V4";
 pub const METRICS_PORT: &str = "METRICS_PORT";
 pub const METRICS_EMF: &str = "METRICS_EMF";
+pub const POLICY_FILE: &str = "POLICY_FILE";
+pub const POLICY_RELOAD_SECONDS: &str = "POLICY_RELOAD_SECONDS";
 
 /// Exit status of every command that stops on a configuration error.
 pub const EXIT_CONFIG: u8 = 2;
@@ -185,6 +187,20 @@ pub struct Config {
     pub metrics_port: Option<u16>,
     /// Write a CloudWatch embedded-metric-format line to stdout every minute.
     pub metrics_emf: bool,
+    /// The company policy (`POLICY_FILE`) as read at start, and how it is watched.
+    pub policy: PolicyConfig,
+}
+
+/// The company policy at start and where it comes from.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyConfig {
+    pub initial: crate::policy::Policy,
+    /// `POLICY_FILE`; `None`: no policy (everything the offer allows).
+    pub file: Option<PathBuf>,
+    /// The file's text as read at start (the watcher's first version).
+    pub text: String,
+    /// How often every task reads the file again (`POLICY_RELOAD_SECONDS`).
+    pub reload_every: Duration,
 }
 
 /// Per-user rate limits.

@@ -383,6 +383,33 @@ impl Config {
             }
         };
 
+        let policy_reload = c.seconds(POLICY_RELOAD_SECONDS);
+        let policy = match raw
+            .get(POLICY_FILE)
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            None => PolicyConfig {
+                reload_every: policy_reload,
+                ..PolicyConfig::default()
+            },
+            Some(path) => {
+                let path = PathBuf::from(path);
+                match crate::policy::reload::load(&path, &allowed_domains) {
+                    Ok((initial, text)) => PolicyConfig {
+                        initial,
+                        file: Some(path),
+                        text,
+                        reload_every: policy_reload,
+                    },
+                    Err(e) => {
+                        c.problem(POLICY_FILE, format!("{}: {e}", path.display()));
+                        PolicyConfig::default()
+                    }
+                }
+            }
+        };
+
         if !c.problems.is_empty() {
             return Err(ConfigError {
                 problems: c.problems,
@@ -428,6 +455,7 @@ impl Config {
             tool_output_limit,
             metrics_port,
             metrics_emf,
+            policy,
         })
     }
 }

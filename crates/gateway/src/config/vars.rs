@@ -274,6 +274,21 @@ pub const VARIABLES: &[Var] = &[
         Value("false"),
         "`true` writes one CloudWatch embedded-metric-format line (namespace `McpGateway`) to stdout every 60 s, with the changes since the previous one.",
     ),
+    var(
+        POLICY_FILE,
+        Tools,
+        Means("no company policy"),
+        Commented("/etc/mcp-gateway/policy.toml"),
+        "A TOML file of company guard rails: outbound mail, Drive sharing and Calendar guests outside the company, attachment size, daily caps on mail sent and files shared, and which tools each person or group gets (`docs/policy.md`). Checked at start (a mistake stops the gateway, naming the line) and read again every `POLICY_RELOAD_SECONDS`.",
+    ),
+    number(
+        POLICY_RELOAD_SECONDS,
+        Tools,
+        30,
+        1,
+        60,
+        "Seconds between reads of `POLICY_FILE`: a good change applies within this time on every task; a bad one is logged and the last good policy stays.",
+    ),
     number(
         AUDIT_RETENTION_DAYS,
         Logging,

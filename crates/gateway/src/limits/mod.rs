@@ -9,6 +9,7 @@
 //!   task through the store without a store request on the call's path.
 
 pub mod bucket;
+pub mod daily;
 pub mod shared;
 
 /// The figures of one limit: a sustained rate and a burst on top of it.

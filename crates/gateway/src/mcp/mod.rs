@@ -108,6 +108,13 @@ impl McpEndpoint {
                 || crate::audit::writer::Audit::configured(store.clone(), config.audit_retention),
                 |o| o.audit.clone(),
             ),
+            policy: oauth.as_ref().map_or_else(
+                || crate::policy::PolicyHandle::new(config.policy.initial.clone()),
+                |o| o.company_policy.clone(),
+            ),
+            daily: Some(crate::limits::daily::DailyCaps::new(Repo::new(
+                store.clone(),
+            ))),
         });
         // rmcp serves every request statelessly (its session manager is
         // never used); the session guard gives the legacy revisions their

@@ -23,7 +23,7 @@ pub fn status_index(status: u16) -> usize {
 
 /// How a tool call ended: the adapter's outcomes (tools/adapter.rs), and
 /// `other` for a name this list does not know.
-pub const OUTCOMES: [&str; 9] = [
+pub const OUTCOMES: [&str; 10] = [
     "ok",
     "invalid_arguments",
     "refused",
@@ -32,6 +32,7 @@ pub const OUTCOMES: [&str; 9] = [
     "cancelled",
     "panic",
     "rate_limited",
+    "policy_refused",
     "other",
 ];
 

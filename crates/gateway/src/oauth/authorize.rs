@@ -215,7 +215,7 @@ async fn start_google_sign_in(
         state: google_state,
         nonce,
         code_challenge: pkce::challenge_s256(&verifier),
-        scopes: s.google_scopes.clone(),
+        scopes: s.google_scopes(),
         hd: s.policy.hd_hint(),
         login_hint: login_hint.map(str::to_owned),
         prompt_consent,

@@ -93,7 +93,11 @@ pub struct OAuthState {
     pub vault: Arc<Vault>,
     pub google: GoogleOAuth,
     pub policy: SignInPolicy,
-    pub google_scopes: Vec<String>,
+    /// The tools the gateway offers (`TOOLS`, `READ_ONLY`, `SERVICES`).
+    pub offer: crate::catalog::Selection,
+    /// The company policy in force (shared with the MCP tools; it narrows
+    /// the Google scopes sign-in asks for).
+    pub company_policy: crate::policy::PolicyHandle,
     pub access_tokens: AccessTokens,
     pub revocations: Revocations,
     pub redirects: Arc<redirect::RedirectPolicy>,
@@ -112,6 +116,16 @@ pub struct OAuthState {
 }
 
 impl OAuthState {
+    /// The Google scopes sign-in asks for: identity, and those of the tools
+    /// anyone may use under the policy in force.
+    pub fn google_scopes(&self) -> Vec<String> {
+        IDENTITY_SCOPES
+            .iter()
+            .map(|s| (*s).to_owned())
+            .chain(self.company_policy.current().google_scopes(&self.offer))
+            .collect()
+    }
+
     pub fn new(config: &Config, repo: Repo, vault: Arc<Vault>) -> anyhow::Result<Self> {
         let urls = Urls::new(config);
         let google = GoogleOAuth::from_config(config)
@@ -130,11 +144,8 @@ impl OAuthState {
             vault,
             google,
             policy: SignInPolicy::from_config(config),
-            google_scopes: IDENTITY_SCOPES
-                .iter()
-                .map(|s| (*s).to_owned())
-                .chain(config.tools.google_scopes())
-                .collect(),
+            offer: config.tools.clone(),
+            company_policy: crate::policy::PolicyHandle::new(config.policy.initial.clone()),
             access_tokens,
             revocations: Revocations::default(),
             redirects: Arc::new(redirect::RedirectPolicy::new(&config.extra_redirect_uris)),

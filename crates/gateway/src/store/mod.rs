@@ -63,10 +63,13 @@ pub enum Kind {
     /// An audit event (tool call or security event); grouped by user, keyed
     /// `<user>#<unix millis>#<random>`.
     Audit,
+    /// A user's count of one capped action on one day (mail sent, files
+    /// shared), shared by every task; keyed `<user>#<action>#<yyyy-mm-dd>`.
+    Quota,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::User,
         Kind::Credential,
         Kind::Client,
@@ -79,6 +82,7 @@ impl Kind {
         Kind::Revocation,
         Kind::RateLimit,
         Kind::Audit,
+        Kind::Quota,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +99,7 @@ impl Kind {
             Kind::Revocation => "revocation",
             Kind::RateLimit => "ratelimit",
             Kind::Audit => "audit",
+            Kind::Quota => "quota",
         }
     }
 

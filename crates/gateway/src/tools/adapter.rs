@@ -131,6 +131,10 @@ pub struct Facts {
     /// The per-user tool-call limit, shared by every task.
     pub limiter: Option<Arc<ToolCallLimiter>>,
     pub audit: crate::audit::writer::Audit,
+    /// The company policy in force (reloaded when its file changes).
+    pub policy: crate::policy::PolicyHandle,
+    /// Counters of the policy's daily caps (`None` without a store).
+    pub daily: Option<crate::limits::daily::DailyCaps>,
 }
 
 /// The MCP handler the routes serve.
@@ -156,6 +160,8 @@ impl FromCall for ToolCtx {
             email: principal.email.clone(),
             output_limit: facts.output_limit,
             api,
+            policy: facts.policy.current(),
+            daily: facts.daily.clone(),
         })
     }
 }
@@ -259,6 +265,7 @@ enum Outcome {
     Cancelled,
     Panic,
     RateLimited,
+    PolicyRefused,
 }
 
 impl Outcome {
@@ -272,6 +279,7 @@ impl Outcome {
             Outcome::Cancelled => "cancelled",
             Outcome::Panic => "panic",
             Outcome::RateLimited => "rate_limited",
+            Outcome::PolicyRefused => "policy_refused",
         }
     }
 
@@ -282,6 +290,7 @@ impl Outcome {
             }
             ToolError::Api(_) => Outcome::GoogleError,
             ToolError::Refused(_) => Outcome::Refused,
+            ToolError::Policy { .. } => Outcome::PolicyRefused,
         }
     }
 }
@@ -317,8 +326,11 @@ async fn run<S: HasFacts>(prepare: &Prepare, mut tcc: ToolCallContext<'_, S>) ->
     let args = tcc.arguments.take().unwrap_or_default();
     let ct: CancellationToken = tcc.request_context.ct.clone();
     let timeout = facts.tool_timeout;
-    let prepared = match rate_limited(&facts, principal) {
-        Some(refused) => Err((refused, Some(Outcome::RateLimited), None)),
+    let refused = rate_limited(&facts, principal)
+        .map(|r| (r, Some(Outcome::RateLimited)))
+        .or_else(|| withheld(&facts, principal, &name).map(|r| (r, None)));
+    let prepared = match refused {
+        Some((refused, outcome)) => Err((refused, outcome, None)),
         None => {
             match std::panic::catch_unwind(AssertUnwindSafe(|| prepare(&facts, principal, args))) {
                 Ok(Ok(call)) => Ok(call),
@@ -357,6 +369,10 @@ async fn run<S: HasFacts>(prepare: &Prepare, mut tcc: ToolCallContext<'_, S>) ->
         Ok(_) => Outcome::Ok,
         Err(e) => Outcome::of(e),
     });
+    let policy_rule = match &result {
+        Err(ToolError::Policy { rule, .. }) => Some(*rule),
+        _ => None,
+    };
     let call = Call {
         span: &span,
         tool: &name,
@@ -365,14 +381,16 @@ async fn run<S: HasFacts>(prepare: &Prepare, mut tcc: ToolCallContext<'_, S>) ->
     let took = started.elapsed();
     crate::metrics::tool_call(&name, outcome.as_str(), took);
     call.record(outcome, took, usage, panic.as_deref());
-    facts.audit.record(AuditEvent::tool_call(
+    let mut event = AuditEvent::tool_call(
         principal.map(|p| (p.user_id.as_str(), p.email.as_str())),
         principal.map(|p| p.client_id.as_str()),
         &name,
         outcome.as_str(),
         u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
         (touched.ids, touched.capped),
-    ));
+    );
+    event.reason = policy_rule.map(str::to_owned);
+    facts.audit.record(event);
     match result {
         Ok(r) => r,
         Err(e) => e.into_result(),
@@ -391,6 +409,15 @@ fn rate_limited(facts: &Facts, principal: Option<&Principal>) -> Option<ToolErro
         rate.burst,
         retry_seconds(wait)
     )))
+}
+
+/// The call's refusal when the company policy withholds the tool from its user.
+fn withheld(facts: &Facts, principal: Option<&Principal>, name: &str) -> Option<ToolError> {
+    let (principal, spec) = (principal?, spec_of(name)?);
+    let policy = facts.policy.current();
+    policy
+        .refuse_tool(&principal.email, spec)
+        .map(ToolError::from)
 }
 
 fn panicked(name: &str) -> ToolError {
@@ -456,6 +483,7 @@ mod tests {
             Outcome::Cancelled,
             Outcome::Panic,
             Outcome::RateLimited,
+            Outcome::PolicyRefused,
         ] {
             assert!(OUTCOMES.contains(&o.as_str()), "{o:?} would count as other");
         }

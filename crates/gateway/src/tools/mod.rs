@@ -19,6 +19,7 @@ pub mod calendar;
 pub mod docs;
 pub mod drive;
 pub mod gmail;
+pub mod guard;
 pub mod schema;
 pub mod server;
 pub mod sheets;
@@ -44,6 +45,18 @@ pub enum ToolError {
     /// The arguments do not match the tool's input schema.
     #[error("failed to deserialize parameters: {0}")]
     Arguments(String),
+    /// The company policy refused the action; `rule` names the rule.
+    #[error("{message}")]
+    Policy { rule: &'static str, message: String },
+}
+
+impl From<crate::policy::Refusal> for ToolError {
+    fn from(r: crate::policy::Refusal) -> Self {
+        ToolError::Policy {
+            rule: r.rule,
+            message: r.message,
+        }
+    }
 }
 
 impl From<CredentialError> for ToolError {
@@ -77,6 +90,10 @@ pub struct ToolCtx {
     pub email: String,
     pub output_limit: usize,
     pub api: Arc<GoogleApi>,
+    /// The company policy in force when the call started.
+    pub policy: Arc<crate::policy::Policy>,
+    /// The daily caps' counters (`None` without a store: a cap then refuses).
+    pub daily: Option<crate::limits::daily::DailyCaps>,
 }
 
 /// Cuts `text` to at most `limit` characters (on a char boundary), with a note.

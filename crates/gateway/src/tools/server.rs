@@ -82,6 +82,10 @@ pub struct ServerParts {
     /// The per-user tool-call limit (`None`: unlimited, for tests of tools alone).
     pub limiter: Option<Arc<ToolCallLimiter>>,
     pub audit: crate::audit::writer::Audit,
+    /// The company policy in force (reloaded when its file changes).
+    pub policy: crate::policy::PolicyHandle,
+    /// Counters of the policy's daily caps (`None` without a store).
+    pub daily: Option<crate::limits::daily::DailyCaps>,
 }
 
 #[derive(Clone)]
@@ -124,6 +128,8 @@ impl GatewayServer {
                 tool_timeout: p.tool_timeout,
                 limiter: p.limiter,
                 audit: p.audit,
+                policy: p.policy,
+                daily: p.daily,
             }),
             tool_router: Arc::new(router),
         }
@@ -289,6 +295,41 @@ pub fn supported_versions() -> Vec<String> {
 
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for GatewayServer {
+    /// The tools this caller may use: the gateway's offer, narrowed by the
+    /// company policy's access rule for them (if any).
+    async fn list_tools(
+        &self,
+        _request: Option<rmcp::model::PaginatedRequestParams>,
+        context: rmcp::service::RequestContext<rmcp::RoleServer>,
+    ) -> Result<rmcp::model::ListToolsResult, rmcp::ErrorData> {
+        let policy = self.facts.policy.current();
+        let principal = context
+            .extensions
+            .get::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<Principal>());
+        let mut tools = self.tool_router.list_all();
+        if let Some(rule) = principal.and_then(|p| policy.rule_for(&p.email)) {
+            tools.retain(|t| spec_of(&t.name).is_none_or(|spec| rule.withholds(spec).is_none()));
+        }
+        let cache_hints = context
+            .protocol_version()
+            .is_some_and(|v| v >= rmcp::model::ProtocolVersion::V_2026_07_28);
+        // With access rules, the list depends on who asks.
+        let scope = if policy.access.is_empty() {
+            rmcp::model::CacheScope::Public
+        } else {
+            rmcp::model::CacheScope::Private
+        };
+        Ok(rmcp::model::ListToolsResult {
+            result_type: Some(rmcp::model::ResultType::COMPLETE),
+            tools,
+            meta: None,
+            next_cursor: None,
+            ttl_ms: cache_hints.then_some(0),
+            cache_scope: cache_hints.then_some(scope),
+        })
+    }
+
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(
@@ -342,6 +383,8 @@ mod tests {
             tool_timeout: Duration::from_secs(10),
             limiter: None,
             audit: crate::audit::writer::Audit::log_only(),
+            policy: Default::default(),
+            daily: None,
         });
         let mut router = (*server.tool_router).clone();
         router.add_route(
@@ -454,7 +497,7 @@ mod tests {
     }
 
     /// Tokens the default (core) set's definitions may take in every
-    /// conversation (docs/decisions.md: about 5,450 today).
+    /// conversation (docs/decisions.md: about 5,530 today).
     const CORE_BUDGET: usize = 6_000;
 
     /// The tokens every conversation spends on the offered tools: each tool's

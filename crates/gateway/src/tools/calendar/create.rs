@@ -64,6 +64,9 @@ pub struct CreateEventArgs {
     /// 5 to 1024 characters of a-v and 0-9; a repeated id returns the event already made.
     #[serde(default)]
     pub event_id: Option<String>,
+    /// Only once the person approved.
+    #[serde(default)]
+    pub confirm: bool,
 }
 
 /// A fresh event id: 128 random bits in base32hex (26 characters of 0-9a-v).
@@ -258,6 +261,7 @@ async fn insert(
     let start = TimeArg::parse("start", &args.start)?;
     let end = TimeArg::parse("end", &args.end)?;
     let attendees = check_emails("attendees", &args.attendees)?;
+    ctx.policy.check_guests(&attendees, args.confirm)?;
     check_recurrence(&args.recurrence)?;
     let supplied_id = args.event_id.is_some();
     let event_id = match &args.event_id {

@@ -111,6 +111,9 @@ pub struct UpdateEventArgs {
     /// Whom to email; default all.
     #[serde(default)]
     pub send_updates: Option<SendUpdates>,
+    /// Only once the person approved.
+    #[serde(default)]
+    pub confirm: bool,
 }
 
 /// The new times of an update, from the arguments and the current event.
@@ -212,6 +215,7 @@ async fn update_event(
         .transpose()?;
     let add = check_emails("add_attendees", &args.add_attendees)?;
     let remove = check_emails("remove_attendees", &args.remove_attendees)?;
+    ctx.policy.check_guests(&add, args.confirm)?;
     let event = current(ctx, api, &calendar_id, &args.event_id).await?;
 
     let mut body = json!({});

@@ -8,6 +8,7 @@ use serde_json::json;
 use super::{file_error, files_url, get_file, info::Permission};
 use crate::{
     google::api::{ApiError, Body, GoogleApi, Retry},
+    limits::daily::Action,
     tools::{ToolCtx, ToolError, ToolResult, adapter::ToolOutput, google_id},
 };
 
@@ -56,6 +57,9 @@ pub struct ShareArgs {
     /// A note in the email, at most 2000 characters.
     #[serde(default)]
     pub message: Option<String>,
+    /// Only once the person approved.
+    #[serde(default)]
+    pub confirm: bool,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -95,7 +99,9 @@ async fn run(ctx: &ToolCtx, api: &GoogleApi, args: ShareArgs) -> ToolResult<Shar
             return Err(ToolError::invalid("message", "longer than 2000 characters"));
         }
     }
+    ctx.policy.check_share(&email, args.confirm)?;
     let f = get_file(ctx, api, &id, "id,name").await?;
+    let counted = ctx.take_daily(Action::FileShared).await?;
     let mut url = files_url(api, &[&id, "permissions"]);
     {
         let mut q = url.query_pairs_mut();
@@ -114,10 +120,19 @@ async fn run(ctx: &ToolCtx, api: &GoogleApi, args: ShareArgs) -> ToolResult<Shar
     };
     let body = json!({ "type": kind, "role": args.role.as_str(), "emailAddress": email });
     // A retry could send a second notification: only retried when Google refused outright.
-    let (p, _) = api
-        .call(&ctx.user, Method::POST, url, Some(Body::Json(body)), Retry::RejectedOnly)
-        .await
-        .map_err(|e| match e {
+    let shared = api
+        .call(
+            &ctx.user,
+            Method::POST,
+            url,
+            Some(Body::Json(body)),
+            Retry::RejectedOnly,
+        )
+        .await;
+    if matches!(&shared, Err(e) if !matches!(e, ApiError::Unavailable(_))) {
+        ctx.give_back(Action::FileShared, counted).await;
+    }
+    let (p, _) = shared.map_err(|e| match e {
             ApiError::BadRequest(m) => ToolError::Refused(format!(
                 "Google refused to share with {email}: {m} (is the address right, and is sharing outside the organisation allowed?)."
             )),
@@ -149,5 +164,25 @@ impl ToolOutput for Shared {
                 ", without a notification"
             }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The policy's promise that no tool makes a public or domain-wide link
+    /// or transfers ownership (`policy/rules.rs`) rests on these two lists.
+    #[test]
+    fn sharing_offers_no_public_link_and_no_ownership_transfer() {
+        let schema = serde_json::to_value(schemars::schema_for!(ShareArgs)).unwrap();
+        let text = schema.to_string();
+        for word in ["anyone", "domain", "owner"] {
+            assert!(
+                !text.contains(&format!("\"{word}\"")),
+                "drive_share offers {word}"
+            );
+        }
+        assert!(text.contains("\"group\"") && text.contains("\"writer\""));
     }
 }

@@ -68,6 +68,9 @@ pub struct ComposeArgs {
     /// A message id to reply to: the new message joins its thread.
     #[serde(default)]
     pub reply_to_message_id: Option<String>,
+    /// Only once the person approved.
+    #[serde(default)]
+    pub confirm: bool,
 }
 
 /// A list of addresses, also accepted as one string (`"a@x.com, b@y.com"`).
@@ -116,6 +119,8 @@ pub struct Composed {
     pub message_id: String,
     pub subject: String,
     pub recipients: Vec<String>,
+    /// Bytes of the attachments, decoded.
+    pub attachment_bytes: u64,
 }
 
 /// `(display name, address)` from `a@b.c` or `Name <a@b.c>`.
@@ -469,6 +474,7 @@ where
         message_id,
         subject,
         recipients,
+        attachment_bytes: total as u64,
     })
 }
 

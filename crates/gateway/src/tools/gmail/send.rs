@@ -16,6 +16,7 @@ use super::{
 };
 use crate::{
     google::api::{ApiError, Body, GoogleApi, Retry, api_url},
+    limits::daily::Action,
     tools::{ToolCtx, ToolError, ToolResult, adapter::ToolOutput},
 };
 
@@ -113,6 +114,9 @@ async fn do_send(
     sender: Option<&str>,
 ) -> ToolResult<SentMessage> {
     let c = compose(ctx, api, args, sender).await?;
+    ctx.policy
+        .check_mail(&c.recipients, c.attachment_bytes, args.confirm)?;
+    let counted = ctx.take_daily(Action::MailSent).await?;
     let url = api_url(&api.bases.gmail, &gmail_path("/messages/send"));
     let sent = api
         .call(
@@ -130,7 +134,12 @@ async fn do_send(
             let note = "Gmail's answer was lost, but the message is in Sent: it was sent once.";
             (id, thread, Some(note.to_owned()))
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => {
+            // Refused by Gmail: not sent. (An unconfirmed send keeps its
+            // count: it may have gone out.)
+            ctx.give_back(Action::MailSent, counted).await;
+            return Err(e.into());
+        }
     };
     Ok(SentMessage {
         id,
