@@ -61,6 +61,8 @@ async def test_every_tool_through_the_python_sdk(start_gateway) -> None:
             me = await tools.call("whoami")
             assert me["email"] == "alice@example.com"
             await tools.call("server_info")
+            across = await tools.call("workspace_search", query="budget")
+            assert {h["service"] for h in across["hits"]} == {"gmail", "drive", "calendar"}, across
 
             # Gmail: read
             found = await tools.call("gmail_search", query="in:inbox", max_results=5)

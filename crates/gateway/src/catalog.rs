@@ -7,6 +7,9 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Service {
     Gateway,
+    /// Across Gmail, Drive and Calendar (`workspace_search`): offered when
+    /// one of them is, and acting on those offered.
+    Workspace,
     Gmail,
     Calendar,
     Drive,
@@ -23,9 +26,13 @@ impl Service {
         Service::Sheets,
     ];
 
+    /// What `workspace_search` searches, in the order of its scopes.
+    pub const SEARCHED: [Service; 3] = [Service::Gmail, Service::Drive, Service::Calendar];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Service::Gateway => "gateway",
+            Service::Workspace => "workspace",
             Service::Gmail => "gmail",
             Service::Calendar => "calendar",
             Service::Drive => "drive",
@@ -89,13 +96,24 @@ const fn spec(
     }
 }
 
-use Service::{Calendar as Cal, Docs as Dc, Drive as Dr, Gateway as Gw, Gmail as Gm, Sheets as Sh};
+use Service::{
+    Calendar as Cal, Docs as Dc, Drive as Dr, Gateway as Gw, Gmail as Gm, Sheets as Sh,
+    Workspace as Ws,
+};
 use Tier::{Core, Extended};
 
 /// Every tool the gateway knows. A tool missing here is never offered.
 pub const CATALOG: &[ToolSpec] = &[
     spec("whoami", Gw, Core, false, &[]),
     spec("server_info", Gw, Core, false, &[]),
+    // Across services: the read scope of each offered one (`Selection::scopes`).
+    spec(
+        "workspace_search",
+        Ws,
+        Core,
+        false,
+        &[GMAIL_READONLY, DRIVE_READONLY, CALENDAR_READONLY],
+    ),
     // Gmail
     spec("gmail_search", Gm, Core, false, &[GMAIL_READONLY]),
     spec("gmail_read_message", Gm, Core, false, &[GMAIL_READONLY]),
@@ -267,7 +285,11 @@ impl Selection {
         if self.read_only && spec.writes {
             return false;
         }
-        if !self.services.contains(&spec.service) {
+        let on = match spec.service {
+            Service::Workspace => Service::SEARCHED.iter().any(|s| self.services.contains(s)),
+            service => self.services.contains(&service),
+        };
+        if !on {
             return false;
         }
         match &self.explicit {
@@ -287,16 +309,29 @@ impl Selection {
 
     /// Google scopes the offered tools need (requested at sign-in).
     pub fn google_scopes(&self) -> Vec<String> {
-        let mut scopes: Vec<String> = Vec::new();
-        for s in CATALOG.iter().filter(|s| self.offers(s)) {
-            for scope in s.scopes {
-                if !scopes.iter().any(|x| x == scope) {
-                    scopes.push((*scope).to_owned());
-                }
+        scopes_of(CATALOG.iter().filter(|s| self.offers(s)), &self.services)
+    }
+}
+
+/// The Google scopes `specs` need, in catalogue order without repeats; a
+/// cross-service tool needs only those of the `services` on.
+pub fn scopes_of<'a>(
+    specs: impl Iterator<Item = &'a ToolSpec>,
+    services: &[Service],
+) -> Vec<String> {
+    let mut scopes: Vec<String> = Vec::new();
+    for spec in specs {
+        for (i, scope) in spec.scopes.iter().enumerate() {
+            let needed = spec.service != Service::Workspace
+                || Service::SEARCHED
+                    .get(i)
+                    .is_some_and(|s| services.contains(s));
+            if needed && !scopes.iter().any(|x| x == scope) {
+                scopes.push((*scope).to_owned());
             }
         }
-        scopes
     }
+    scopes
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! nor callable; the gateway's own tools (`whoami`, `server_info`) always are.
 
 use super::{AccessRule, Policy, Refusal, ToolSet};
-use crate::catalog::{CATALOG, Selection, Service, ToolSpec};
+use crate::catalog::{CATALOG, Selection, Service, ToolSpec, scopes_of};
 
 impl Policy {
     /// The access rule that applies to `email`, if any.
@@ -47,16 +47,23 @@ impl Policy {
     /// under this policy, within the gateway's offer. (Sign-in asks before it
     /// knows who signs in, so this is the union over the access rules.)
     pub fn google_scopes(&self, offer: &Selection) -> Vec<String> {
-        let usable = |spec: &ToolSpec| {
-            offer.offers(spec)
-                && (self.leaves_anyone_out()
-                    || self.access.iter().any(|r| r.withholds(spec).is_none()))
-        };
+        if self.leaves_anyone_out() {
+            return offer.google_scopes();
+        }
         let mut scopes: Vec<String> = Vec::new();
-        for spec in CATALOG.iter().filter(|s| usable(s)) {
-            for scope in spec.scopes {
-                if !scopes.iter().any(|x| x == scope) {
-                    scopes.push((*scope).to_owned());
+        for rule in &self.access {
+            let services: Vec<Service> = offer
+                .services
+                .iter()
+                .copied()
+                .filter(|s| rule.services.as_ref().is_none_or(|on| on.contains(s)))
+                .collect();
+            let usable = CATALOG
+                .iter()
+                .filter(|spec| offer.offers(spec) && rule.withholds(spec).is_none());
+            for scope in scopes_of(usable, &services) {
+                if !scopes.contains(&scope) {
+                    scopes.push(scope);
                 }
             }
         }
@@ -73,10 +80,14 @@ impl AccessRule {
         if self.read_only && spec.writes {
             return Some("your access is read-only".to_owned());
         }
-        if let Some(services) = &self.services
-            && !services.contains(&spec.service)
-        {
-            return Some(format!("{} is off for you", spec.service.as_str()));
+        if let Some(services) = &self.services {
+            let on = match spec.service {
+                Service::Workspace => Service::SEARCHED.iter().any(|s| services.contains(s)),
+                service => services.contains(&service),
+            };
+            if !on {
+                return Some(format!("{} is off for you", spec.service.as_str()));
+            }
         }
         match &self.tools {
             None => None,

@@ -135,6 +135,8 @@ pub struct Facts {
     pub policy: crate::policy::PolicyHandle,
     /// Counters of the policy's daily caps (`None` without a store).
     pub daily: Option<crate::limits::daily::DailyCaps>,
+    /// What the gateway offers (`TOOLS`, `READ_ONLY`, `SERVICES`).
+    pub offer: Arc<crate::catalog::Selection>,
 }
 
 /// The MCP handler the routes serve.
@@ -162,6 +164,7 @@ impl FromCall for ToolCtx {
             api,
             policy: facts.policy.current(),
             daily: facts.daily.clone(),
+            offer: facts.offer.clone(),
         })
     }
 }

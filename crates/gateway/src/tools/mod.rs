@@ -23,6 +23,7 @@ pub mod guard;
 pub mod schema;
 pub mod server;
 pub mod sheets;
+pub mod workspace;
 
 use std::{fmt::Write as _, sync::Arc};
 
@@ -94,6 +95,8 @@ pub struct ToolCtx {
     pub policy: Arc<crate::policy::Policy>,
     /// The daily caps' counters (`None` without a store: a cap then refuses).
     pub daily: Option<crate::limits::daily::DailyCaps>,
+    /// What the gateway offers (`TOOLS`, `READ_ONLY`, `SERVICES`).
+    pub offer: Arc<crate::catalog::Selection>,
 }
 
 /// Cuts `text` to at most `limit` characters (on a char boundary), with a note.

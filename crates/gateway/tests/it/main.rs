@@ -40,3 +40,4 @@ mod sheets_tools;
 mod audit;
 mod docs_tools;
 mod drive_tools;
+mod workspace_search;

@@ -11,7 +11,7 @@ mod calendars;
 mod create;
 mod event;
 mod free;
-mod list;
+pub(crate) mod list;
 mod time;
 mod write;
 

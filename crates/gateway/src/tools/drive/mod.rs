@@ -4,7 +4,7 @@
 
 mod info;
 mod pdf;
-mod read;
+pub(crate) mod read;
 pub(crate) mod search;
 mod share;
 mod write;

@@ -7,7 +7,7 @@ pub(crate) mod compose;
 pub(crate) mod labels;
 pub(crate) mod message;
 mod modify;
-mod read;
+pub(crate) mod read;
 pub(crate) mod search;
 mod send;
 
