@@ -5,6 +5,7 @@
 //! that then fails gives its count back.
 
 use crate::{
+    catalog::Service,
     limits::daily::{Action, DailyError},
     tools::{ToolCtx, ToolError, ToolResult},
 };
@@ -26,6 +27,21 @@ fn cap_of(ctx: &ToolCtx, action: Action) -> (Option<u32>, &'static str, &'static
 }
 
 impl ToolCtx {
+    /// Which of `services` this person may use: offered by the gateway and
+    /// not off for them under the company policy.
+    pub fn services_on(&self, services: &[Service]) -> Vec<Service> {
+        let rule = self.policy.rule_for(&self.email);
+        services
+            .iter()
+            .copied()
+            .filter(|s| self.offer.services.contains(s))
+            .filter(|s| {
+                rule.and_then(|r| r.services.as_ref())
+                    .is_none_or(|on| on.contains(s))
+            })
+            .collect()
+    }
+
     /// Counts one capped `action` for this person today; a tool error when
     /// the cap is reached or cannot be checked. `Ok(true)`: counted (give it
     /// back with [`ToolCtx::give_back`] if the action fails).

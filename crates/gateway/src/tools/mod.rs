@@ -20,6 +20,8 @@ pub mod docs;
 pub mod drive;
 pub mod gmail;
 pub mod guard;
+pub mod prompts;
+pub mod resources;
 pub mod schema;
 pub mod server;
 pub mod sheets;

@@ -5,10 +5,12 @@
 use std::{sync::Arc, time::Duration};
 
 use rmcp::{
-    ServerHandler,
+    RoleServer, ServerHandler,
     handler::server::router::tool::ToolRouter,
     model::{Implementation, ServerCapabilities, ServerConfig},
-    schemars, tool_handler,
+    schemars,
+    service::RequestContext,
+    tool_handler,
 };
 use serde::Serialize;
 
@@ -19,9 +21,9 @@ use crate::{
     limits::shared::ToolCallLimiter,
     repo::Repo,
     tools::{
-        ToolError, ToolResult,
+        ToolCtx, ToolError, ToolResult,
         adapter::{Facts, FromCall, HasFacts, NoArgs, Route, ToolOutput},
-        calendar, docs, drive, gmail, sheets, workspace,
+        calendar, docs, drive, gmail, prompts, resources, sheets, workspace,
     },
 };
 
@@ -154,6 +156,31 @@ impl GatewayServer {
             router.add_route(route.into_rmcp());
         }
         router
+    }
+}
+
+impl GatewayServer {
+    /// The context a resource, prompt or completion reads Google with: the
+    /// caller's, under the same per-person limit as tool calls.
+    fn caller(&self, context: &RequestContext<RoleServer>) -> Result<ToolCtx, rmcp::ErrorData> {
+        let principal = context
+            .extensions
+            .get::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<Principal>());
+        if let (Some(limiter), Some(p)) = (&self.facts.limiter, principal)
+            && let Err(wait) = limiter.check(&p.user_id)
+        {
+            crate::metrics::rate_limited("tool_call");
+            return Err(rmcp::ErrorData::invalid_request(
+                format!(
+                    "Rate limit reached; retry in {} s.",
+                    crate::limits::retry_seconds(wait)
+                ),
+                None,
+            ));
+        }
+        ToolCtx::from_call(&self.facts, principal)
+            .map_err(|e| rmcp::ErrorData::invalid_request(e.to_string(), None))
     }
 }
 
@@ -297,6 +324,80 @@ pub fn supported_versions() -> Vec<String> {
 
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for GatewayServer {
+    async fn list_resources(
+        &self,
+        request: Option<rmcp::model::PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListResourcesResult, rmcp::ErrorData> {
+        let ctx = self.caller(&context)?;
+        let mut list = resources::list(ctx, request.and_then(|r| r.cursor)).await?;
+        // One person's files: never to be cached for another.
+        if context
+            .protocol_version()
+            .is_some_and(|v| v >= rmcp::model::ProtocolVersion::V_2026_07_28)
+        {
+            list.ttl_ms = Some(0);
+            list.cache_scope = Some(rmcp::model::CacheScope::Private);
+        }
+        Ok(list)
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<rmcp::model::PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListResourceTemplatesResult, rmcp::ErrorData> {
+        Ok(resources::templates())
+    }
+
+    async fn read_resource(
+        &self,
+        request: rmcp::model::ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ReadResourceResponse, rmcp::ErrorData> {
+        let ctx = self.caller(&context)?;
+        resources::read(ctx, &request.uri).await.map(Into::into)
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<rmcp::model::PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListPromptsResult, rmcp::ErrorData> {
+        Ok(prompts::list())
+    }
+
+    async fn get_prompt(
+        &self,
+        request: rmcp::model::GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::GetPromptResponse, rmcp::ErrorData> {
+        let ctx = self.caller(&context)?;
+        prompts::get(ctx, &request.name, &request.arguments)
+            .await
+            .map(Into::into)
+    }
+
+    async fn complete(
+        &self,
+        request: rmcp::model::CompleteRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::CompleteResult, rmcp::ErrorData> {
+        let ctx = self.caller(&context)?;
+        let (name, value) = (&request.argument.name, &request.argument.value);
+        let mut values = match &request.r#ref {
+            rmcp::model::Reference::Resource(r) => {
+                resources::complete(ctx, &r.uri, name, value).await
+            }
+            rmcp::model::Reference::Prompt(p) => prompts::complete(ctx, &p.name, name, value).await,
+            _ => Vec::new(),
+        };
+        values.truncate(rmcp::model::CompletionInfo::MAX_VALUES);
+        let info = rmcp::model::CompletionInfo::new(values)
+            .map_err(|e| rmcp::ErrorData::internal_error(e, None))?;
+        Ok(rmcp::model::CompleteResult::new(info))
+    }
+
     /// The tools this caller may use: the gateway's offer, narrowed by the
     /// company policy's access rule for them (if any).
     async fn list_tools(
@@ -333,7 +434,13 @@ impl ServerHandler for GatewayServer {
     }
 
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_resources()
+            .enable_prompts()
+            .enable_completions()
+            .build();
+        ServerConfig::new(capabilities)
             .with_server_info(
                 Implementation::new(SERVER_NAME, env!("CARGO_PKG_VERSION"))
                     .with_title("Workspace MCP Gateway"),

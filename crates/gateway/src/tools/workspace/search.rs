@@ -153,17 +153,12 @@ impl Cursor {
 /// One service's page: its hits and its next page token.
 type Page = (Vec<Hit>, Option<String>);
 
-/// The services this person may search: those offered, and not off for
-/// them under the company policy.
+/// The services this person may search.
 fn searchable(ctx: &ToolCtx) -> Vec<Searched> {
-    let rule = ctx.policy.rule_for(&ctx.email);
+    let on = ctx.services_on(&Service::SEARCHED);
     Searched::ALL
         .into_iter()
-        .filter(|s| ctx.offer.services.contains(&s.service()))
-        .filter(|s| {
-            rule.and_then(|r| r.services.as_ref())
-                .is_none_or(|on| on.contains(&s.service()))
-        })
+        .filter(|s| on.contains(&s.service()))
         .collect()
 }
 
