@@ -105,16 +105,9 @@ pub async fn get(
                 Some(id) => id.to_owned(),
                 None => next_event(&ctx).await?,
             };
-            let event = calendar::list::get(
-                ctx,
-                calendar::list::GetEventArgs {
-                    event_id: id.clone(),
-                    calendar_id: None,
-                    time_zone: None,
-                },
-            )
-            .await
-            .map_err(|e| invalid(format!("event_id {id:?}: {e}")))?;
+            let event = resources::event(ctx, &id)
+                .await
+                .map_err(|e| invalid(format!("event_id {id:?}: {e}")))?;
             (
                 format!("Prepare for {}", event.value.summary),
                 format!(
@@ -127,16 +120,7 @@ pub async fn get(
             needs(&ctx, Service::Gmail, name)?;
             let since = since_date(arg(args, "since").unwrap_or("1d"))?;
             let query = format!("is:unread after:{}", since.format("%Y/%m/%d"));
-            let found = gmail::search::search(
-                ctx,
-                gmail::search::SearchArgs {
-                    query: Some(query.clone()),
-                    max_results: Some(MAIL_ROWS),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(google)?;
+            let found = mail(ctx, &query).await?;
             (
                 format!("Unread mail since {since}"),
                 format!(
@@ -185,16 +169,7 @@ pub async fn get(
                 monday.format("%Y/%m/%d"),
                 next.format("%Y/%m/%d")
             );
-            let sent = gmail::search::search(
-                ctx,
-                gmail::search::SearchArgs {
-                    query: Some(query.clone()),
-                    max_results: Some(MAIL_ROWS),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(google)?;
+            let sent = mail(ctx, &query).await?;
             (
                 format!("Weekly status, week of {monday}"),
                 format!(
@@ -212,6 +187,20 @@ pub async fn get(
     let mut result = GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)]);
     result.description = Some(description);
     Ok(result)
+}
+
+/// The first rows of a Gmail search.
+async fn mail(ctx: ToolCtx, query: &str) -> Result<gmail::search::SearchResult, McpError> {
+    gmail::search::search(
+        ctx,
+        gmail::search::SearchArgs {
+            query: Some(query.to_owned()),
+            max_results: Some(MAIL_ROWS),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(google)
 }
 
 /// The next event of the coming 14 days.

@@ -22,7 +22,11 @@ use rmcp::{
 use crate::{
     catalog::Service,
     google::api::ApiError,
-    tools::{ToolCtx, ToolError, adapter::ToolOutput, bound, calendar, drive, gmail},
+    tools::{
+        ToolCtx, ToolError, ToolResult,
+        adapter::{Rendered, ToolOutput},
+        bound, calendar, drive, gmail,
+    },
 };
 
 /// Files per `resources/list` page.
@@ -188,22 +192,26 @@ pub async fn read(ctx: ToolCtx, uri: &str) -> Result<ReadResourceResult, McpErro
             (bound(&thread.text(), limit), "text/plain")
         }
         Named::Event(id) => {
-            let event = calendar::list::get(
-                ctx,
-                calendar::list::GetEventArgs {
-                    event_id: id.clone(),
-                    calendar_id: None,
-                    time_zone: None,
-                },
-            )
-            .await
-            .map_err(|e| failed(uri, e))?;
+            let event = event(ctx, id).await.map_err(|e| failed(uri, e))?;
             (bound(&event.text(), limit), "text/plain")
         }
     };
     Ok(ReadResourceResult::new(vec![
         ResourceContents::text(text, uri).with_mime_type(mime),
     ]))
+}
+
+/// An event of the primary calendar, shown in its own zone.
+pub async fn event(ctx: ToolCtx, id: &str) -> ToolResult<Rendered<calendar::EventDetail>> {
+    calendar::list::get(
+        ctx,
+        calendar::list::GetEventArgs {
+            event_id: id.to_owned(),
+            calendar_id: None,
+            time_zone: None,
+        },
+    )
+    .await
 }
 
 /// Ids for a template's argument whose names start with, or contain, `value`.
