@@ -16,12 +16,14 @@
 
 pub mod adapter;
 pub mod calendar;
+pub mod contacts;
 pub mod docs;
 pub mod drive;
 pub mod gmail;
 pub mod schema;
 pub mod server;
 pub mod sheets;
+pub mod tasks;
 
 use std::{fmt::Write as _, sync::Arc};
 

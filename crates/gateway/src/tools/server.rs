@@ -21,7 +21,7 @@ use crate::{
     tools::{
         ToolError, ToolResult,
         adapter::{Facts, FromCall, HasFacts, NoArgs, Route, ToolOutput},
-        calendar, docs, drive, gmail, sheets,
+        calendar, contacts, docs, drive, gmail, sheets, tasks,
     },
 };
 
@@ -139,6 +139,8 @@ impl GatewayServer {
             drive::routes(),
             docs::routes(),
             sheets::routes(),
+            tasks::routes(),
+            contacts::routes(),
         ]
         .into_iter()
         .flatten()
@@ -296,7 +298,7 @@ impl ServerHandler for GatewayServer {
                     .with_title("Workspace MCP Gateway"),
             )
             .with_instructions(
-                "Tools that act on the signed-in user's own Google Workspace (Gmail, Calendar, Drive, Docs, Sheets).",
+                "Tools that act on the signed-in user's own Google Workspace (Gmail, Calendar, Drive, Docs, Sheets, Tasks, Contacts).",
             )
     }
 }
