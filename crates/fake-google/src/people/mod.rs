@@ -2,7 +2,7 @@
 //! caller's own contacts, `people.searchDirectoryPeople` over the Workspace
 //! domain's users (the fake's users with the caller's `hd`), and
 //! `people.get` of a contact (`people/c…`), a domain profile (`people/<sub>`)
-//! or `people/me`. Contacts are seeded on first use ([`crate::seed::contacts`]).
+//! or `people/me`. Contacts are seeded on first use (`seed/contacts.rs`).
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};

@@ -1,6 +1,6 @@
 //! Tasks API v1 (`/tasks/v1/…`, tasks.googleapis.com): each user's own task
 //! lists (`@default` is the first) and tasks, subtasks one level under a
-//! parent. Seeded on first use ([`crate::seed::tasks`]).
+//! parent. Seeded on first use (`seed/tasks.rs`).
 
 pub(crate) mod store;
 

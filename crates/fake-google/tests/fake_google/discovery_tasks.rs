@@ -2,7 +2,7 @@
 //! (tasks.v1, people.v1; see `schema.rs` for the checker).
 
 use fake_google::seed::tasks::{PROJECT_LIST, TASK_CONTRACT, TASK_ROADMAP};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::api::*;
@@ -80,27 +80,19 @@ async fn tasks_answers_match_the_schemas() {
     subtask.extend(["parent", "due", "notes"]);
     d.check("tasks.tasks.insert", &created, &subtask);
     let id = created["id"].as_str().unwrap();
-    let (status, done) = call(
+    let (status, done) = patch(
         &fake,
         &token,
-        Method::PATCH,
         &format!("{DEFAULT}/{id}"),
-        Some(json!({ "status": "completed" })),
+        json!({ "status": "completed" }),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{done}");
     let mut completed = task.to_vec();
     completed.push("completed");
     d.check("tasks.tasks.patch", &done, &completed);
-    let (status, body) = call(
-        &fake,
-        &token,
-        Method::DELETE,
-        &format!("{DEFAULT}/{id}"),
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let status = delete(&fake, &token, &format!("{DEFAULT}/{id}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
 
     let (_, body) = get(&fake, &token, "/tasks/v1/lists/nosuchlist/tasks").await;
     check_error(&body, 404);
@@ -114,12 +106,11 @@ async fn tasks_answers_match_the_schemas() {
         .into_iter()
         .find(|t| t.title == TASK_CONTRACT)
         .unwrap();
-    let (status, body) = call(
+    let (status, body) = patch(
         &fake,
         &readonly,
-        Method::PATCH,
         &format!("{DEFAULT}/{}", contract.id),
-        Some(json!({ "status": "completed" })),
+        json!({ "status": "completed" }),
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);

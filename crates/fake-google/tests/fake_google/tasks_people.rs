@@ -3,7 +3,7 @@
 use chrono::{Duration, Utc};
 use fake_google::seed::contacts::CONTACT_LENA;
 use fake_google::seed::tasks::*;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::api::*;
@@ -99,12 +99,11 @@ async fn tasks_are_created_nested_patched_and_deleted_with_their_subtasks() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 
     let task_url = format!("{DEFAULT}/{child_id}");
-    let (_, done) = call(
+    let (_, done) = patch(
         &fake,
         &token,
-        Method::PATCH,
         &task_url,
-        Some(json!({ "status": "completed", "due": null })),
+        json!({ "status": "completed", "due": null }),
     )
     .await;
     assert_eq!(done["status"], "completed");
@@ -112,33 +111,12 @@ async fn tasks_are_created_nested_patched_and_deleted_with_their_subtasks() {
         done["completed"].is_string() && done.get("due").is_none(),
         "{done}"
     );
-    let (_, reopened) = call(
-        &fake,
-        &token,
-        Method::PATCH,
-        &task_url,
-        Some(json!({ "status": "needsAction" })),
-    )
-    .await;
+    let (_, reopened) = patch(&fake, &token, &task_url, json!({ "status": "needsAction" })).await;
     assert!(reopened.get("completed").is_none(), "{reopened}");
-    let (status, _) = call(
-        &fake,
-        &token,
-        Method::PATCH,
-        &task_url,
-        Some(json!({ "status": "finished" })),
-    )
-    .await;
+    let (status, _) = patch(&fake, &token, &task_url, json!({ "status": "finished" })).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
-    let (status, _) = call(
-        &fake,
-        &token,
-        Method::DELETE,
-        &format!("{DEFAULT}/{parent_id}"),
-        None,
-    )
-    .await;
+    let status = delete(&fake, &token, &format!("{DEFAULT}/{parent_id}")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = get(&fake, &token, &task_url).await;
     assert_eq!(
@@ -146,14 +124,7 @@ async fn tasks_are_created_nested_patched_and_deleted_with_their_subtasks() {
         StatusCode::NOT_FOUND,
         "the subtask outlived its parent"
     );
-    let (status, _) = call(
-        &fake,
-        &token,
-        Method::DELETE,
-        &format!("{DEFAULT}/{parent_id}"),
-        None,
-    )
-    .await;
+    let status = delete(&fake, &token, &format!("{DEFAULT}/{parent_id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -177,19 +148,9 @@ async fn one_user_cannot_see_or_change_anothers_tasks_or_contacts() {
     let task = &theirs[0];
     let url = format!("/tasks/v1/lists/{}/tasks/{}", task.list_id, task.id);
     assert_eq!(get(&fake, &bob, &url).await.0, StatusCode::NOT_FOUND);
-    let (status, _) = call(
-        &fake,
-        &bob,
-        Method::PATCH,
-        &url,
-        Some(json!({ "title": "mine now" })),
-    )
-    .await;
+    let (status, _) = patch(&fake, &bob, &url, json!({ "title": "mine now" })).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(
-        call(&fake, &bob, Method::DELETE, &url, None).await.0,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(delete(&fake, &bob, &url).await, StatusCode::NOT_FOUND);
     let own_url = format!("/tasks/v1/lists/@default/tasks/{}", task.id);
     assert_eq!(get(&fake, &bob, &own_url).await.0, StatusCode::NOT_FOUND);
     assert_eq!(
