@@ -1,6 +1,7 @@
 """Every Workspace tool through the official MCP Python SDK against `mcp-gateway demo`.
 
-The demo serves alice@example.com's seeded mailbox and calendars from its
+The demo serves alice@example.com's seeded mailbox, calendars, Drive, task
+lists and contacts from its
 built-in fake Google; the SDK connects with a token from the gateway's own
 OAuth flow and calls each tool as a model would, checking that results carry
 structured content that validates against the tool's output schema and a
@@ -194,5 +195,39 @@ async def test_every_tool_through_the_python_sdk(start_gateway) -> None:
             assert replaced["total"] == 1
             doc = await tools.call("docs_read_document", document_id=doc_id)
             assert doc["markdown"] == "# Notes\n\n- one **bold** item\n\nAdded *afterwards*.\n", doc["markdown"]
+
+            # Tasks
+            lists = await tools.call("tasks_lists")
+            assert [entry["title"] for entry in lists["lists"]] == ["My Tasks", "Q4 Launch"]
+            open_tasks = await tools.call("tasks_list")
+            titles = [task["title"] for task in open_tasks["tasks"]]
+            assert "Prepare the Q4 roadmap review" in titles and "Expense report for the offsite" not in titles
+            roadmap = next(task for task in open_tasks["tasks"] if task["title"] == "Prepare the Q4 roadmap review")
+            due = (now + timedelta(days=10)).date().isoformat()
+            sub = await tools.call(
+                "tasks_create", title="Print handouts", notes="20 copies", due=due, parent_id=roadmap["id"]
+            )
+            assert sub["task"]["parent_id"] == roadmap["id"] and sub["task"]["due"] == due
+            everything = await tools.call("tasks_list", include_completed=True, max_results=100)
+            ids = [task["id"] for task in everything["tasks"]]
+            assert ids[ids.index(roadmap["id"]) + 1] == sub["task"]["id"], "the new subtask is not under its parent"
+            updated = await tools.call("tasks_update", task_id=sub["task"]["id"], title="Print the handouts", due="")
+            assert updated["task"]["title"] == "Print the handouts" and "due" not in updated["task"]
+            done = await tools.call("tasks_complete", task_id=sub["task"]["id"])
+            assert done["task"]["completed"] and done["task"]["completed_at"]
+            project = lists["lists"][1]["id"]
+            soon = await tools.call("tasks_list", task_list_id=project, due_before=(now + timedelta(days=5)).date().isoformat())
+            assert [task["title"] for task in soon["tasks"]] == ["Write the release notes"]
+            gone = await tools.call("tasks_delete", task_id=sub["task"]["id"])
+            assert gone["deleted"] and gone["title"] == "Print the handouts"
+
+            # Contacts
+            found = await tools.call("contacts_search", query="lena")
+            lena = found["people"][0]
+            assert lena["source"] == "contact" and lena["emails"] == ["lena.vogel@acme-corp.example"]
+            person = await tools.call("contacts_get", resource_name=lena["resource_name"])
+            assert person["addresses"] and person["notes"]
+            colleague = await tools.call("contacts_search", query="dana", source="directory")
+            assert [p["emails"] for p in colleague["people"]] == [["dana@example.com"]]
 
             assert tools.called == names, f"tools not exercised: {sorted(names - tools.called)}"

@@ -1,5 +1,5 @@
 //! Per-user API data (mailboxes, calendars, sent mail, Drive with Docs and
-//! Sheets), seeded on first use.
+//! Sheets, task lists, contacts), seeded on first use.
 
 use std::collections::HashMap;
 
@@ -8,6 +8,7 @@ use crate::calendar::store::CalendarSet;
 use crate::drive::store::Workspace;
 use crate::gmail::store::Mailbox;
 use crate::seed;
+use crate::tasks::store::TaskSet;
 
 /// What the APIs keep per user, keyed by lowercased email.
 #[derive(Default)]
@@ -18,6 +19,9 @@ pub(crate) struct ApiData {
     pub workspaces: HashMap<String, Workspace>,
     /// Raw RFC 2822 messages each user sent, in order.
     pub sent: HashMap<String, Vec<Vec<u8>>>,
+    pub tasks: HashMap<String, TaskSet>,
+    /// People API `Person` resources of the user's contacts.
+    pub contacts: HashMap<String, Vec<serde_json::Value>>,
 }
 
 /// Who a user is, as the seed needs it.
@@ -92,6 +96,34 @@ impl FakeGoogle {
                 .entry(person.email.clone())
                 .or_insert_with(|| seed::drive::workspace(&person));
             f(ws)
+        })
+    }
+
+    /// Runs `f` on the user's task lists, seeding them on first use.
+    pub(crate) fn with_tasks<R>(&self, email: &str, f: impl FnOnce(&mut TaskSet) -> R) -> R {
+        let person = self.person(email);
+        self.with_data(|d| {
+            let set = d
+                .tasks
+                .entry(person.email.clone())
+                .or_insert_with(|| seed::tasks::tasks(&person));
+            f(set)
+        })
+    }
+
+    /// Runs `f` on the user's contacts, seeding them on first use.
+    pub(crate) fn with_contacts<R>(
+        &self,
+        email: &str,
+        f: impl FnOnce(&mut Vec<serde_json::Value>) -> R,
+    ) -> R {
+        let person = self.person(email);
+        self.with_data(|d| {
+            let contacts = d
+                .contacts
+                .entry(person.email.clone())
+                .or_insert_with(|| seed::contacts::contacts(&person));
+            f(contacts)
         })
     }
 }

@@ -1,10 +1,11 @@
 //! A faithful in-process fake of Google's OAuth 2.0 / OpenID Connect service,
-//! and of the Gmail v1, Calendar v3, Drive v3, Sheets v4 and Docs v1 REST APIs
-//! the gateway calls.
+//! and of the Gmail v1, Calendar v3, Drive v3, Sheets v4, Docs v1, Slides v1,
+//! Tasks v1 and People v1 REST APIs the gateway calls.
 //!
 //! The gateway's tests and its demo mode use it in place of `accounts.google.com`,
 //! `oauth2.googleapis.com`, `openidconnect.googleapis.com`, `www.googleapis.com`,
-//! `sheets.googleapis.com` and `docs.googleapis.com`:
+//! `sheets.googleapis.com`, `docs.googleapis.com`, `slides.googleapis.com`,
+//! `tasks.googleapis.com` and `people.googleapis.com`:
 //! every endpoint lives on one origin, under Google's own paths, and answers
 //! with Google's field names, error shapes and status codes.
 //!
@@ -39,6 +40,8 @@
 //! | `/v4/spreadsheets…` | sheets.googleapis.com | see below |
 //! | `/v1/documents…` | docs.googleapis.com | see below |
 //! | `GET /v1/presentations/{id}` | slides.googleapis.com | see below |
+//! | `/tasks/v1/users/@me/lists…`, `/tasks/v1/lists/{tasklist}/tasks…` | tasks.googleapis.com | see below |
+//! | `GET /v1/people:searchContacts`, `:searchDirectoryPeople`, `/v1/people/{id}` | people.googleapis.com | see below |
 //!
 //! # Gmail and Calendar
 //!
@@ -134,6 +137,26 @@
 //! with an empty speaker-notes shape; object ids are the same on every read;
 //! a deck without text has no `slides`. `fields` selects parts of the answer.
 //!
+//! Tasks (each user's own lists, "My Tasks" first, `@default` naming it; see
+//! [`seed::tasks`]): `tasklists.list`, `tasklists.get`, `tasks.list`
+//! (parents each followed by their subtasks; `showCompleted` (default true),
+//! `dueMin`/`dueMax`, `completedMin`/`completedMax`, `updatedMin`,
+//! `maxResults` ≤ 100, `pageToken`), `tasks.get`, `tasks.insert` (`parent`
+//! one level deep, `previous`; title ≤ 1024 and notes ≤ 8192 characters;
+//! `due` keeps only its date), `tasks.patch` (`null` clears; `status`
+//! `completed` stamps `completed`, `needsAction` clears it), `tasks.delete`
+//! (with the task's subtasks). Another user's list or task is 404.
+//!
+//! People (see [`seed::contacts`]): `people.searchContacts` (the caller's
+//! contacts; `query` matches word prefixes of names, emails, phone numbers
+//! and organizations; `readMask` required; `pageSize` ≤ 30; an empty query
+//! is Google's warm-up request and finds nothing), `people.searchDirectoryPeople`
+//! (the fake's users in the caller's Workspace domain; `readMask` and
+//! `sources` required; a consumer account gets 400 `FAILED_PRECONDITION`),
+//! `people.get` (`people/c…` a contact, needing a contacts scope;
+//! `people/<sub>` a colleague's profile, needing `directory.readonly`;
+//! `people/me`; `personFields` required).
+//!
 //! # Behaviour worth knowing
 //!
 //! - A refresh token is issued only with `access_type=offline`, and then only on the
@@ -180,6 +203,10 @@
 //! - Slides: read only (no `create` or `batchUpdate`); only title and body
 //!   placeholders with unstyled text, no tables, images, bullets, speaker
 //!   notes text or comments; one master and two layouts for every deck.
+//! - Tasks: deleted and hidden tasks are gone (`showDeleted`/`showHidden`
+//!   find none); no `move`, `clear`, task list writes or assigned tasks.
+//! - People: read only; no other contacts, contact groups, photos or sync
+//!   tokens; directory profiles hold only names and emails.
 //! - Page tokens are offsets into the current result.
 //! - Invalid-request conditions the real service shows as an error page after
 //!   the redirect URI was checked (such as a bad `scope`) are redirected back
@@ -200,7 +227,8 @@
 //! [`FakeGoogle::shared_drive_id`], [`FakeGoogle::drive_file_content`], [`FakeGoogle::doc_text`],
 //! [`FakeGoogle::doc_tab_titles`], [`FakeGoogle::sheet_titles`], [`FakeGoogle::sheet_values`],
 //! [`FakeGoogle::add_drive_file`], [`FakeGoogle::add_google_doc`],
-//! [`FakeGoogle::add_google_sheet`], [`FakeGoogle::set_drive_file_size`].
+//! [`FakeGoogle::add_google_sheet`], [`FakeGoogle::set_drive_file_size`]; Tasks and
+//! People: [`FakeGoogle::tasks`], [`FakeGoogle::task_list_id`], [`FakeGoogle::contacts`].
 
 mod api;
 mod authorize;
@@ -214,13 +242,16 @@ mod form;
 mod gmail;
 mod hooks;
 mod hooks_drive;
+mod hooks_tasks;
 mod info;
 mod keys;
 mod pages;
+mod people;
 mod scopes;
 mod server;
 mod sheets;
 mod slides;
+mod tasks;
 mod token;
 
 pub mod seed;
@@ -237,6 +268,7 @@ pub use config::{FakeGoogleConfig, FakeUser, Issuer, OAuthClient, demo_users};
 pub use faults::{Fault, RecordedRequest};
 pub use hooks::GmailMessageInfo;
 pub use hooks_drive::DriveFileInfo;
+pub use hooks_tasks::TaskInfo;
 pub use server::FakeGoogleHandle;
 
 use keys::KeySet;
@@ -436,6 +468,8 @@ impl FakeGoogle {
             .merge(sheets::routes())
             .merge(docs::routes())
             .merge(slides::routes())
+            .merge(tasks::routes())
+            .merge(people::routes())
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 faults::observe,

@@ -15,15 +15,19 @@ pub enum Service {
     Drive,
     Docs,
     Sheets,
+    Tasks,
+    Contacts,
 }
 
 impl Service {
-    pub const GOOGLE: [Service; 5] = [
+    pub const GOOGLE: [Service; 7] = [
         Service::Gmail,
         Service::Calendar,
         Service::Drive,
         Service::Docs,
         Service::Sheets,
+        Service::Tasks,
+        Service::Contacts,
     ];
 
     /// What `workspace_search` searches, in the order of its scopes.
@@ -38,6 +42,8 @@ impl Service {
             Service::Drive => "drive",
             Service::Docs => "docs",
             Service::Sheets => "sheets",
+            Service::Tasks => "tasks",
+            Service::Contacts => "contacts",
         }
     }
 
@@ -79,6 +85,10 @@ pub const DOCS_READONLY: &str = "https://www.googleapis.com/auth/documents.reado
 pub const DOCS: &str = "https://www.googleapis.com/auth/documents";
 pub const SHEETS_READONLY: &str = "https://www.googleapis.com/auth/spreadsheets.readonly";
 pub const SHEETS: &str = "https://www.googleapis.com/auth/spreadsheets";
+pub const TASKS_READONLY: &str = "https://www.googleapis.com/auth/tasks.readonly";
+pub const TASKS: &str = "https://www.googleapis.com/auth/tasks";
+pub const CONTACTS_READONLY: &str = "https://www.googleapis.com/auth/contacts.readonly";
+pub const DIRECTORY_READONLY: &str = "https://www.googleapis.com/auth/directory.readonly";
 
 const fn spec(
     name: &'static str,
@@ -97,8 +107,8 @@ const fn spec(
 }
 
 use Service::{
-    Calendar as Cal, Docs as Dc, Drive as Dr, Gateway as Gw, Gmail as Gm, Sheets as Sh,
-    Workspace as Ws,
+    Calendar as Cal, Contacts as Ct, Docs as Dc, Drive as Dr, Gateway as Gw, Gmail as Gm,
+    Sheets as Sh, Tasks as Tk, Workspace as Ws,
 };
 use Tier::{Core, Extended};
 
@@ -191,6 +201,28 @@ pub const CATALOG: &[ToolSpec] = &[
     spec("sheets_clear_range", Sh, Extended, true, &[SHEETS]),
     spec("sheets_create", Sh, Core, true, &[SHEETS]),
     spec("sheets_add_sheet", Sh, Extended, true, &[SHEETS]),
+    // Tasks (writes read the list too: a lost answer to a create is looked up).
+    spec("tasks_lists", Tk, Extended, false, &[TASKS_READONLY]),
+    spec("tasks_list", Tk, Extended, false, &[TASKS_READONLY]),
+    spec("tasks_create", Tk, Extended, true, &[TASKS]),
+    spec("tasks_update", Tk, Extended, true, &[TASKS]),
+    spec("tasks_complete", Tk, Extended, true, &[TASKS]),
+    spec("tasks_delete", Tk, Extended, true, &[TASKS]),
+    // Contacts: the user's own contacts and the Workspace directory.
+    spec(
+        "contacts_search",
+        Ct,
+        Extended,
+        false,
+        &[CONTACTS_READONLY, DIRECTORY_READONLY],
+    ),
+    spec(
+        "contacts_get",
+        Ct,
+        Extended,
+        false,
+        &[CONTACTS_READONLY, DIRECTORY_READONLY],
+    ),
 ];
 
 pub fn spec_of(name: &str) -> Option<&'static ToolSpec> {
@@ -267,7 +299,7 @@ impl Selection {
                         return Err((
                             "SERVICES",
                             format!(
-                                "{s:?} is not a service (gmail, calendar, drive, docs, sheets)"
+                                "{s:?} is not a service (gmail, calendar, drive, docs, sheets, tasks, contacts)"
                             ),
                         ));
                     }
@@ -379,6 +411,29 @@ mod tests {
         assert!(sel.offered().iter().all(|n| !n.starts_with("gmail_")));
         assert!(sel.google_scopes().iter().all(|s| !s.contains("gmail")));
         assert!(sel.offered().contains(&"whoami"));
+    }
+
+    #[test]
+    fn tasks_and_contacts_are_extended_services_with_their_own_scopes() {
+        let core = Selection::default().offered();
+        assert!(
+            core.iter()
+                .all(|n| !n.starts_with("tasks_") && !n.starts_with("contacts_"))
+        );
+        let sel = Selection::parse(Some("extended"), None, Some("tasks, contacts")).unwrap();
+        let offered = sel.offered();
+        assert!(offered.contains(&"tasks_create") && offered.contains(&"contacts_search"));
+        assert!(offered.iter().all(|n| !n.starts_with("gmail_")));
+        assert_eq!(
+            sel.google_scopes(),
+            [TASKS_READONLY, TASKS, CONTACTS_READONLY, DIRECTORY_READONLY]
+        );
+        let read = Selection::parse(Some("all"), Some("true"), Some("tasks")).unwrap();
+        assert_eq!(
+            read.offered(),
+            ["whoami", "server_info", "tasks_lists", "tasks_list"]
+        );
+        assert_eq!(read.google_scopes(), [TASKS_READONLY]);
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct Extra {
     pub location: Option<(String, &'static str)>,
     pub details: Option<Value>,
     pub www_authenticate: Option<String>,
+    /// A `status` other than the code's usual one (`FAILED_PRECONDITION` on a 400).
+    pub status: Option<&'static str>,
 }
 
 /// The canonical `status` string for an HTTP code, as Google's APIs send it.
@@ -71,6 +73,14 @@ impl ApiError {
         self
     }
 
+    /// Sends `status` in place of the code's usual canonical name.
+    pub fn with_status(mut self, status: &'static str) -> Self {
+        let mut extra = self.extra.take().map(|e| *e).unwrap_or_default();
+        extra.status = Some(status);
+        self.extra = Some(Box::new(extra));
+        self
+    }
+
     /// 401: missing, unknown, expired or revoked access token.
     pub fn unauthenticated(token_present: bool) -> Self {
         let mut error = ApiError::new(
@@ -90,6 +100,7 @@ impl ApiError {
             } else {
                 "Bearer realm=\"https://accounts.google.com/\"".into()
             }),
+            status: None,
         }));
         error
     }
@@ -115,6 +126,7 @@ impl ApiError {
             location: None,
             details,
             www_authenticate,
+            status: None,
         }));
         error
     }
@@ -172,7 +184,7 @@ impl ApiError {
             "message": self.message,
             "errors": [item],
         });
-        if let Some(status) = status_name(self.status.as_u16()) {
+        if let Some(status) = extra.status.or_else(|| status_name(self.status.as_u16())) {
             error["status"] = json!(status);
         }
         if let Some(details) = &extra.details {

@@ -1,6 +1,6 @@
 //! Which OAuth scopes each served API method accepts, as listed in Google's
 //! discovery documents (`scopes` of each method in gmail.v1, calendar.v3, drive.v3, docs.v1,
-//! sheets.v4 and slides.v1).
+//! sheets.v4, slides.v1, tasks.v1 and people.v1).
 //! The discovery conformance test checks this table against the documents.
 
 /// `(method id, accepted scopes)`; any one of the scopes suffices.
@@ -503,6 +503,74 @@ pub const METHOD_SCOPES: &[(&str, &[&str])] = &[
             "https://www.googleapis.com/auth/drive.readonly",
             "https://www.googleapis.com/auth/presentations",
             "https://www.googleapis.com/auth/presentations.readonly",
+        ],
+    ),
+    (
+        "tasks.tasklists.list",
+        &[
+            "https://www.googleapis.com/auth/tasks",
+            "https://www.googleapis.com/auth/tasks.readonly",
+        ],
+    ),
+    (
+        "tasks.tasklists.get",
+        &[
+            "https://www.googleapis.com/auth/tasks",
+            "https://www.googleapis.com/auth/tasks.readonly",
+        ],
+    ),
+    (
+        "tasks.tasks.list",
+        &[
+            "https://www.googleapis.com/auth/tasks",
+            "https://www.googleapis.com/auth/tasks.readonly",
+        ],
+    ),
+    (
+        "tasks.tasks.get",
+        &[
+            "https://www.googleapis.com/auth/tasks",
+            "https://www.googleapis.com/auth/tasks.readonly",
+        ],
+    ),
+    (
+        "tasks.tasks.insert",
+        &["https://www.googleapis.com/auth/tasks"],
+    ),
+    (
+        "tasks.tasks.patch",
+        &["https://www.googleapis.com/auth/tasks"],
+    ),
+    (
+        "tasks.tasks.delete",
+        &["https://www.googleapis.com/auth/tasks"],
+    ),
+    (
+        "people.people.searchContacts",
+        &[
+            "https://www.googleapis.com/auth/contacts",
+            "https://www.googleapis.com/auth/contacts.readonly",
+        ],
+    ),
+    (
+        "people.people.searchDirectoryPeople",
+        &["https://www.googleapis.com/auth/directory.readonly"],
+    ),
+    (
+        "people.people.get",
+        &[
+            "https://www.googleapis.com/auth/contacts",
+            "https://www.googleapis.com/auth/contacts.other.readonly",
+            "https://www.googleapis.com/auth/contacts.readonly",
+            "https://www.googleapis.com/auth/directory.readonly",
+            "https://www.googleapis.com/auth/user.addresses.read",
+            "https://www.googleapis.com/auth/user.birthday.read",
+            "https://www.googleapis.com/auth/user.emails.read",
+            "https://www.googleapis.com/auth/user.gender.read",
+            "https://www.googleapis.com/auth/user.organization.read",
+            "https://www.googleapis.com/auth/user.phonenumbers.read",
+            "https://www.googleapis.com/auth/userinfo.email",
+            "https://www.googleapis.com/auth/userinfo.profile",
         ],
     ),
 ];

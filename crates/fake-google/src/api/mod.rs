@@ -45,6 +45,8 @@ impl Caller {
             Some("docs") => "docs.googleapis.com",
             Some("sheets") => "sheets.googleapis.com",
             Some("slides") => "slides.googleapis.com",
+            Some("tasks") => "tasks.googleapis.com",
+            Some("people") => "people.googleapis.com",
             _ => "calendar-json.googleapis.com",
         };
         Err(ApiError::insufficient_scope(service, method, accepted))

@@ -1,14 +1,16 @@
-//! Demo data every user starts with: a mailbox, calendars and a Drive (with
-//! Docs and Sheets) with plausible
+//! Demo data every user starts with: a mailbox, calendars, a Drive (with
+//! Docs and Sheets), task lists and contacts with plausible
 //! company content. Everything is derived from the user's email (names of
 //! colleagues, ids, time zone), and times are relative to the moment of
 //! seeding, so "this week" always has mail and meetings.
 
 pub mod calendar;
+pub mod contacts;
 pub(crate) mod docs;
 pub mod drive;
 pub mod mail;
 pub(crate) mod mime_build;
+pub mod tasks;
 
 use sha2::{Digest, Sha256};
 

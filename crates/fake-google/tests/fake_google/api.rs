@@ -61,6 +61,14 @@ pub async fn post(fake: &FakeGoogle, token: &str, path: &str, body: Value) -> (S
     call(fake, token, Method::POST, path, Some(body)).await
 }
 
+pub async fn patch(fake: &FakeGoogle, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+    call(fake, token, Method::PATCH, path, Some(body)).await
+}
+
+pub async fn delete(fake: &FakeGoogle, token: &str, path: &str) -> StatusCode {
+    call(fake, token, Method::DELETE, path, None).await.0
+}
+
 /// `GET` that must succeed; returns the body.
 pub async fn get_ok(fake: &FakeGoogle, token: &str, path: &str) -> Value {
     let (status, body) = get(fake, token, path).await;

@@ -14,6 +14,8 @@ const DRIVE: &str = include_str!("../discovery/drive.v3.json");
 const DOCS: &str = include_str!("../discovery/docs.v1.json");
 const SHEETS: &str = include_str!("../discovery/sheets.v4.json");
 const SLIDES: &str = include_str!("../discovery/slides.v1.json");
+const TASKS: &str = include_str!("../discovery/tasks.v1.json");
+const PEOPLE: &str = include_str!("../discovery/people.v1.json");
 
 pub struct Discovery {
     pub gmail: Value,
@@ -22,6 +24,8 @@ pub struct Discovery {
     pub docs: Value,
     pub sheets: Value,
     pub slides: Value,
+    pub tasks: Value,
+    pub people: Value,
 }
 
 impl Discovery {
@@ -33,6 +37,8 @@ impl Discovery {
             docs: serde_json::from_str(DOCS).expect("docs discovery"),
             sheets: serde_json::from_str(SHEETS).expect("sheets discovery"),
             slides: serde_json::from_str(SLIDES).expect("slides discovery"),
+            tasks: serde_json::from_str(TASKS).expect("tasks discovery"),
+            people: serde_json::from_str(PEOPLE).expect("people discovery"),
         }
     }
 
@@ -43,6 +49,8 @@ impl Discovery {
             Some("docs") => &self.docs,
             Some("sheets") => &self.sheets,
             Some("slides") => &self.slides,
+            Some("tasks") => &self.tasks,
+            Some("people") => &self.people,
             _ => &self.calendar,
         }
     }

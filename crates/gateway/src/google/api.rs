@@ -32,6 +32,8 @@ pub struct ApiBases {
     pub docs: Url,
     pub sheets: Url,
     pub slides: Url,
+    pub tasks: Url,
+    pub people: Url,
 }
 
 impl ApiBases {
@@ -44,6 +46,8 @@ impl ApiBases {
             docs: u("https://docs.googleapis.com"),
             sheets: u("https://sheets.googleapis.com"),
             slides: u("https://slides.googleapis.com"),
+            tasks: u("https://tasks.googleapis.com"),
+            people: u("https://people.googleapis.com"),
         }
     }
 
@@ -56,6 +60,8 @@ impl ApiBases {
             docs: base.clone(),
             sheets: base.clone(),
             slides: base.clone(),
+            tasks: base.clone(),
+            people: base.clone(),
         }
     }
 
@@ -420,6 +426,10 @@ fn scope_for(url: &Url) -> String {
         "Sheets"
     } else if p.contains("/presentations") {
         "Slides"
+    } else if p.contains("/tasks/") {
+        "Tasks"
+    } else if p.contains("/people") {
+        "Contacts"
     } else {
         "Google"
     };

@@ -1,6 +1,7 @@
 //! The Google objects one tool call touched, for the audit trail: the ids
 //! in the paths of the requests it sent (messages, threads, drafts, labels,
-//! calendars, events, files, documents, spreadsheets, presentations) and
+//! calendars, events, files, documents, spreadsheets, presentations, task
+//! lists, tasks, people) and
 //! the id of what a write created. Collected beside the request count of
 //! [`counting`](super::api::counting), in the call's own task; deduplicated
 //! and capped, so a long listing costs a few comparisons per request.
@@ -64,6 +65,9 @@ fn kind_of(collection: &str) -> Option<&'static str> {
         "documents" => "document",
         "spreadsheets" => "spreadsheet",
         "presentations" => "presentation",
+        "lists" => "tasklist",
+        "tasks" => "task",
+        "people" => "person",
         _ => return None,
     })
 }
@@ -83,6 +87,13 @@ fn is_method(segment: &str) -> bool {
             | "emptyTrash"
             | "stop"
     )
+}
+
+/// An API version segment (`v1`, `v3`).
+fn is_version(segment: &str) -> bool {
+    segment
+        .strip_prefix('v')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `%xx` escapes decoded; anything malformed is kept as it is.
@@ -119,6 +130,10 @@ pub fn path_ids(path: &str) -> Vec<(&'static str, String)> {
         };
         // `documents/ID:batchUpdate`, `spreadsheets/ID/values:batchGet`.
         let id = pair[1].split(':').next().unwrap_or_default();
+        // `/tasks/v1/…` names the API, not a task.
+        if is_version(id) {
+            continue;
+        }
         if !id.is_empty() && !is_method(id) {
             found.push((kind, decode(id)));
         }
@@ -222,6 +237,13 @@ mod tests {
         );
         assert_eq!(ids("/v1/presentations/p1/pages/g1"), ["presentation:p1"]);
         assert_eq!(ids("/drive/v3/about"), Vec::<String>::new());
+        assert_eq!(
+            ids("/tasks/v1/lists/L1/tasks/T1"),
+            ["tasklist:L1", "task:T1"]
+        );
+        assert_eq!(ids("/tasks/v1/users/@me/lists"), Vec::<String>::new());
+        assert_eq!(ids("/v1/people/c42"), ["person:c42"]);
+        assert_eq!(ids("/v1/people:searchContacts"), Vec::<String>::new());
     }
 
     #[test]

@@ -52,17 +52,21 @@ pub enum Api {
     Docs,
     Sheets,
     Slides,
+    Tasks,
+    People,
     Other,
 }
 
 impl Api {
-    pub const ALL: [Api; 7] = [
+    pub const ALL: [Api; 9] = [
         Api::Gmail,
         Api::Calendar,
         Api::Drive,
         Api::Docs,
         Api::Sheets,
         Api::Slides,
+        Api::Tasks,
+        Api::People,
         Api::Other,
     ];
 
@@ -80,6 +84,10 @@ impl Api {
             Api::Sheets
         } else if path.contains("/presentations") {
             Api::Slides
+        } else if path.starts_with("/tasks/") || path.contains("/tasks/v1/") {
+            Api::Tasks
+        } else if path.contains("/v1/people") {
+            Api::People
         } else {
             Api::Other
         }
@@ -93,6 +101,8 @@ impl Api {
             Api::Docs => "docs",
             Api::Sheets => "sheets",
             Api::Slides => "slides",
+            Api::Tasks => "tasks",
+            Api::People => "people",
             Api::Other => "other",
         }
     }
@@ -181,6 +191,11 @@ mod tests {
             "sheets"
         );
         assert_eq!(Api::of_path("/v1/presentations/x").as_str(), "slides");
+        assert_eq!(
+            Api::of_path("/tasks/v1/lists/@default/tasks").as_str(),
+            "tasks"
+        );
+        assert_eq!(Api::of_path("/v1/people:searchContacts").as_str(), "people");
         assert_eq!(STORE_BACKENDS[backend_index("dynamodb")], "dynamodb");
         assert_eq!(STORE_BACKENDS[backend_index("memory")], "other");
     }

@@ -16,6 +16,7 @@
 
 pub mod adapter;
 pub mod calendar;
+pub mod contacts;
 pub mod docs;
 pub mod drive;
 pub mod gmail;
@@ -25,6 +26,7 @@ pub mod resources;
 pub mod schema;
 pub mod server;
 pub mod sheets;
+pub mod tasks;
 pub mod workspace;
 
 use std::{fmt::Write as _, sync::Arc};

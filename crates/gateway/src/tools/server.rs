@@ -23,7 +23,7 @@ use crate::{
     tools::{
         ToolCtx, ToolError, ToolResult,
         adapter::{Facts, FromCall, HasFacts, NoArgs, Route, ToolOutput},
-        calendar, docs, drive, gmail, prompts, resources, sheets, workspace,
+        calendar, contacts, docs, drive, gmail, prompts, resources, sheets, tasks, workspace,
     },
 };
 
@@ -148,6 +148,8 @@ impl GatewayServer {
             drive::routes(),
             docs::routes(),
             sheets::routes(),
+            tasks::routes(),
+            contacts::routes(),
             workspace::routes(),
         ]
         .into_iter()
@@ -446,7 +448,7 @@ impl ServerHandler for GatewayServer {
                     .with_title("Workspace MCP Gateway"),
             )
             .with_instructions(
-                "Tools that act on the signed-in user's own Google Workspace (Gmail, Calendar, Drive, Docs, Sheets).",
+                "Tools that act on the signed-in user's own Google Workspace (Gmail, Calendar, Drive, Docs, Sheets, Tasks, Contacts).",
             )
     }
 }

@@ -37,6 +37,8 @@ mod sheets_errors;
 mod sheets_support;
 mod sheets_tools;
 
+mod tasks_tools;
+
 mod audit;
 mod docs_tools;
 mod drive_tools;
