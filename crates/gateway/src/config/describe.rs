@@ -226,6 +226,7 @@ impl Config {
                 POLICY_RELOAD_SECONDS,
                 self.policy.reload_every.as_secs().to_string(),
             ),
+            (REQUIRE_CONFIRMATION, self.require_confirmation.to_string()),
         ]
     }
 }

@@ -55,6 +55,7 @@ pub const METRICS_PORT: &str = "METRICS_PORT";
 pub const METRICS_EMF: &str = "METRICS_EMF";
 pub const POLICY_FILE: &str = "POLICY_FILE";
 pub const POLICY_RELOAD_SECONDS: &str = "POLICY_RELOAD_SECONDS";
+pub const REQUIRE_CONFIRMATION: &str = "REQUIRE_CONFIRMATION";
 
 /// Exit status of every command that stops on a configuration error.
 pub const EXIT_CONFIG: u8 = 2;
@@ -189,6 +190,8 @@ pub struct Config {
     pub metrics_emf: bool,
     /// The company policy (`POLICY_FILE`) as read at start, and how it is watched.
     pub policy: PolicyConfig,
+    /// Outward and irreversible actions only once the person confirmed.
+    pub require_confirmation: bool,
 }
 
 /// The company policy at start and where it comes from.

@@ -383,6 +383,21 @@ impl Config {
             }
         };
 
+        let require_confirmation = match raw
+            .get(REQUIRE_CONFIRMATION)
+            .map(|v| v.trim().to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("false") | Some("0") | Some("no") => false,
+            Some("true") | Some("1") | Some("yes") => true,
+            Some(other) => {
+                c.problem(
+                    REQUIRE_CONFIRMATION,
+                    format!("must be true or false, got {other:?}"),
+                );
+                false
+            }
+        };
         let policy_reload = c.seconds(POLICY_RELOAD_SECONDS);
         let policy = match raw
             .get(POLICY_FILE)
@@ -390,6 +405,10 @@ impl Config {
             .filter(|p| !p.is_empty())
         {
             None => PolicyConfig {
+                initial: crate::policy::Policy {
+                    company_domains: allowed_domains.clone(),
+                    ..Default::default()
+                },
                 reload_every: policy_reload,
                 ..PolicyConfig::default()
             },
@@ -456,6 +475,7 @@ impl Config {
             metrics_port,
             metrics_emf,
             policy,
+            require_confirmation,
         })
     }
 }

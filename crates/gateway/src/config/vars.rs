@@ -275,6 +275,13 @@ pub const VARIABLES: &[Var] = &[
         "`true` writes one CloudWatch embedded-metric-format line (namespace `McpGateway`) to stdout every 60 s, with the changes since the previous one.",
     ),
     var(
+        REQUIRE_CONFIRMATION,
+        Tools,
+        Text("false"),
+        Value("false"),
+        "`true`: sending mail, sharing a file outside the company, deleting an event with guests and trashing more than 10 messages are refused unless confirmed. A client that can ask the person (elicitation) is always asked, whatever this says; with any other client the call must carry `confirm: true`.",
+    ),
+    var(
         POLICY_FILE,
         Tools,
         Means("no company policy"),

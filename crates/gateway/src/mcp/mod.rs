@@ -112,6 +112,7 @@ impl McpEndpoint {
                 || crate::policy::PolicyHandle::new(config.policy.initial.clone()),
                 |o| o.company_policy.clone(),
             ),
+            require_confirmation: config.require_confirmation,
             daily: Some(crate::limits::daily::DailyCaps::new(Repo::new(
                 store.clone(),
             ))),

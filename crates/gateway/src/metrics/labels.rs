@@ -23,7 +23,7 @@ pub fn status_index(status: u16) -> usize {
 
 /// How a tool call ended: the adapter's outcomes (tools/adapter.rs), and
 /// `other` for a name this list does not know.
-pub const OUTCOMES: [&str; 10] = [
+pub const OUTCOMES: [&str; 11] = [
     "ok",
     "invalid_arguments",
     "refused",
@@ -33,6 +33,7 @@ pub const OUTCOMES: [&str; 10] = [
     "panic",
     "rate_limited",
     "policy_refused",
+    "input_required",
     "other",
 ];
 

@@ -66,6 +66,24 @@ impl Policy {
         )
     }
 
+    /// Whether `address` is in one of the company's domains.
+    pub fn inside_company(&self, address: &str) -> bool {
+        let address = address_of(address);
+        domain_of(&address).is_some_and(|d| self.company_domains.iter().any(|c| c == d))
+    }
+
+    /// The company's domains, for questions and messages.
+    pub fn company(&self) -> String {
+        self.company_domains.join(", ")
+    }
+
+    /// Whether inviting `guests` needs the person's confirmation under
+    /// `calendar.external_guests = confirm`.
+    pub fn guests_need_confirmation(&self, guests: &[String]) -> bool {
+        self.calendar.external_guests.external == External::Confirm
+            && self.check_guests(guests, false).is_err()
+    }
+
     /// An event with `guests`.
     pub fn check_guests(&self, guests: &[String], confirmed: bool) -> Result<(), Refusal> {
         self.check_external(&GUESTS, &self.calendar.external_guests, guests, confirmed)

@@ -21,7 +21,10 @@ use rmcp::{
         router::tool::ToolRoute,
         tool::ToolCallContext,
     },
-    model::{CallToolResult, ContentBlock, JsonObject, Tool, ToolAnnotations},
+    model::{
+        CallToolResponse, CallToolResult, ContentBlock, InputRequest, InputRequiredResult,
+        JsonObject, Tool, ToolAnnotations,
+    },
 };
 use schemars::JsonSchema;
 use serde::{Serialize, de::DeserializeOwned};
@@ -38,7 +41,7 @@ use crate::{
     },
     limits::{retry_seconds, shared::ToolCallLimiter},
     repo::Repo,
-    tools::{ToolCtx, ToolError, ToolResult, bound, schema},
+    tools::{ToolCtx, ToolError, ToolResult, bound, confirm::Asking, schema},
 };
 
 /// A tool's successful result: structured content (described by the output
@@ -137,6 +140,8 @@ pub struct Facts {
     pub daily: Option<crate::limits::daily::DailyCaps>,
     /// What the gateway offers (`TOOLS`, `READ_ONLY`, `SERVICES`).
     pub offer: Arc<crate::catalog::Selection>,
+    /// `REQUIRE_CONFIRMATION`: outward actions only once confirmed.
+    pub require_confirmation: bool,
 }
 
 /// The MCP handler the routes serve.
@@ -147,11 +152,19 @@ pub trait HasFacts: Send + Sync + 'static {
 /// A tool's context, built before the tool runs; failing to build it is the
 /// call's tool error (not signed in, no Google access configured).
 pub trait FromCall: Sized + Send + 'static {
-    fn from_call(facts: &Arc<Facts>, principal: Option<&Principal>) -> ToolResult<Self>;
+    fn from_call(
+        facts: &Arc<Facts>,
+        principal: Option<&Principal>,
+        asking: Asking,
+    ) -> ToolResult<Self>;
 }
 
 impl FromCall for ToolCtx {
-    fn from_call(facts: &Arc<Facts>, principal: Option<&Principal>) -> ToolResult<Self> {
+    fn from_call(
+        facts: &Arc<Facts>,
+        principal: Option<&Principal>,
+        asking: Asking,
+    ) -> ToolResult<Self> {
         let principal = principal
             .ok_or_else(|| ToolError::Refused("This connection is not signed in.".into()))?;
         let api = facts.api.clone().ok_or_else(|| {
@@ -165,13 +178,15 @@ impl FromCall for ToolCtx {
             policy: facts.policy.current(),
             daily: facts.daily.clone(),
             offer: facts.offer.clone(),
+            asking,
         })
     }
 }
 
 type Started = BoxFuture<'static, ToolResult<CallToolResult>>;
-type Prepare =
-    dyn Fn(&Arc<Facts>, Option<&Principal>, JsonObject) -> ToolResult<Started> + Send + Sync;
+type Prepare = dyn Fn(&Arc<Facts>, Option<&Principal>, JsonObject, Asking) -> ToolResult<Started>
+    + Send
+    + Sync;
 
 /// One tool: its MCP description and the function behind it.
 pub struct Route {
@@ -214,10 +229,13 @@ impl Route {
         let tool = Tool::new(name, description, input)
             .with_raw_output_schema(schema_for_output::<O>())
             .with_annotations(annotations);
-        let prepare = move |facts: &Arc<Facts>, principal: Option<&Principal>, args: JsonObject| {
+        let prepare = move |facts: &Arc<Facts>,
+                            principal: Option<&Principal>,
+                            args: JsonObject,
+                            asking: Asking| {
             let args: A = serde_json::from_value(serde_json::Value::Object(args))
                 .map_err(|e| ToolError::Arguments(e.to_string()))?;
-            let ctx = C::from_call(facts, principal)?;
+            let ctx = C::from_call(facts, principal, asking)?;
             let limit = facts.output_limit;
             let run = f(ctx, args);
             let started: Started = Box::pin(async move { Ok(success(run.await?, limit)) });
@@ -252,7 +270,7 @@ impl Route {
         let prepare = self.prepare;
         ToolRoute::new_dyn(self.tool, move |tcc: ToolCallContext<'_, S>| {
             let prepare = prepare.clone();
-            Box::pin(async move { Ok(run(&*prepare, tcc).await.into()) })
+            Box::pin(async move { Ok(run(&*prepare, tcc).await) })
         })
     }
 }
@@ -269,6 +287,7 @@ enum Outcome {
     Panic,
     RateLimited,
     PolicyRefused,
+    InputRequired,
 }
 
 impl Outcome {
@@ -283,6 +302,7 @@ impl Outcome {
             Outcome::Panic => "panic",
             Outcome::RateLimited => "rate_limited",
             Outcome::PolicyRefused => "policy_refused",
+            Outcome::InputRequired => "input_required",
         }
     }
 
@@ -294,6 +314,7 @@ impl Outcome {
             ToolError::Api(_) => Outcome::GoogleError,
             ToolError::Refused(_) => Outcome::Refused,
             ToolError::Policy { .. } => Outcome::PolicyRefused,
+            ToolError::NeedsConfirmation { .. } => Outcome::InputRequired,
         }
     }
 }
@@ -306,8 +327,46 @@ fn panic_message(panic: &(dyn Any + Send)) -> String {
         .unwrap_or_else(|| "a panic without a message".to_owned())
 }
 
+/// Whether the client can be asked to confirm: it declares elicitation and
+/// speaks a revision where a tool call may answer "input required".
+fn can_ask(rc: &rmcp::service::RequestContext<rmcp::RoleServer>) -> bool {
+    rc.protocol_version()
+        .is_some_and(|v| v >= rmcp::model::ProtocolVersion::V_2026_07_28)
+        && rc
+            .client_capabilities()
+            .is_some_and(|c| c.elicitation.is_some())
+}
+
+/// The "input required" answer asking the person `question`.
+fn ask_person(key: String, question: &str) -> CallToolResponse {
+    let elicitation = serde_json::json!({
+        "method": "elicitation/create",
+        "params": {
+            "mode": "form",
+            "message": question,
+            "requestedSchema": {
+                "type": "object",
+                "properties": {
+                    "confirm": {"type": "boolean", "title": "Confirm", "description": question, "default": false}
+                },
+                "required": ["confirm"]
+            }
+        }
+    });
+    match serde_json::from_value::<InputRequest>(elicitation) {
+        Ok(request) => CallToolResponse::InputRequired(InputRequiredResult::from_input_requests(
+            [(key, request)].into_iter().collect(),
+        )),
+        Err(e) => ToolError::Refused(format!(
+            "the confirmation could not be built ({e}); call again with confirm: true once the person agreed"
+        ))
+        .into_result()
+        .into(),
+    }
+}
+
 /// One tool call, start to end.
-async fn run<S: HasFacts>(prepare: &Prepare, mut tcc: ToolCallContext<'_, S>) -> CallToolResult {
+async fn run<S: HasFacts>(prepare: &Prepare, mut tcc: ToolCallContext<'_, S>) -> CallToolResponse {
     let started = Instant::now();
     let name = tcc.name.clone();
     let facts = tcc.service.facts().clone();
@@ -327,6 +386,11 @@ async fn run<S: HasFacts>(prepare: &Prepare, mut tcc: ToolCallContext<'_, S>) ->
         google_retries = Empty,
     );
     let args = tcc.arguments.take().unwrap_or_default();
+    let asking = Asking {
+        can_ask: can_ask(&tcc.request_context),
+        answers: tcc.input_responses.take().unwrap_or_default(),
+        required: facts.require_confirmation,
+    };
     let ct: CancellationToken = tcc.request_context.ct.clone();
     let timeout = facts.tool_timeout;
     let refused = rate_limited(&facts, principal)
@@ -335,7 +399,9 @@ async fn run<S: HasFacts>(prepare: &Prepare, mut tcc: ToolCallContext<'_, S>) ->
     let prepared = match refused {
         Some((refused, outcome)) => Err((refused, outcome, None)),
         None => {
-            match std::panic::catch_unwind(AssertUnwindSafe(|| prepare(&facts, principal, args))) {
+            match std::panic::catch_unwind(AssertUnwindSafe(|| {
+                prepare(&facts, principal, args, asking)
+            })) {
                 Ok(Ok(call)) => Ok(call),
                 Ok(Err(e)) => Err((e, None, None)),
                 Err(p) => Err((panicked(&name), Some(Outcome::Panic), Some(p))),
@@ -395,8 +461,9 @@ async fn run<S: HasFacts>(prepare: &Prepare, mut tcc: ToolCallContext<'_, S>) ->
     event.reason = policy_rule.map(str::to_owned);
     facts.audit.record(event);
     match result {
-        Ok(r) => r,
-        Err(e) => e.into_result(),
+        Ok(r) => r.into(),
+        Err(ToolError::NeedsConfirmation { key, question }) => ask_person(key, &question),
+        Err(e) => e.into_result().into(),
     }
 }
 
@@ -487,6 +554,7 @@ mod tests {
             Outcome::Panic,
             Outcome::RateLimited,
             Outcome::PolicyRefused,
+            Outcome::InputRequired,
         ] {
             assert!(OUTCOMES.contains(&o.as_str()), "{o:?} would count as other");
         }

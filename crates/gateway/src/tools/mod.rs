@@ -16,6 +16,7 @@
 
 pub mod adapter;
 pub mod calendar;
+pub mod confirm;
 pub mod contacts;
 pub mod docs;
 pub mod drive;
@@ -53,6 +54,10 @@ pub enum ToolError {
     /// The company policy refused the action; `rule` names the rule.
     #[error("{message}")]
     Policy { rule: &'static str, message: String },
+    /// The person must answer `question` first (the client can ask them):
+    /// the call answers "input required" with an elicitation.
+    #[error("waiting for the person to confirm: {question}")]
+    NeedsConfirmation { key: String, question: String },
 }
 
 impl From<crate::policy::Refusal> for ToolError {
@@ -101,6 +106,8 @@ pub struct ToolCtx {
     pub daily: Option<crate::limits::daily::DailyCaps>,
     /// What the gateway offers (`TOOLS`, `READ_ONLY`, `SERVICES`).
     pub offer: Arc<crate::catalog::Selection>,
+    /// Whether and how the person can be asked to confirm ([`confirm`]).
+    pub asking: confirm::Asking,
 }
 
 /// Cuts `text` to at most `limit` characters (on a char boundary), with a note.

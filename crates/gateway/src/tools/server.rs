@@ -88,6 +88,8 @@ pub struct ServerParts {
     pub policy: crate::policy::PolicyHandle,
     /// Counters of the policy's daily caps (`None` without a store).
     pub daily: Option<crate::limits::daily::DailyCaps>,
+    /// `REQUIRE_CONFIRMATION`.
+    pub require_confirmation: bool,
 }
 
 #[derive(Clone)]
@@ -133,6 +135,7 @@ impl GatewayServer {
                 policy: p.policy,
                 daily: p.daily,
                 offer: Arc::new(p.selection),
+                require_confirmation: p.require_confirmation,
             }),
             tool_router: Arc::new(router),
         }
@@ -181,7 +184,7 @@ impl GatewayServer {
                 None,
             ));
         }
-        ToolCtx::from_call(&self.facts, principal)
+        ToolCtx::from_call(&self.facts, principal, Default::default())
             .map_err(|e| rmcp::ErrorData::invalid_request(e.to_string(), None))
     }
 }
@@ -217,7 +220,11 @@ pub struct GatewayCtx {
 }
 
 impl FromCall for GatewayCtx {
-    fn from_call(facts: &Arc<Facts>, principal: Option<&Principal>) -> ToolResult<Self> {
+    fn from_call(
+        facts: &Arc<Facts>,
+        principal: Option<&Principal>,
+        _: crate::tools::confirm::Asking,
+    ) -> ToolResult<Self> {
         Ok(Self {
             facts: facts.clone(),
             principal: principal.cloned(),
@@ -496,6 +503,7 @@ mod tests {
             audit: crate::audit::writer::Audit::log_only(),
             policy: Default::default(),
             daily: None,
+            require_confirmation: false,
         });
         let mut router = (*server.tool_router).clone();
         router.add_route(

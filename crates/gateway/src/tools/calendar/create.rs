@@ -69,6 +69,27 @@ pub struct CreateEventArgs {
     pub confirm: bool,
 }
 
+/// Whether inviting `guests` is confirmed, asking the person when the
+/// company policy wants it and the client can; deny rules refuse first.
+pub fn guests_confirmed(
+    ctx: &ToolCtx,
+    summary: &str,
+    guests: &[String],
+    confirm: bool,
+) -> ToolResult<bool> {
+    ctx.policy.check_guests(guests, true)?;
+    if !ctx.policy.guests_need_confirmation(guests) {
+        return Ok(confirm);
+    }
+    let question = format!(
+        "Invite {} to \"{}\", outside {}?",
+        guests.join(", "),
+        summary.trim(),
+        ctx.policy.company()
+    );
+    Ok(ctx.ask(&question, confirm)?.yes())
+}
+
 /// A fresh event id: 128 random bits in base32hex (26 characters of 0-9a-v).
 pub fn new_event_id() -> String {
     const ALPHABET: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
@@ -261,7 +282,8 @@ async fn insert(
     let start = TimeArg::parse("start", &args.start)?;
     let end = TimeArg::parse("end", &args.end)?;
     let attendees = check_emails("attendees", &args.attendees)?;
-    ctx.policy.check_guests(&attendees, args.confirm)?;
+    let confirmed = guests_confirmed(ctx, &args.summary, &attendees, args.confirm)?;
+    ctx.policy.check_guests(&attendees, confirmed)?;
     check_recurrence(&args.recurrence)?;
     let supplied_id = args.event_id.is_some();
     let event_id = match &args.event_id {

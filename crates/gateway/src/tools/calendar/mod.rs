@@ -159,7 +159,7 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::new(
             "calendar_delete_event",
             "Delete a calendar event",
-            "Delete a calendar event, cancelling it for the guests when the user organizes it. An occurrence id deletes that occurrence, a series id the whole series. Cannot be undone here: confirm with the user first.",
+            "Delete a calendar event, cancelling it for the guests when the user organizes it. An occurrence id deletes that occurrence, a series id the whole series. Cannot be undone here. With guests: clients that can ask the person are asked to confirm first; with others, confirm: true states the person agreed.",
             write::delete,
         )
         .idempotent()

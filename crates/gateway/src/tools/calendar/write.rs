@@ -215,7 +215,13 @@ async fn update_event(
         .transpose()?;
     let add = check_emails("add_attendees", &args.add_attendees)?;
     let remove = check_emails("remove_attendees", &args.remove_attendees)?;
-    ctx.policy.check_guests(&add, args.confirm)?;
+    let confirmed = super::create::guests_confirmed(
+        ctx,
+        args.summary.as_deref().unwrap_or(&args.event_id),
+        &add,
+        args.confirm,
+    )?;
+    ctx.policy.check_guests(&add, confirmed)?;
     let event = current(ctx, api, &calendar_id, &args.event_id).await?;
 
     let mut body = json!({});
@@ -302,6 +308,9 @@ pub struct DeleteEventArgs {
     /// Whom to email; default all.
     #[serde(default)]
     pub send_updates: Option<SendUpdates>,
+    /// Only once the person approved.
+    #[serde(default)]
+    pub confirm: bool,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -311,6 +320,8 @@ pub struct Deleted {
     /// Title of the deleted event.
     pub summary: String,
     pub deleted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 async fn delete_event(
@@ -320,6 +331,18 @@ async fn delete_event(
 ) -> ToolResult<Deleted> {
     let calendar_id = default_calendar(&args.calendar_id);
     let event = current(ctx, api, &calendar_id, &args.event_id).await?;
+    let summary = event["summary"].as_str().unwrap_or("(no title)").to_owned();
+    let guests = event["attendees"]
+        .as_array()
+        .map_or(0, |a| a.iter().filter(|g| g["self"] != true).count());
+    let confirmed = if guests > 0 {
+        ctx.confirm_action(
+            &format!("Delete \"{summary}\", which has {guests} guest(s)?"),
+            args.confirm,
+        )?
+    } else {
+        crate::tools::confirm::Confirmed::ByModel
+    };
     let mut url = events_url(api, &calendar_id, &[&args.event_id]);
     url.query_pairs_mut().append_pair(
         "sendUpdates",
@@ -331,8 +354,9 @@ async fn delete_event(
     Ok(Deleted {
         event_id: args.event_id.clone(),
         calendar_id,
-        summary: event["summary"].as_str().unwrap_or("(no title)").to_owned(),
+        summary,
         deleted: true,
+        note: confirmed.note(),
     })
 }
 
@@ -343,10 +367,15 @@ pub async fn delete(ctx: ToolCtx, args: DeleteEventArgs) -> ToolResult<Deleted> 
 impl ToolOutput for Deleted {
     fn text(&self) -> String {
         let d = self;
-        format!(
+        let mut text = format!(
             "Deleted {:?} (id {}) from {}.",
             d.summary, d.event_id, d.calendar_id
-        )
+        );
+        if let Some(n) = &d.note {
+            text.push(' ');
+            text.push_str(n);
+        }
+        text
     }
 }
 

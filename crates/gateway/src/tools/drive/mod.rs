@@ -298,7 +298,7 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::new(
             "drive_share",
             "Share a Drive file",
-            "Share a Drive file or folder with a person or Google group by email. Sharing again with someone changes their role.",
+            "Share a Drive file or folder with a person or Google group by email. Sharing again with someone changes their role. Outside the company: clients that can ask the person are asked to confirm first; with others, confirm: true states the person agreed.",
             share::share,
         ),
         Route::new(

@@ -9,7 +9,7 @@ use super::{file_error, files_url, get_file, info::Permission};
 use crate::{
     google::api::{ApiError, Body, GoogleApi, Retry},
     limits::daily::Action,
-    tools::{ToolCtx, ToolError, ToolResult, adapter::ToolOutput, google_id},
+    tools::{ToolCtx, ToolError, ToolResult, adapter::ToolOutput, confirm::Confirmed, google_id},
 };
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -68,6 +68,8 @@ pub struct Shared {
     pub name: String,
     pub permission: Permission,
     pub notified: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 fn valid_email(e: &str) -> bool {
@@ -99,8 +101,21 @@ async fn run(ctx: &ToolCtx, api: &GoogleApi, args: ShareArgs) -> ToolResult<Shar
             return Err(ToolError::invalid("message", "longer than 2000 characters"));
         }
     }
-    ctx.policy.check_share(&email, args.confirm)?;
+    ctx.policy.check_share(&email, true)?;
     let f = get_file(ctx, api, &id, "id,name").await?;
+    let name = f["name"].as_str().unwrap_or_default().to_owned();
+    let outside = !ctx.policy.inside_company(&email);
+    let confirmed = if outside {
+        let question = format!(
+            "Share \"{name}\" as {} with {email}, outside {}?",
+            args.role.as_str(),
+            ctx.policy.company()
+        );
+        ctx.confirm_action(&question, args.confirm)?
+    } else {
+        Confirmed::ByModel
+    };
+    ctx.policy.check_share(&email, confirmed.yes())?;
     let counted = ctx.take_daily(Action::FileShared).await?;
     let mut url = files_url(api, &[&id, "permissions"]);
     {
@@ -140,9 +155,10 @@ async fn run(ctx: &ToolCtx, api: &GoogleApi, args: ShareArgs) -> ToolResult<Shar
         })?;
     Ok(Shared {
         file_id: id,
-        name: f["name"].as_str().unwrap_or_default().to_owned(),
+        name,
         permission: Permission::from_json(&p),
         notified: notify,
+        note: confirmed.note(),
     })
 }
 
@@ -153,7 +169,7 @@ pub async fn share(ctx: ToolCtx, args: ShareArgs) -> ToolResult<Shared> {
 impl ToolOutput for Shared {
     fn text(&self) -> String {
         let s = self;
-        format!(
+        let mut text = format!(
             "Shared {} (id {}) with {}{}\n",
             s.name,
             s.file_id,
@@ -163,7 +179,12 @@ impl ToolOutput for Shared {
             } else {
                 ", without a notification"
             }
-        )
+        );
+        if let Some(n) = &s.note {
+            text.push_str(n);
+            text.push('\n');
+        }
+        text
     }
 }
 

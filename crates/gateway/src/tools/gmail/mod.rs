@@ -57,7 +57,7 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::new(
             "gmail_send",
             "Send an email",
-            "Send an email from the user's Gmail now; it cannot be undone (to let the user review first, use gmail_create_draft). Returns the message and thread ids.",
+            "Send an email from the user's Gmail now; it cannot be undone (to let the user review first, use gmail_create_draft). Returns the message and thread ids. Clients that can ask the person are asked to confirm first; with others, confirm: true states the person agreed.",
             send::send,
         ),
         Route::new(
@@ -82,7 +82,7 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::new(
             "gmail_trash",
             "Move Gmail messages to Trash",
-            "Move up to 100 Gmail messages to Trash, where the user can restore them for 30 days. Reports the result for each id. To only hide mail from the inbox, archive it with gmail_modify_labels.",
+            "Move up to 100 Gmail messages to Trash, where the user can restore them for 30 days. Reports the result for each id. To only hide mail from the inbox, archive it with gmail_modify_labels. More than 10: clients that can ask the person are asked to confirm first; with others, confirm: true states the person agreed.",
             modify::trash,
         )
         .idempotent()

@@ -47,6 +47,9 @@ pub struct ModifyLabelsArgs {
 pub struct TrashArgs {
     /// 1 to 100 ids from gmail_search.
     pub message_ids: Vec<String>,
+    /// Only once the person approved.
+    #[serde(default)]
+    pub confirm: bool,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -236,8 +239,19 @@ async fn trash_one(ctx: &ToolCtx, api: &GoogleApi, id: String) -> TrashOutcome {
     }
 }
 
+/// Trashing more than this many messages at once asks the person first.
+const CONFIRM_ABOVE: usize = 10;
+
 pub async fn trash(ctx: ToolCtx, args: TrashArgs) -> ToolResult<Rendered<TrashResult>> {
     let ids = check_ids(&args.message_ids)?;
+    let confirmed = if ids.len() > CONFIRM_ABOVE {
+        ctx.confirm_action(
+            &format!("Move {} messages to the trash?", ids.len()),
+            args.confirm,
+        )?
+    } else {
+        crate::tools::confirm::Confirmed::ByModel
+    };
     let (ctx, api) = (&ctx, &*ctx.api);
     let results: Vec<TrashOutcome> = stream::iter(ids)
         .map(|id| trash_one(ctx, api, id))
@@ -257,6 +271,9 @@ pub async fn trash(ctx: ToolCtx, args: TrashArgs) -> ToolResult<Rendered<TrashRe
     if ok == 0 {
         // Nothing happened: a failure, so the model notices.
         return Err(ToolError::Refused(text.trim_end().to_owned()));
+    }
+    if let Some(n) = confirmed.note() {
+        let _ = writeln!(text, "{n}");
     }
     Ok(Rendered::new(TrashResult { results }, text))
 }

@@ -20,6 +20,20 @@ use crate::{
     tools::{ToolCtx, ToolError, ToolResult, adapter::ToolOutput},
 };
 
+/// At most five addresses, then a count.
+fn shown(addresses: &[String]) -> String {
+    let mut out = addresses
+        .iter()
+        .take(5)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if addresses.len() > 5 {
+        out.push_str(&format!(" and {} more", addresses.len() - 5));
+    }
+    out
+}
+
 /// Waits before looking in Sent again after an unconfirmed send.
 const CONFIRM_DELAYS: [Duration; 2] = [Duration::ZERO, Duration::from_secs(2)];
 
@@ -114,8 +128,13 @@ async fn do_send(
     sender: Option<&str>,
 ) -> ToolResult<SentMessage> {
     let c = compose(ctx, api, args, sender).await?;
+    // What no confirmation lifts is refused before the person is asked.
     ctx.policy
-        .check_mail(&c.recipients, c.attachment_bytes, args.confirm)?;
+        .check_mail(&c.recipients, c.attachment_bytes, true)?;
+    let question = format!("Send \"{}\" to {}?", c.subject, shown(&c.recipients));
+    let confirmed = ctx.confirm_action(&question, args.confirm)?;
+    ctx.policy
+        .check_mail(&c.recipients, c.attachment_bytes, confirmed.yes())?;
     let counted = ctx.take_daily(Action::MailSent).await?;
     let url = api_url(&api.bases.gmail, &gmail_path("/messages/send"));
     let sent = api
@@ -127,7 +146,7 @@ async fn do_send(
             Retry::RejectedOnly,
         )
         .await;
-    let (id, thread_id, note) = match sent {
+    let (id, thread_id, lost) = match sent {
         Ok((v, _)) => (str_field(&v, "id"), str_field(&v, "threadId"), None),
         Err(e @ ApiError::Unavailable(_)) => {
             let (id, thread) = settle(ctx, api, &c, e).await?;
@@ -140,6 +159,10 @@ async fn do_send(
             ctx.give_back(Action::MailSent, counted).await;
             return Err(e.into());
         }
+    };
+    let note = match (lost, confirmed.note()) {
+        (Some(a), Some(b)) => Some(format!("{a} {b}")),
+        (a, b) => a.or(b),
     };
     Ok(SentMessage {
         id,
