@@ -165,8 +165,8 @@ function policySource(r: ContextReader): PolicySource | undefined {
   if (bytes.length > SSM_ADVANCED_MAX_BYTES) {
     r.problem(
       'policyFile',
-      `${resolved} has ${bytes.length} bytes, above the ${SSM_ADVANCED_MAX_BYTES} bytes an SSM parameter can hold: ` +
-        'put the policy into an SSM parameter yourself and pass its name as policyParameter instead',
+      `${resolved} has ${bytes.length} bytes, above the ${SSM_ADVANCED_MAX_BYTES} bytes one SSM parameter can hold (advanced tier), ` +
+        'and so above what policyParameter can deliver as well: shorten the policy (comments, blank lines, repeated lists)',
     );
     return undefined;
   }

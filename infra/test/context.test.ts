@@ -125,7 +125,7 @@ describe('policy context keys', () => {
 
   const cases: Array<[string, () => Record<string, unknown>, RegExp]> = [
     ['both keys', () => ({ policyFile: 'test/fixtures/policy.toml', policyParameter: '/mcp-gateway/policy' }), /policyFile\/policyParameter: pass one of them/],
-    ['a policy file above 8 KB, pointing at policyParameter', () => ({ policyFile: file('big.toml', SSM_ADVANCED_MAX_BYTES + 1) }), /policyFile: .*big\.toml has 8193 bytes, above the 8192 bytes .* pass its name as policyParameter instead/],
+    ['a policy file above 8 KB, saying that policyParameter cannot take it either', () => ({ policyFile: file('big.toml', SSM_ADVANCED_MAX_BYTES + 1) }), /policyFile: .*big\.toml has 8193 bytes, above the 8192 bytes one SSM parameter can hold .*policyParameter .*shorten the policy/],
     ['a missing policy file', () => ({ policyFile: 'no/such/policy.toml' }), /policyFile: cannot read .*infra\/no\/such\/policy\.toml \(a path relative to infra\/ or absolute\)/],
     ['an empty policy file', () => ({ policyFile: file('empty.toml', '') }), /policyFile: .*empty\.toml is empty/],
     ['a policy file that is not UTF-8', () => ({ policyFile: (fs.writeFileSync(path.join(dir, 'latin1.toml'), Buffer.from([0x23, 0xe9, 0x0a])), path.join(dir, 'latin1.toml')) }), /policyFile: .*latin1\.toml is not UTF-8/],
