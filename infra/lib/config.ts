@@ -31,6 +31,20 @@ export const DEFAULT_TIMINGS: Timings = {
   stopTimeoutSeconds: 30,
 };
 
+/** SSM's limit on a standard parameter's value; a longer policy takes the advanced tier. */
+export const SSM_STANDARD_MAX_BYTES = 4096;
+/** SSM's limit on an advanced parameter's value: the largest policy `policyFile` can deliver. */
+export const SSM_ADVANCED_MAX_BYTES = 8192;
+
+/**
+ * Where the company policy (POLICY_FILE) of every task comes from: a file read
+ * at synth time into a parameter the stack creates, or an existing SSM String
+ * parameter that operators change with `aws ssm put-parameter --overwrite`.
+ */
+export type PolicySource =
+  | { readonly kind: 'file'; readonly path: string; readonly text: string }
+  | { readonly kind: 'parameter'; readonly parameterName: string };
+
 /** Everything the stack needs to know about one deployment. */
 export interface GatewayConfig {
   /** CloudFormation stack name; the names of the stack's resources derive from it. */
@@ -76,6 +90,8 @@ export interface GatewayConfig {
   readonly maxCapacity: number;
   /** E-mail address subscribed to the alarm topic (the recipient confirms the subscription). */
   readonly alarmEmail?: string;
+  /** The company policy delivered to every task (context `policyFile` or `policyParameter`); none without. */
+  readonly policy?: PolicySource;
   readonly timings: Timings;
 }
 

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Node } from 'constructs';
 import {
   ConfigError,
@@ -5,6 +7,8 @@ import {
   DEFAULT_STACK_NAME,
   DEFAULT_TIMINGS,
   GatewayConfig,
+  PolicySource,
+  SSM_ADVANCED_MAX_BYTES,
   Timings,
   checkTimings,
   fargateSizeError,
@@ -20,6 +24,8 @@ const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,32}$/;
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+// An SSM parameter name: one name, or a path of up to 15 levels from the root.
+const SSM_PARAMETER_NAME = /^(?=.{1,950}$)(?:[A-Za-z0-9_.-]+|(?:\/[A-Za-z0-9_.-]+){1,15})$/;
 const EMAIL = /^[^@\s,;]+@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
 /** Reads context values, collecting every problem so that one error names them all. */
@@ -117,6 +123,67 @@ function secretName(r: ContextReader, key: string, region: string): string {
   return value;
 }
 
+/** The directory `policyFile` is relative to: infra/. */
+const INFRA_DIR = path.resolve(__dirname, '..');
+
+/**
+ * The company policy: `policyFile` (a TOML file read now, at synth, into a
+ * parameter the stack creates) or `policyParameter` (an existing SSM String
+ * parameter), not both; undefined when neither is set.
+ */
+function policySource(r: ContextReader): PolicySource | undefined {
+  const file = r.str('policyFile');
+  const parameterName = r.str('policyParameter', {
+    pattern: SSM_PARAMETER_NAME,
+    expected: 'an SSM parameter name (letters, digits and _.-, a path like /mcp-gateway/policy starting with /, at most 15 levels)',
+  });
+  if (file !== undefined && parameterName !== undefined) {
+    r.problem('policyFile/policyParameter', 'pass one of them: policyFile puts the file into a parameter the stack creates, policyParameter names one you manage');
+    return undefined;
+  }
+  if (parameterName !== undefined) {
+    if (/^\/?(aws|ssm)/i.test(parameterName)) {
+      r.problem('policyParameter', `${JSON.stringify(parameterName)}: SSM reserves names starting with aws or ssm`);
+      return undefined;
+    }
+    return { kind: 'parameter', parameterName };
+  }
+  if (file === undefined) return undefined;
+
+  const resolved = path.resolve(INFRA_DIR, file);
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(resolved);
+  } catch (e) {
+    r.problem('policyFile', `cannot read ${resolved} (a path relative to infra/ or absolute): ${(e as Error).message}`);
+    return undefined;
+  }
+  if (bytes.length === 0) {
+    r.problem('policyFile', `${resolved} is empty (SSM holds no empty value; leave policyFile unset for no policy)`);
+    return undefined;
+  }
+  if (bytes.length > SSM_ADVANCED_MAX_BYTES) {
+    r.problem(
+      'policyFile',
+      `${resolved} has ${bytes.length} bytes, above the ${SSM_ADVANCED_MAX_BYTES} bytes one SSM parameter can hold (advanced tier), ` +
+        'and so above what policyParameter can deliver as well: shorten the policy (comments, blank lines, repeated lists)',
+    );
+    return undefined;
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    r.problem('policyFile', `${resolved} is not UTF-8 text`);
+    return undefined;
+  }
+  if (text.includes('{{resolve:')) {
+    r.problem('policyFile', `${resolved} contains "{{resolve:", which CloudFormation would take for a dynamic reference`);
+    return undefined;
+  }
+  return { kind: 'file', path: resolved, text };
+}
+
 /**
  * Reads and validates the deployment settings from CDK context (cdk.json,
  * cdk.context.json, `-c key=value`). Every problem is collected, and one
@@ -188,6 +255,7 @@ export function configFromContext(node: Node, region: string): GatewayConfig {
     minCapacity: r.int('minCapacity', 1),
     maxCapacity: r.int('maxCapacity', 3),
     alarmEmail: r.str('alarmEmail', { pattern: EMAIL, expected: 'one e-mail address, e.g. ops@example.com' }),
+    policy: policySource(r),
     timings,
   };
 

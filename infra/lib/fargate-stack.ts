@@ -23,8 +23,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, IConstruct } from 'constructs';
-import { GatewayConfig } from './config';
+import { GatewayConfig, PolicySource, SSM_STANDARD_MAX_BYTES } from './config';
 import { Monitoring } from './monitoring';
 import { resourceNames } from './names';
 
@@ -47,6 +48,55 @@ export const TABLE_ACTIONS = [
 ];
 /** What the task role may do with the gateway key. */
 export const KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
+
+/** The AWS CLI image of the policy-sync sidecar, pinned (it has sh and coreutils; the gateway's image has no shell). */
+export const AWS_CLI_IMAGE = 'public.ecr.aws/aws-cli/aws-cli:2.36.7';
+/** Where the policy volume is mounted, in the gateway (read-only) and in the sidecar. */
+export const POLICY_DIR = '/policy';
+/** How often the sidecar fetches the policy parameter. */
+export const POLICY_SYNC_SECONDS = 20;
+/** POLICY_RELOAD_SECONDS of the gateway: a change reaches every task within POLICY_SYNC_SECONDS + this (+ one fetch). */
+export const POLICY_RELOAD_SECONDS = 30;
+
+/**
+ * The policy-sync loop (sh, run as `sh -c`): every `everySeconds` it fetches
+ * the parameter named by $POLICY_PARAMETER into a temporary file in `dir`
+ * and, when the fetch succeeded with a non-empty value, renames it over
+ * `dir`/policy.toml (atomic: the gateway reads the old file or the new one,
+ * never half of one; it applies the text only when it changed). A failed
+ * fetch logs a line and keeps the previous file; the first success, and the
+ * first after a failure, log one line. No `set -e`: nothing ends the loop but
+ * SIGTERM. No command substitution either: bash (the image's sh) can fail to
+ * parse one when SIGTERM's trap runs in its midst, and exit 1.
+ * The AWS CLI writes nothing it needs (its session-id cache under $HOME fails
+ * quietly on the read-only root file system), so only `dir` is written.
+ */
+export function policySyncScript(dir: string, everySeconds: number): string {
+  return [
+    'set -u',
+    "trap 'exit 0' TERM INT",
+    `dest='${dir}/policy.toml'`,
+    `next='${dir}/.policy.toml.next'`,
+    'failing=1',
+    'while :; do',
+    '  if aws ssm get-parameter --name "$POLICY_PARAMETER" --query Parameter.Value --output text \\',
+    '      --region "$AWS_REGION" --no-cli-pager --cli-connect-timeout 5 --cli-read-timeout 10 >"$next" && [ -s "$next" ]; then',
+    '    if mv -f "$next" "$dest"; then',
+    `      [ "$failing" = 0 ] || echo "policy-sync: $POLICY_PARAMETER copied to $dest, again every ${everySeconds} s"`,
+    '      failing=0',
+    '    else',
+    '      echo "policy-sync: cannot rename $next to $dest; the previous policy stays" >&2',
+    '      failing=1',
+    '    fi',
+    '  else',
+    '    echo "policy-sync: fetching $POLICY_PARAMETER failed; the previous policy stays" >&2',
+    '    rm -f "$next"',
+    '    failing=1',
+    '  fi',
+    `  sleep ${everySeconds} & wait $!`,
+    'done',
+  ].join('\n');
+}
 
 /** Repository root: the Docker build context of the gateway image. */
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -82,6 +132,8 @@ export class McpGatewayStack extends Stack {
   readonly key: kms.IKey;
   readonly publicUrl: string;
   readonly monitoring: Monitoring;
+  /** The SSM parameter the tasks take their policy from; undefined without a policy. */
+  readonly policyParameterName?: string;
 
   constructor(scope: Construct, id: string, props: McpGatewayStackProps) {
     super(scope, id, props);
@@ -245,7 +297,7 @@ export class McpGatewayStack extends Stack {
         // the building machine is (the Dockerfile cross-compiles).
         platform: arm64 ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
       });
-    taskDefinition.addContainer('gateway', {
+    const gateway = taskDefinition.addContainer('gateway', {
       containerName: 'gateway',
       image,
       portMappings: [{ containerPort: CONTAINER_PORT, name: 'http' }],
@@ -284,6 +336,9 @@ export class McpGatewayStack extends Stack {
       // SIGTERM, then SIGKILL after this: longer than the gateway's drain.
       stopTimeout: Duration.seconds(t.stopTimeoutSeconds),
     });
+    if (config.policy) {
+      this.policyParameterName = this.addPolicySync(config.policy, taskDefinition, gateway, taskRole, logGroup);
+    }
     acknowledge(taskDefinition, 'AwsSolutions-ECS2', 'Only non-secret settings are plain environment variables; GOOGLE_CLIENT_SECRET and SESSION_SECRET come from Secrets Manager as ECS secrets.');
 
     // ---- Service ----------------------------------------------------------------
@@ -432,6 +487,83 @@ export class McpGatewayStack extends Stack {
       value: `https://console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${names.monitoring}`,
       description: 'CloudWatch dashboard of the gateway',
     });
+    if (this.policyParameterName) {
+      new CfnOutput(this, 'PolicyParameterName', {
+        value: this.policyParameterName,
+        description:
+          config.policy?.kind === 'parameter'
+            ? 'SSM parameter holding the company policy: change it with aws ssm put-parameter --overwrite, every task applies it within a minute'
+            : 'SSM parameter the stack fills from policyFile: change the file and deploy (a put-parameter holds only until the next change of the file)',
+      });
+    }
+  }
+
+  /**
+   * Delivers the policy to every task: a `policy-sync` sidecar copies the SSM
+   * parameter into a task volume every POLICY_SYNC_SECONDS, and the gateway
+   * reads it from there (read-only) every POLICY_RELOAD_SECONDS. The gateway
+   * starts only once the sidecar is healthy, i.e. once the file exists.
+   * Returns the parameter's name.
+   */
+  private addPolicySync(
+    policy: PolicySource,
+    taskDefinition: ecs.FargateTaskDefinition,
+    gateway: ecs.ContainerDefinition,
+    taskRole: iam.Role,
+    logGroup: logs.ILogGroup,
+  ): string {
+    let parameterName: string;
+    let parameterArn: string;
+    if (policy.kind === 'file') {
+      // Its name is generated: an advanced parameter cannot go back to the
+      // standard tier, so a change of tier replaces it (a new logical id) and
+      // a fixed name would collide with itself during the replacement.
+      const advanced = Buffer.byteLength(policy.text, 'utf8') > SSM_STANDARD_MAX_BYTES;
+      const parameter = new ssm.StringParameter(this, advanced ? 'PolicyParameterAdvanced' : 'PolicyParameter', {
+        stringValue: policy.text,
+        tier: advanced ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD,
+        description: `MCP gateway company policy (POLICY_FILE), from ${path.basename(policy.path)} at deploy time`,
+      });
+      parameterName = parameter.parameterName;
+      parameterArn = parameter.parameterArn;
+    } else {
+      parameterName = policy.parameterName;
+      parameterArn = this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: policy.parameterName.replace(/^\//, '') });
+    }
+    // GetParameter on this one parameter, nothing else (the sidecar's only call).
+    taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'GatewayPolicyParameter', actions: ['ssm:GetParameter'], resources: [parameterArn] }),
+    );
+
+    taskDefinition.addVolume({ name: 'policy' });
+    const sync = taskDefinition.addContainer('policy-sync', {
+      containerName: 'policy-sync',
+      image: ecs.ContainerImage.fromRegistry(AWS_CLI_IMAGE),
+      entryPoint: ['sh', '-c'],
+      command: [policySyncScript(POLICY_DIR, POLICY_SYNC_SECONDS)],
+      environment: { POLICY_PARAMETER: parameterName, AWS_REGION: Aws.REGION },
+      essential: true,
+      readonlyRootFilesystem: true,
+      cpu: 64,
+      memoryReservationMiB: 64,
+      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'policy-sync' }),
+      healthCheck: {
+        command: ['CMD-SHELL', `test -s ${POLICY_DIR}/policy.toml`],
+        interval: Duration.seconds(5),
+        timeout: Duration.seconds(2),
+        retries: 3,
+        startPeriod: Duration.seconds(15),
+      },
+      // Stopped after the gateway (the reverse of its dependency); exits at once on SIGTERM.
+      stopTimeout: Duration.seconds(10),
+    });
+    sync.addMountPoints({ sourceVolume: 'policy', containerPath: POLICY_DIR, readOnly: false });
+
+    gateway.addMountPoints({ sourceVolume: 'policy', containerPath: POLICY_DIR, readOnly: true });
+    gateway.addEnvironment('POLICY_FILE', `${POLICY_DIR}/policy.toml`);
+    gateway.addEnvironment('POLICY_RELOAD_SECONDS', String(POLICY_RELOAD_SECONDS));
+    gateway.addContainerDependencies({ container: sync, condition: ecs.ContainerDependencyCondition.HEALTHY });
+    return parameterName;
   }
 
   private createTable(tableName: string | undefined, deletionProtection: boolean): dynamodb.Table {

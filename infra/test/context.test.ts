@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../lib/app';
-import { fargateSizeError } from '../lib/config';
-import { CDK_JSON_CONTEXT, synth } from './helpers';
+import { SSM_ADVANCED_MAX_BYTES, fargateSizeError } from '../lib/config';
+import { configFromContext } from '../lib/context';
+import { BASE_CONTEXT, CDK_JSON_CONTEXT, synth } from './helpers';
 
 const CERT_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
 const ZONE_CONTEXT = { domainName: 'mcp.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ', hostedZoneName: 'example.com' };
@@ -81,4 +85,61 @@ describe('values of the wrong shape are refused with the key and value named', (
     assert.equal(fargateSizeError(4096, 30720), undefined);
     assert.match(fargateSizeError(300, 1024)!, /not a Fargate size/);
   });
+});
+
+describe('policy context keys', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'policy-context-'));
+  const file = (name: string, bytes: number | string): string => {
+    const p = path.join(dir, name);
+    fs.writeFileSync(p, typeof bytes === 'string' ? bytes : `# ${'x'.repeat(bytes - 3)}\n`);
+    return p;
+  };
+  const policyOf = (context: Record<string, unknown>) =>
+    configFromContext(new App({ context: { ...CDK_JSON_CONTEXT, ...BASE_CONTEXT, ...context } }).node, 'us-east-1').policy;
+
+  test('neither key: no policy', () => {
+    assert.equal(policyOf({}), undefined);
+  });
+
+  test('policyFile relative to infra/ (whatever the working directory) is read at synth', () => {
+    const cwd = process.cwd();
+    process.chdir(os.tmpdir());
+    try {
+      const policy = policyOf({ policyFile: 'test/fixtures/policy.toml' });
+      assert.equal(policy?.kind, 'file');
+      assert.equal(policy.kind === 'file' && policy.text, fs.readFileSync(path.join(__dirname, 'fixtures', 'policy.toml'), 'utf8'));
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  test('policyFile of exactly 8192 bytes (the advanced tier\'s limit) is accepted', () => {
+    const policy = policyOf({ policyFile: file('max.toml', SSM_ADVANCED_MAX_BYTES) });
+    assert.equal(policy?.kind === 'file' && Buffer.byteLength(policy.text), SSM_ADVANCED_MAX_BYTES);
+  });
+
+  test('policyParameter names an existing parameter', () => {
+    assert.deepEqual(policyOf({ policyParameter: '/mcp-gateway/policy' }), { kind: 'parameter', parameterName: '/mcp-gateway/policy' });
+    assert.deepEqual(policyOf({ policyParameter: 'mcp-gateway-policy' }), { kind: 'parameter', parameterName: 'mcp-gateway-policy' });
+  });
+
+  const cases: Array<[string, () => Record<string, unknown>, RegExp]> = [
+    ['both keys', () => ({ policyFile: 'test/fixtures/policy.toml', policyParameter: '/mcp-gateway/policy' }), /policyFile\/policyParameter: pass one of them/],
+    ['a policy file above 8 KB, saying that policyParameter cannot take it either', () => ({ policyFile: file('big.toml', SSM_ADVANCED_MAX_BYTES + 1) }), /policyFile: .*big\.toml has 8193 bytes, above the 8192 bytes one SSM parameter can hold .*policyParameter .*shorten the policy/],
+    ['a missing policy file', () => ({ policyFile: 'no/such/policy.toml' }), /policyFile: cannot read .*infra\/no\/such\/policy\.toml \(a path relative to infra\/ or absolute\)/],
+    ['an empty policy file', () => ({ policyFile: file('empty.toml', '') }), /policyFile: .*empty\.toml is empty/],
+    ['a policy file that is not UTF-8', () => ({ policyFile: (fs.writeFileSync(path.join(dir, 'latin1.toml'), Buffer.from([0x23, 0xe9, 0x0a])), path.join(dir, 'latin1.toml')) }), /policyFile: .*latin1\.toml is not UTF-8/],
+    ['a policy file with a CloudFormation dynamic reference', () => ({ policyFile: file('resolve.toml', 'x = "{{resolve:ssm:/a}}"\n') }), /policyFile: .*dynamic reference/],
+    ['a policy file that is not a string', () => ({ policyFile: 42 }), /policyFile: must be a string, got 42/],
+    ['a parameter name with a space', () => ({ policyParameter: '/mcp gateway/policy' }), /policyParameter: "\/mcp gateway\/policy" is not an SSM parameter name/],
+    ['a parameter path without its leading slash', () => ({ policyParameter: 'mcp-gateway/policy' }), /policyParameter: "mcp-gateway\/policy" is not an SSM parameter name/],
+    ['a parameter name SSM reserves', () => ({ policyParameter: '/aws/policy' }), /policyParameter: "\/aws\/policy": SSM reserves names starting with aws or ssm/],
+  ];
+  for (const [name, context, expected] of cases) {
+    test(`refused: ${name}`, () => {
+      const message = refusalOf(context());
+      assert.match(message, expected);
+      assert.match(message, /nothing was synthesized/);
+    });
+  }
 });

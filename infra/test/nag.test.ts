@@ -23,6 +23,8 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
     existingTableName: 'existing-gateway-table',
     kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
   },
+  'policy from a file (policy-sync sidecar)': { policyFile: 'test/fixtures/policy.toml' },
+  'policy from an existing parameter, low cost': { policyParameter: '/mcp-gateway/policy', publicSubnetsOnly: 'true', cpuArchitecture: 'arm64', taskCpu: '256', taskMemoryMiB: '512' },
 };
 
 interface Violation {
