@@ -15,6 +15,7 @@ from __future__ import annotations
 import http.client
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -47,7 +48,11 @@ class Exchange:
 class GoogleFront:
     upstream: str
     code_expires_in: int | None = None
+    # Seconds to hold requests whose path starts with a key, before forwarding.
+    delays: dict[str, float] = field(default_factory=dict)
     exchanges: list[Exchange] = field(default_factory=list)
+    # (monotonic time, method, path) of every request as it arrives.
+    arrivals: list[tuple[float, str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
@@ -68,6 +73,12 @@ class GoogleFront:
                 pass
 
             def _forward(self) -> None:
+                arrived_path = urlsplit(self.path).path
+                with front.lock:
+                    front.arrivals.append((time.monotonic(), self.command, arrived_path))
+                    delay = next((d for p, d in front.delays.items() if arrived_path.startswith(p)), 0.0)
+                if delay:
+                    time.sleep(delay)
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
@@ -92,13 +103,16 @@ class GoogleFront:
                     authorization = self.headers.get("authorization") or ""
                     bearer = authorization[7:] if authorization.lower().startswith("bearer ") else None
                     front.exchanges.append(Exchange(self.command, path, form, status, payload, bearer))
-                self.send_response(status, reason)
-                for name, value in answer_headers:
-                    if name.lower() not in HOP_BY_HOP:
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.send_response(status, reason)
+                    for name, value in answer_headers:
+                        if name.lower() not in HOP_BY_HOP:
+                            self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the gateway gave up on this request (a cancelled call)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
 
@@ -128,6 +142,11 @@ class GoogleFront:
 
     def revokes(self) -> list[Exchange]:
         return self.seen("/revoke")
+
+    def arrived_after(self, moment: float, prefix: str) -> list[str]:
+        """Paths under `prefix` of requests that arrived after `moment` (time.monotonic())."""
+        with self.lock:
+            return [p for t, _, p in self.arrivals if t > moment and p.startswith(prefix)]
 
     def api_calls(self, prefix: str = "/gmail/") -> list[Exchange]:
         with self.lock:

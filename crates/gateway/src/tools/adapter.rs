@@ -41,7 +41,12 @@ use crate::{
     },
     limits::{retry_seconds, shared::ToolCallLimiter},
     repo::Repo,
-    tools::{ToolCtx, ToolError, ToolResult, bound, confirm::Asking, schema},
+    tools::{
+        ToolCtx, ToolError, ToolResult, bound,
+        confirm::Asking,
+        progress::{InFlight, Progress},
+        schema,
+    },
 };
 
 /// A tool's successful result: structured content (described by the output
@@ -120,6 +125,14 @@ fn success<O: ToolOutput>(mut out: O, limit: usize) -> CallToolResult {
 #[derive(Debug, Default, serde::Deserialize, JsonSchema)]
 pub struct NoArgs {}
 
+/// What a call brings besides its arguments: whether its person can be
+/// asked, and where its progress goes.
+#[derive(Clone, Default)]
+pub struct CallExtras {
+    pub asking: Asking,
+    pub progress: Option<Progress>,
+}
+
 /// What every tool call may draw on, shared by all calls of one gateway.
 pub struct Facts {
     pub mcp_url: String,
@@ -142,6 +155,8 @@ pub struct Facts {
     pub offer: Arc<crate::catalog::Selection>,
     /// `REQUIRE_CONFIRMATION`: outward actions only once confirmed.
     pub require_confirmation: bool,
+    /// The calls running on this task (`notifications/cancelled`).
+    pub inflight: InFlight,
 }
 
 /// The MCP handler the routes serve.
@@ -155,7 +170,7 @@ pub trait FromCall: Sized + Send + 'static {
     fn from_call(
         facts: &Arc<Facts>,
         principal: Option<&Principal>,
-        asking: Asking,
+        call: CallExtras,
     ) -> ToolResult<Self>;
 }
 
@@ -163,7 +178,7 @@ impl FromCall for ToolCtx {
     fn from_call(
         facts: &Arc<Facts>,
         principal: Option<&Principal>,
-        asking: Asking,
+        call: CallExtras,
     ) -> ToolResult<Self> {
         let principal = principal
             .ok_or_else(|| ToolError::Refused("This connection is not signed in.".into()))?;
@@ -178,13 +193,14 @@ impl FromCall for ToolCtx {
             policy: facts.policy.current(),
             daily: facts.daily.clone(),
             offer: facts.offer.clone(),
-            asking,
+            asking: call.asking,
+            progress: call.progress,
         })
     }
 }
 
 type Started = BoxFuture<'static, ToolResult<CallToolResult>>;
-type Prepare = dyn Fn(&Arc<Facts>, Option<&Principal>, JsonObject, Asking) -> ToolResult<Started>
+type Prepare = dyn Fn(&Arc<Facts>, Option<&Principal>, JsonObject, CallExtras) -> ToolResult<Started>
     + Send
     + Sync;
 
@@ -232,10 +248,10 @@ impl Route {
         let prepare = move |facts: &Arc<Facts>,
                             principal: Option<&Principal>,
                             args: JsonObject,
-                            asking: Asking| {
+                            call: CallExtras| {
             let args: A = serde_json::from_value(serde_json::Value::Object(args))
                 .map_err(|e| ToolError::Arguments(e.to_string()))?;
-            let ctx = C::from_call(facts, principal, asking)?;
+            let ctx = C::from_call(facts, principal, call)?;
             let limit = facts.output_limit;
             let run = f(ctx, args);
             let started: Started = Box::pin(async move { Ok(success(run.await?, limit)) });
@@ -386,11 +402,27 @@ async fn run<S: HasFacts>(prepare: &Prepare, mut tcc: ToolCallContext<'_, S>) ->
         google_retries = Empty,
     );
     let args = tcc.arguments.take().unwrap_or_default();
-    let asking = Asking {
-        can_ask: can_ask(&tcc.request_context),
-        answers: tcc.input_responses.take().unwrap_or_default(),
-        required: facts.require_confirmation,
+    let extras = CallExtras {
+        asking: Asking {
+            can_ask: can_ask(&tcc.request_context),
+            answers: tcc.input_responses.take().unwrap_or_default(),
+            required: facts.require_confirmation,
+        },
+        progress: tcc
+            .request_context
+            .meta
+            .get_progress_token()
+            .map(|token| Progress {
+                token,
+                peer: tcc.request_context.peer.clone(),
+            }),
     };
+    // A `notifications/cancelled` from the same user stops this call.
+    let request_id = serde_json::to_string(&tcc.request_context.id).unwrap_or_default();
+    let registered = principal.map(|p| facts.inflight.register(&p.user_id, &request_id));
+    let cancelled = registered
+        .as_ref()
+        .map_or_else(CancellationToken::new, |r| r.token.clone());
     let ct: CancellationToken = tcc.request_context.ct.clone();
     let timeout = facts.tool_timeout;
     let refused = rate_limited(&facts, principal)
@@ -400,7 +432,7 @@ async fn run<S: HasFacts>(prepare: &Prepare, mut tcc: ToolCallContext<'_, S>) ->
         Some((refused, outcome)) => Err((refused, outcome, None)),
         None => {
             match std::panic::catch_unwind(AssertUnwindSafe(|| {
-                prepare(&facts, principal, args, asking)
+                prepare(&facts, principal, args, extras)
             })) {
                 Ok(Ok(call)) => Ok(call),
                 Ok(Err(e)) => Err((e, None, None)),
@@ -424,7 +456,7 @@ async fn run<S: HasFacts>(prepare: &Prepare, mut tcc: ToolCallContext<'_, S>) ->
                         timeout.as_secs()
                     ))), Some(Outcome::Timeout), None),
                 },
-                () = ct.cancelled() => (
+                () = async { tokio::select! { () = ct.cancelled() => (), () = cancelled.cancelled() => () } } => (
                     Err(ToolError::Refused(format!("{name} was cancelled by the client"))),
                     Some(Outcome::Cancelled),
                     None,

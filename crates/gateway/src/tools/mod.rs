@@ -22,6 +22,7 @@ pub mod docs;
 pub mod drive;
 pub mod gmail;
 pub mod guard;
+pub mod progress;
 pub mod prompts;
 pub mod resources;
 pub mod schema;
@@ -108,6 +109,8 @@ pub struct ToolCtx {
     pub offer: Arc<crate::catalog::Selection>,
     /// Whether and how the person can be asked to confirm ([`confirm`]).
     pub asking: confirm::Asking,
+    /// Where progress goes, when the client asked for it ([`progress`]).
+    pub progress: Option<progress::Progress>,
 }
 
 /// Cuts `text` to at most `limit` characters (on a char boundary), with a note.

@@ -136,6 +136,7 @@ impl GatewayServer {
                 daily: p.daily,
                 offer: Arc::new(p.selection),
                 require_confirmation: p.require_confirmation,
+                inflight: Default::default(),
             }),
             tool_router: Arc::new(router),
         }
@@ -223,7 +224,7 @@ impl FromCall for GatewayCtx {
     fn from_call(
         facts: &Arc<Facts>,
         principal: Option<&Principal>,
-        _: crate::tools::confirm::Asking,
+        _: crate::tools::adapter::CallExtras,
     ) -> ToolResult<Self> {
         Ok(Self {
             facts: facts.clone(),
@@ -333,6 +334,25 @@ pub fn supported_versions() -> Vec<String> {
 
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for GatewayServer {
+    /// A client's `notifications/cancelled`: stops the named call when it
+    /// runs on this task for the same user.
+    async fn on_cancelled(
+        &self,
+        notification: rmcp::model::CancelledNotificationParam,
+        context: rmcp::service::NotificationContext<RoleServer>,
+    ) {
+        let principal = context
+            .extensions
+            .get::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<Principal>());
+        if let (Some(p), Some(id)) = (principal, &notification.request_id) {
+            let id = serde_json::to_string(id).unwrap_or_default();
+            if self.facts.inflight.cancel(&p.user_id, &id) {
+                tracing::info!(request_id = %id, "tool call cancelled by the client");
+            }
+        }
+    }
+
     async fn list_resources(
         &self,
         request: Option<rmcp::model::PaginatedRequestParams>,

@@ -213,7 +213,23 @@ pub async fn search(ctx: ToolCtx, args: SearchArgs) -> ToolResult<SearchResults>
             (s, page)
         }
     });
-    let answers = futures::future::join_all(runs).await;
+    // As each service answers: its progress, when the client asked for it.
+    let total = u32::try_from(wanted.len()).unwrap_or(u32::MAX);
+    let mut pending: futures::stream::FuturesUnordered<_> = runs.collect();
+    let mut answers = Vec::with_capacity(wanted.len());
+    while let Some((s, page)) = futures::StreamExt::next(&mut pending).await {
+        let done = u32::try_from(answers.len() + 1).unwrap_or(u32::MAX);
+        let how = if matches!(page, Ok(Ok(_))) {
+            "answered"
+        } else {
+            "did not answer"
+        };
+        ctx.report(done, total, format!("{} {how}", s.as_str()))
+            .await;
+        answers.push((s, page));
+    }
+    // Merged in a fixed order, whatever order the services answered in.
+    answers.sort_by_key(|(s, _)| Searched::ALL.iter().position(|x| x == s));
 
     let words = rank::words(&query);
     let mut scored: Vec<(f64, Hit)> = Vec::new();
