@@ -7,8 +7,8 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Service {
     Gateway,
-    /// Across Gmail, Drive and Calendar (`workspace_search`): offered when
-    /// one of them is, and acting on those offered.
+    /// Across services (`workspace_search`): offered when one of the
+    /// search tools it uses ([`SEARCH_TOOLS`]) is, and using those offered.
     Workspace,
     Gmail,
     Calendar,
@@ -29,9 +29,6 @@ impl Service {
         Service::Tasks,
         Service::Contacts,
     ];
-
-    /// What `workspace_search` searches, in the order of its scopes.
-    pub const SEARCHED: [Service; 3] = [Service::Gmail, Service::Drive, Service::Calendar];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -116,14 +113,8 @@ use Tier::{Core, Extended};
 pub const CATALOG: &[ToolSpec] = &[
     spec("whoami", Gw, Core, false, &[]),
     spec("server_info", Gw, Core, false, &[]),
-    // Across services: the read scope of each offered one (`Selection::scopes`).
-    spec(
-        "workspace_search",
-        Ws,
-        Core,
-        false,
-        &[GMAIL_READONLY, DRIVE_READONLY, CALENDAR_READONLY],
-    ),
+    // Across services: the scopes are those of the search tools it uses.
+    spec("workspace_search", Ws, Core, false, &[]),
     // Gmail
     spec("gmail_search", Gm, Core, false, &[GMAIL_READONLY]),
     spec("gmail_read_message", Gm, Core, false, &[GMAIL_READONLY]),
@@ -225,6 +216,16 @@ pub const CATALOG: &[ToolSpec] = &[
     ),
 ];
 
+/// The tool `workspace_search` searches each service with: a service is
+/// searched when its tool is offered (and, under the company policy, not
+/// withheld from the person).
+pub const SEARCH_TOOLS: [(Service, &str); 4] = [
+    (Service::Gmail, "gmail_search"),
+    (Service::Drive, "drive_search"),
+    (Service::Calendar, "calendar_list_events"),
+    (Service::Contacts, "contacts_search"),
+];
+
 pub fn spec_of(name: &str) -> Option<&'static ToolSpec> {
     CATALOG.iter().find(|s| s.name == name)
 }
@@ -318,7 +319,9 @@ impl Selection {
             return false;
         }
         let on = match spec.service {
-            Service::Workspace => Service::SEARCHED.iter().any(|s| self.services.contains(s)),
+            Service::Workspace => SEARCH_TOOLS
+                .iter()
+                .any(|(_, tool)| spec_of(tool).is_some_and(|s| self.offers(s))),
             service => self.services.contains(&service),
         };
         if !on {
@@ -341,24 +344,16 @@ impl Selection {
 
     /// Google scopes the offered tools need (requested at sign-in).
     pub fn google_scopes(&self) -> Vec<String> {
-        scopes_of(CATALOG.iter().filter(|s| self.offers(s)), &self.services)
+        scopes_of(CATALOG.iter().filter(|s| self.offers(s)))
     }
 }
 
-/// The Google scopes `specs` need, in catalogue order without repeats; a
-/// cross-service tool needs only those of the `services` on.
-pub fn scopes_of<'a>(
-    specs: impl Iterator<Item = &'a ToolSpec>,
-    services: &[Service],
-) -> Vec<String> {
+/// The Google scopes `specs` need, in catalogue order without repeats.
+pub fn scopes_of<'a>(specs: impl Iterator<Item = &'a ToolSpec>) -> Vec<String> {
     let mut scopes: Vec<String> = Vec::new();
     for spec in specs {
-        for (i, scope) in spec.scopes.iter().enumerate() {
-            let needed = spec.service != Service::Workspace
-                || Service::SEARCHED
-                    .get(i)
-                    .is_some_and(|s| services.contains(s));
-            if needed && !scopes.iter().any(|x| x == scope) {
+        for scope in spec.scopes {
+            if !scopes.iter().any(|x| x == scope) {
                 scopes.push((*scope).to_owned());
             }
         }

@@ -5,7 +5,7 @@
 //! nor callable; the gateway's own tools (`whoami`, `server_info`) always are.
 
 use super::{AccessRule, Policy, Refusal, ToolSet};
-use crate::catalog::{CATALOG, Selection, Service, ToolSpec, scopes_of};
+use crate::catalog::{CATALOG, SEARCH_TOOLS, Selection, Service, ToolSpec, scopes_of, spec_of};
 
 impl Policy {
     /// The access rule that applies to `email`, if any.
@@ -52,16 +52,10 @@ impl Policy {
         }
         let mut scopes: Vec<String> = Vec::new();
         for rule in &self.access {
-            let services: Vec<Service> = offer
-                .services
-                .iter()
-                .copied()
-                .filter(|s| rule.services.as_ref().is_none_or(|on| on.contains(s)))
-                .collect();
             let usable = CATALOG
                 .iter()
                 .filter(|spec| offer.offers(spec) && rule.withholds(spec).is_none());
-            for scope in scopes_of(usable, &services) {
+            for scope in scopes_of(usable) {
                 if !scopes.contains(&scope) {
                     scopes.push(scope);
                 }
@@ -80,14 +74,17 @@ impl AccessRule {
         if self.read_only && spec.writes {
             return Some("your access is read-only".to_owned());
         }
-        if let Some(services) = &self.services {
-            let on = match spec.service {
-                Service::Workspace => Service::SEARCHED.iter().any(|s| services.contains(s)),
-                service => services.contains(&service),
-            };
-            if !on {
-                return Some(format!("{} is off for you", spec.service.as_str()));
+        if spec.service == Service::Workspace {
+            let searchable = SEARCH_TOOLS
+                .iter()
+                .any(|(_, tool)| spec_of(tool).is_some_and(|s| self.withholds(s).is_none()));
+            if !searchable {
+                return Some("none of the services it searches is on for you".to_owned());
             }
+        } else if let Some(services) = &self.services
+            && !services.contains(&spec.service)
+        {
+            return Some(format!("{} is off for you", spec.service.as_str()));
         }
         match &self.tools {
             None => None,

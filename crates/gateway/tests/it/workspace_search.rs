@@ -22,7 +22,11 @@ fn services(hits: &Value) -> Vec<String> {
 async fn one_query_finds_mail_files_and_events_in_one_ranked_list() {
     let (_env, ann) = ann(&[]).await;
     let (found, text) = ann.ok("workspace_search", json!({"query": "budget"})).await;
-    assert_eq!(found["searched"], json!(["gmail", "drive", "calendar"]));
+    // Every tool is offered here, contacts_search too.
+    assert_eq!(
+        found["searched"],
+        json!(["gmail", "drive", "calendar", "contacts"])
+    );
     let kinds = services(&found["hits"]);
     for service in ["gmail", "drive", "calendar"] {
         assert!(
@@ -201,5 +205,41 @@ async fn searching_everything_takes_about_as_long_as_the_slowest_service() {
     assert!(
         all <= slowest + Duration::from_millis(10),
         "workspace_search {all:?}, slowest single service {slowest:?}"
+    );
+}
+
+#[tokio::test]
+async fn contacts_are_searched_when_contacts_search_is_offered() {
+    let (_env, ann) = ann(&[]).await;
+    let (people, _) = ann
+        .ok(
+            "contacts_search",
+            json!({"query": "a", "source": "contacts"}),
+        )
+        .await;
+    let name = people["people"][0]["name"]
+        .as_str()
+        .expect("a seeded contact")
+        .to_owned();
+    let first = name.split_whitespace().next().unwrap().to_owned();
+    let (found, _) = ann.ok("workspace_search", json!({"query": first})).await;
+    let contact = found["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["service"] == "contacts")
+        .unwrap_or_else(|| panic!("no contact for {first}: {found}"));
+    assert!(
+        contact["id"].as_str().unwrap().starts_with("people/"),
+        "{contact}"
+    );
+
+    // With the default (core) tools, Contacts is not offered and not searched.
+    let (_env, core) = crate::gmail_support::ann(&[(mcp_gateway::config::TOOLS, "core")]).await;
+    let (found, _) = core.ok("workspace_search", json!({"query": first})).await;
+    assert_eq!(
+        found["searched"],
+        json!(["gmail", "drive", "calendar"]),
+        "{found}"
     );
 }

@@ -2,7 +2,7 @@
 //! Workspace directory, and read one person.
 
 mod person;
-mod search;
+pub(crate) mod search;
 
 use url::Url;
 

@@ -14,8 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use super::rank;
 use crate::{
-    catalog::Service,
-    tools::{ToolCtx, ToolError, ToolResult, adapter::ToolOutput, calendar, drive, gmail},
+    catalog::{SEARCH_TOOLS, Service, spec_of},
+    tools::{
+        ToolCtx, ToolError, ToolResult, adapter::ToolOutput, calendar, contacts, drive, gmail,
+    },
 };
 
 /// Each service's time limit: a slow one is named, not waited for.
@@ -31,16 +33,23 @@ pub enum Searched {
     Gmail,
     Drive,
     Calendar,
+    Contacts,
 }
 
 impl Searched {
-    const ALL: [Searched; 3] = [Searched::Gmail, Searched::Drive, Searched::Calendar];
+    const ALL: [Searched; 4] = [
+        Searched::Gmail,
+        Searched::Drive,
+        Searched::Calendar,
+        Searched::Contacts,
+    ];
 
     fn as_str(self) -> &'static str {
         match self {
             Searched::Gmail => "gmail",
             Searched::Drive => "drive",
             Searched::Calendar => "calendar",
+            Searched::Contacts => "contacts",
         }
     }
 
@@ -49,6 +58,7 @@ impl Searched {
             Searched::Gmail => Service::Gmail,
             Searched::Drive => Service::Drive,
             Searched::Calendar => Service::Calendar,
+            Searched::Contacts => Service::Contacts,
         }
     }
 }
@@ -58,7 +68,7 @@ impl Searched {
 pub struct SearchArgs {
     /// Words to find; Gmail search syntax also narrows the mail.
     pub query: String,
-    /// Default every one offered.
+    /// Default every one offered (contacts when contacts_search is).
     #[serde(default)]
     pub services: Option<Vec<Searched>>,
     /// Hits per service, 1 to 25 (default 8).
@@ -116,6 +126,7 @@ struct Cursor {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     calendar: Option<String>,
 }
+// Contacts answers in one page: it never has a next one.
 
 impl Cursor {
     fn token(&self, s: Searched) -> Option<&String> {
@@ -123,6 +134,7 @@ impl Cursor {
             Searched::Gmail => self.gmail.as_ref(),
             Searched::Drive => self.drive.as_ref(),
             Searched::Calendar => self.calendar.as_ref(),
+            Searched::Contacts => None,
         }
     }
 
@@ -131,6 +143,7 @@ impl Cursor {
             Searched::Gmail => self.gmail = token,
             Searched::Drive => self.drive = token,
             Searched::Calendar => self.calendar = token,
+            Searched::Contacts => {}
         }
     }
 
@@ -153,12 +166,21 @@ impl Cursor {
 /// One service's page: its hits and its next page token.
 type Page = (Vec<Hit>, Option<String>);
 
-/// The services this person may search.
+/// The services this person may search: those whose search tool is
+/// offered and not withheld from them by the company policy.
 fn searchable(ctx: &ToolCtx) -> Vec<Searched> {
-    let on = ctx.services_on(&Service::SEARCHED);
+    let rule = ctx.policy.rule_for(&ctx.email);
     Searched::ALL
         .into_iter()
-        .filter(|s| on.contains(&s.service()))
+        .filter(|s| {
+            SEARCH_TOOLS
+                .iter()
+                .find(|(service, _)| *service == s.service())
+                .and_then(|(_, tool)| spec_of(tool))
+                .is_some_and(|spec| {
+                    ctx.offer.offers(spec) && rule.is_none_or(|r| r.withholds(spec).is_none())
+                })
+        })
         .collect()
 }
 
@@ -369,6 +391,40 @@ async fn one(
                 })
                 .collect();
             Ok((hits, found.next_page_token))
+        }
+        Searched::Contacts => {
+            let found = contacts::search::search(
+                ctx,
+                contacts::search::SearchContactsArgs {
+                    query,
+                    source: None,
+                    max_results: Some(size),
+                },
+            )
+            .await?;
+            let hits = found
+                .people
+                .into_iter()
+                .map(|p| Hit {
+                    service: "contacts".into(),
+                    link: format!(
+                        "https://contacts.google.com/person/{}",
+                        p.resource_name.trim_start_matches("people/")
+                    ),
+                    detail: p
+                        .emails
+                        .iter()
+                        .chain(&p.organizations)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    id: p.resource_name,
+                    title: p.name,
+                    when: None,
+                    snippet: String::new(),
+                })
+                .collect();
+            Ok((hits, None))
         }
     }
 }
