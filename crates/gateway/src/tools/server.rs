@@ -165,6 +165,15 @@ impl GatewayServer {
     }
 }
 
+/// Whether the request's revision carries caching hints (`ttlMs`,
+/// `cacheScope`). One person's files and mail are never to be cached for
+/// another: their lists and reads are `private`, with no freshness.
+fn cache_hints(context: &RequestContext<RoleServer>) -> bool {
+    context
+        .protocol_version()
+        .is_some_and(|v| v >= rmcp::model::ProtocolVersion::V_2026_07_28)
+}
+
 impl GatewayServer {
     /// The context a resource, prompt or completion reads Google with: the
     /// caller's, under the same per-person limit as tool calls.
@@ -360,11 +369,7 @@ impl ServerHandler for GatewayServer {
     ) -> Result<rmcp::model::ListResourcesResult, rmcp::ErrorData> {
         let ctx = self.caller(&context)?;
         let mut list = resources::list(ctx, request.and_then(|r| r.cursor)).await?;
-        // One person's files: never to be cached for another.
-        if context
-            .protocol_version()
-            .is_some_and(|v| v >= rmcp::model::ProtocolVersion::V_2026_07_28)
-        {
+        if cache_hints(&context) {
             list.ttl_ms = Some(0);
             list.cache_scope = Some(rmcp::model::CacheScope::Private);
         }
@@ -385,7 +390,12 @@ impl ServerHandler for GatewayServer {
         context: RequestContext<RoleServer>,
     ) -> Result<rmcp::model::ReadResourceResponse, rmcp::ErrorData> {
         let ctx = self.caller(&context)?;
-        resources::read(ctx, &request.uri).await.map(Into::into)
+        let mut read = resources::read(ctx, &request.uri).await?;
+        if cache_hints(&context) {
+            read.ttl_ms = Some(0);
+            read.cache_scope = Some(rmcp::model::CacheScope::Private);
+        }
+        Ok(read.into())
     }
 
     async fn list_prompts(

@@ -257,7 +257,8 @@ impl Mcp {
                 if let Some(m) = body["method"].as_str() {
                     req = req.header("mcp-method", m);
                 }
-                if let Some(n) = body["params"]["name"].as_str() {
+                let params = &body["params"];
+                if let Some(n) = params["name"].as_str().or(params["uri"].as_str()) {
                     req = req.header("mcp-name", n);
                 }
             }

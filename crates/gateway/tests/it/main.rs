@@ -42,4 +42,5 @@ mod tasks_tools;
 mod audit;
 mod docs_tools;
 mod drive_tools;
+mod resources;
 mod workspace_search;
