@@ -65,11 +65,14 @@ pub(crate) fn cut(text: String, limit: usize) -> (String, bool) {
 async fn run(ctx: &ToolCtx, api: &GoogleApi, args: ReadDocumentArgs) -> ToolResult<DocumentText> {
     let id = google_id("document_id", &args.document_id)?;
     let (title, revision_id, tabs) = document(ctx, api, &id).await?;
+    ctx.report(1, 2, format!("read \"{title}\" ({} tabs)", tabs.len()))
+        .await;
     let text = match &args.tab {
         Some(wanted) => pick_tab(&tabs, wanted)?.markdown.clone(),
         None => markdown::join(&tabs),
     };
     let (markdown, truncated) = cut(text, ctx.output_limit);
+    ctx.report(2, 2, "converted to Markdown").await;
     Ok(DocumentText {
         link: document_link(&id),
         document_id: id,
