@@ -43,11 +43,26 @@ async def test_search_reports_each_service_and_a_cancelled_call_stops(make_fleet
             async def progress(done: float, total: float | None, message: str | None) -> None:
                 seen.append((done, total, message))
 
-            result = await client.call_tool("workspace_search", {"query": "budget"}, progress_callback=progress)
+            three = {"query": "budget", "services": ["gmail", "drive", "calendar"]}
+            result = await client.call_tool("workspace_search", three, progress_callback=progress)
             assert not result.is_error, result.content
             assert [(d, t) for d, t, _ in seen] == [(1, 3), (2, 3), (3, 3)], seen
             # Drive is the quickest here, Gmail the slowest.
             assert seen[0][2] == "drive answered" and seen[2][2] == "gmail answered", seen
+
+            # A Doc read: once the file is known, once it is read.
+            files = await client.call_tool("drive_search", {"name": "Q4 Roadmap"})
+            assert not files.is_error, files.content
+            doc = files.structured_content["files"][0]["id"]
+            for tool, args in (("docs_read_document", {"document_id": doc}), ("drive_read_file", {"file_id": doc})):
+                steps: list[tuple[float, float | None, str | None]] = []
+
+                async def step(done: float, total: float | None, message: str | None) -> None:
+                    steps.append((done, total, message))
+
+                read = await client.call_tool(tool, args, progress_callback=step)
+                assert not read.is_error, read.content
+                assert [(d, t) for d, t, _ in steps] == [(1, 2), (2, 2)], (tool, steps)
 
             # Uncancelled, a Gmail search lists, then reads each message.
             started = time.monotonic()

@@ -212,7 +212,7 @@ async fn run(ctx: &ToolCtx, api: &GoogleApi, args: ReadFileArgs) -> ToolResult<F
         meta = get_file(ctx, api, &target, FILE_FIELDS).await?;
     }
     let file = FileRow::from_json(&meta);
-    ctx.report(1, 3, format!("reading {} ({})", file.name, file.kind))
+    ctx.report(1, 2, format!("reading {} ({})", file.name, file.kind))
         .await;
     let size = file.size.unwrap_or(0);
     let native = [DOC, SHEET, SLIDES].contains(&file.mime_type.as_str());
@@ -302,7 +302,7 @@ async fn run(ctx: &ToolCtx, api: &GoogleApi, args: ReadFileArgs) -> ToolResult<F
         }
     };
     let characters = text.chars().count();
-    ctx.report(2, 3, format!("read {characters} characters"))
+    ctx.report(2, 2, format!("read {characters} characters"))
         .await;
     let (text, truncated) = docs::read::cut(text, ctx.output_limit);
     Ok(FileContent {
