@@ -114,6 +114,7 @@ fuzz_target!(|input: Input| {
             })
             .collect(),
         reply_to_message_id: input.reply.as_ref().map(|_| "18c0ffee".into()),
+        ..Default::default()
     };
     let original = input.reply.as_ref().map(|r| {
         let headers: Vec<Value> = r
