@@ -9,6 +9,7 @@ pub mod contacts;
 pub(crate) mod docs;
 pub mod drive;
 pub mod mail;
+pub mod mail_settings;
 pub(crate) mod mime_build;
 pub mod tasks;
 
