@@ -83,6 +83,17 @@ async def test_every_tool_through_the_python_sdk(start_gateway) -> None:
             await tools.call("gmail_get_attachment", message_id=attachment[0], attachment_id=attachment[1])
             labels = await tools.call("gmail_list_labels")
             assert any(label["id"] == "INBOX" for label in labels["labels"])
+            batch = await tools.call("gmail_read_messages", message_ids=[r["id"] for r in found["messages"]])
+            assert len(batch["messages"]) == len(found["messages"])
+
+            # Gmail: settings
+            filters = await tools.call("gmail_list_filters")
+            assert filters["filters"], "no seeded filters"
+            made = await tools.call("gmail_create_filter", subject="SDK tour", add_labels=["Receipts"], archive=True)
+            await tools.call("gmail_delete_filter", filter_id=made["id"])
+            vacation = await tools.call("gmail_get_vacation")
+            assert vacation["enabled"] is False
+            await tools.call("gmail_set_vacation", enabled=True, subject="Away", body="Back soon", end="2999-01-01")
 
             # Gmail: write
             await tools.call("gmail_modify_labels", message_ids=[first["id"]], star=True)
@@ -95,6 +106,7 @@ async def test_every_tool_through_the_python_sdk(start_gateway) -> None:
                 subject="Grüße from the SDK",
                 body="**Hello** from a test.",
                 body_format="markdown",
+                **{"from": "team.alice@example.com"},
             )
             await tools.call("gmail_trash", message_ids=[sent["id"]])
 

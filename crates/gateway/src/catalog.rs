@@ -77,6 +77,7 @@ pub const GMAIL_READONLY: &str = "https://www.googleapis.com/auth/gmail.readonly
 pub const GMAIL_MODIFY: &str = "https://www.googleapis.com/auth/gmail.modify";
 pub const GMAIL_SEND: &str = "https://www.googleapis.com/auth/gmail.send";
 pub const GMAIL_COMPOSE: &str = "https://www.googleapis.com/auth/gmail.compose";
+pub const GMAIL_SETTINGS: &str = "https://www.googleapis.com/auth/gmail.settings.basic";
 pub const CALENDAR_READONLY: &str = "https://www.googleapis.com/auth/calendar.readonly";
 pub const CALENDAR: &str = "https://www.googleapis.com/auth/calendar";
 pub const DRIVE_READONLY: &str = "https://www.googleapis.com/auth/drive.readonly";
@@ -129,7 +130,15 @@ pub const CATALOG: &[ToolSpec] = &[
     spec("gmail_read_message", Gm, Core, false, &[GMAIL_READONLY]),
     spec("gmail_read_thread", Gm, Core, false, &[GMAIL_READONLY]),
     spec("gmail_get_attachment", Gm, Core, false, &[GMAIL_READONLY]),
-    // Replies read the original, and an unconfirmed send is looked up in Sent.
+    spec(
+        "gmail_read_messages",
+        Gm,
+        Extended,
+        false,
+        &[GMAIL_READONLY],
+    ),
+    // Replies read the original, an unconfirmed send is looked up in Sent,
+    // and a `from` is checked against the send-as addresses.
     spec("gmail_send", Gm, Core, true, &[GMAIL_SEND, GMAIL_READONLY]),
     spec(
         "gmail_create_draft",
@@ -141,6 +150,25 @@ pub const CATALOG: &[ToolSpec] = &[
     spec("gmail_list_labels", Gm, Extended, false, &[GMAIL_READONLY]),
     spec("gmail_modify_labels", Gm, Core, true, &[GMAIL_MODIFY]),
     spec("gmail_trash", Gm, Extended, true, &[GMAIL_MODIFY]),
+    // Settings: read with the read scope, changed with gmail.settings.basic
+    // (a filter's labels are read by name; a lost create is looked up).
+    spec("gmail_list_filters", Gm, Extended, false, &[GMAIL_READONLY]),
+    spec(
+        "gmail_create_filter",
+        Gm,
+        Extended,
+        true,
+        &[GMAIL_SETTINGS, GMAIL_READONLY],
+    ),
+    spec("gmail_delete_filter", Gm, Extended, true, &[GMAIL_SETTINGS]),
+    spec("gmail_get_vacation", Gm, Extended, false, &[GMAIL_READONLY]),
+    spec(
+        "gmail_set_vacation",
+        Gm,
+        Extended,
+        true,
+        &[GMAIL_SETTINGS, GMAIL_READONLY],
+    ),
     // Calendar
     spec(
         "calendar_list_calendars",
