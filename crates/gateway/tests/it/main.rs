@@ -42,4 +42,5 @@ mod tasks_tools;
 mod audit;
 mod docs_tools;
 mod drive_tools;
+mod workspace_features;
 mod workspace_search;
