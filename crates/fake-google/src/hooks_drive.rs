@@ -77,6 +77,11 @@ impl FakeGoogle {
         self.with_workspace(email, |ws| ws.file(id).map(|f| f.content.clone()))
     }
 
+    /// The `Comment` resources (replies inside) on a file, oldest first.
+    pub fn drive_comments(&self, email: &str, id: &str) -> Vec<serde_json::Value> {
+        self.with_workspace(email, |ws| ws.comments.get(id).cloned().unwrap_or_default())
+    }
+
     /// The plain text of a Google Doc: every tab, paragraphs ending in `\n`,
     /// table cells separated by tabs.
     pub fn doc_text(&self, email: &str, id: &str) -> Option<String> {

@@ -4,6 +4,7 @@ mod api;
 mod authorize;
 mod calendar;
 mod discovery;
+mod discovery_comments;
 mod discovery_settings;
 mod discovery_tasks;
 mod discovery_workspace;
