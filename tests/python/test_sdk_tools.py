@@ -195,6 +195,19 @@ async def test_every_tool_through_the_python_sdk(start_gateway) -> None:
             trashed = await tools.call("drive_trash", file_id=copy["file"]["id"])
             assert trashed["action"] == "trashed"
 
+            # Drive: comments and revisions
+            notes = (await tools.call("drive_search", name="Meeting Notes"))["files"][0]
+            comments = await tools.call("drive_list_comments", file_id=notes["id"], include_resolved=True)
+            assert len(comments["comments"]) == 2
+            posted = await tools.call("drive_add_comment", file_id=notes["id"], content="From the SDK tour")
+            comment_id = posted["comment"]["id"]
+            await tools.call("drive_reply_comment", file_id=notes["id"], comment_id=comment_id, content="Noted")
+            await tools.call("drive_resolve_comment", file_id=notes["id"], comment_id=comment_id)
+            revisions = await tools.call("drive_list_revisions", file_id=notes["id"])
+            first = revisions["revisions"][-1]
+            old = await tools.call("drive_read_revision", file_id=notes["id"], revision_id=first["id"])
+            assert old["format"] == "markdown" and "First draft" in old["text"], old
+
             # Docs
             created = await tools.call(
                 "docs_create_document", title="SDK notes", content="# Notes\n\n- one **bold** item\n"

@@ -119,3 +119,81 @@ async def test_send_as_only_from_verified_addresses_of_the_sender(start_gateway)
             assert "alice@example.com, team.alice@example.com" in text, text
         text = await alice.err("gmail_create_draft", to=["a@b.example"], subject="x", body="x", **{"from": "nobody"})
         assert "Invalid argument `from`" in text, text
+
+
+async def test_drive_comments_errors_resolution_and_each_person_their_own(start_gateway) -> None:
+    gateway: Gateway = start_gateway(TOOLS="all")
+    async with session(gateway, ALICE) as alice, session(gateway, DANA) as dana:
+        found, _ = await alice.ok("drive_search", name="Meeting Notes")
+        notes = found["files"][0]["id"]
+        listed, text = await alice.ok("drive_list_comments", file_id=notes)
+        assert [c["content"] for c in listed["comments"]] == ["Can we add the latency numbers from last week?"]
+        assert listed["resolved_hidden"] == 1 and "include_resolved" in text, text
+        assert listed["comments"][0]["replies"][0]["content"] == "I'll paste them in before Friday."
+        everything, text = await alice.ok("drive_list_comments", file_id=notes, include_resolved=True)
+        assert len(everything["comments"]) == 2 and "[resolved]" in text, text
+
+        text = await alice.err("drive_add_comment", file_id=notes, content="  ")
+        assert "Invalid argument `content`" in text, text
+        text = await alice.err("drive_add_comment", file_id=notes, content="x" * 4001)
+        assert "4000" in text, text
+        text = await alice.err("drive_add_comment", file_id="nosuchfile123", content="Hi")
+        assert "was not found" in text and "drive_search" in text, text
+        text = await alice.err("drive_reply_comment", file_id=notes, comment_id="nosuch", content="Hi")
+        assert "No comment nosuch" in text and "drive_list_comments" in text, text
+        text = await alice.err("drive_resolve_comment", file_id=notes, comment_id="../x")
+        assert "Invalid argument `comment_id`" in text, text
+
+        posted, text = await alice.ok("drive_add_comment", file_id=notes, content="Ship it?", quoted_text="Next meeting")
+        comment = posted["comment"]
+        assert comment["quoted"] == "Next meeting" and not comment["resolved"] and "Comment added" in text, text
+        replied, _ = await alice.ok("drive_reply_comment", file_id=notes, comment_id=comment["id"], content="Yes")
+        assert replied["reply"]["content"] == "Yes" and not replied["resolved"]
+        resolved, text = await alice.ok(
+            "drive_resolve_comment", file_id=notes, comment_id=comment["id"], content="Shipped"
+        )
+        assert resolved["resolved"] and resolved["reply"]["action"] == "resolve", resolved
+        again, text = await alice.ok("drive_resolve_comment", file_id=notes, comment_id=comment["id"])
+        assert "already resolved" in text, text
+        after, _ = await alice.ok("drive_list_comments", file_id=notes, include_resolved=True)
+        mine = next(c for c in after["comments"] if c["id"] == comment["id"])
+        assert [r["content"] for r in mine["replies"]] == ["Yes", "Shipped"], mine
+
+        # Dana's Meeting Notes is her own file; Alice's file id is not hers.
+        text = await dana.err("drive_list_comments", file_id=notes)
+        assert "was not found" in text, text
+        theirs, _ = await dana.ok("drive_search", name="Meeting Notes")
+        dana_notes, _ = await dana.ok("drive_list_comments", file_id=theirs["files"][0]["id"], include_resolved=True)
+        assert comment["id"] not in {c["id"] for c in dana_notes["comments"]}
+
+
+async def test_drive_revisions_read_older_docs_and_text_files(start_gateway) -> None:
+    gateway: Gateway = start_gateway(TOOLS="all")
+    async with session(gateway, ALICE) as alice, session(gateway, DANA) as dana:
+        found, _ = await alice.ok("drive_search", name="Meeting Notes")
+        notes = found["files"][0]["id"]
+        listed, text = await alice.ok("drive_list_revisions", file_id=notes)
+        assert [r["current"] for r in listed["revisions"]] == [True, False], listed
+        assert "(current)" in text and "newest first" in text, text
+        older = listed["revisions"][1]
+        old, text = await alice.ok("drive_read_revision", file_id=notes, revision_id=older["id"])
+        assert old["format"] == "markdown" and "First draft: agenda to be decided" in old["text"], old
+        assert "Agree on the API surface" not in old["text"]
+        now, _ = await alice.ok("drive_read_revision", file_id=notes, revision_id=listed["revisions"][0]["id"])
+        assert "Agree on the API surface" in now["text"], now
+
+        txt = (await alice.ok("drive_search", name="notes.txt"))[0]["files"][0]["id"]
+        revisions, _ = await alice.ok("drive_list_revisions", file_id=txt)
+        first, _ = await alice.ok("drive_read_revision", file_id=txt, revision_id=revisions["revisions"][-1]["id"])
+        assert first["format"] == "text" and first["text"] == "Buy milk.\n", first
+
+        text = await alice.err("drive_read_revision", file_id=notes, revision_id="99")
+        assert "No revision 99" in text and "drive_list_revisions" in text, text
+        text = await alice.err("drive_read_revision", file_id=notes, revision_id="a/b")
+        assert "Invalid argument `revision_id`" in text, text
+        png = (await alice.ok("drive_search", name="logo.png"))[0]["files"][0]["id"]
+        png_revisions, _ = await alice.ok("drive_list_revisions", file_id=png)
+        text = await alice.err("drive_read_revision", file_id=png, revision_id=png_revisions["revisions"][0]["id"])
+        assert "only revisions of Google Docs and text files" in text, text
+        text = await dana.err("drive_list_revisions", file_id=notes)
+        assert "was not found" in text, text

@@ -216,6 +216,31 @@ pub const CATALOG: &[ToolSpec] = &[
         false,
         &[DRIVE_READONLY],
     ),
+    // Comments (a lost add is looked up) and revisions, on any file.
+    spec(
+        "drive_list_comments",
+        Dr,
+        Extended,
+        false,
+        &[DRIVE_READONLY],
+    ),
+    spec("drive_add_comment", Dr, Extended, true, &[DRIVE]),
+    spec("drive_reply_comment", Dr, Extended, true, &[DRIVE]),
+    spec("drive_resolve_comment", Dr, Extended, true, &[DRIVE]),
+    spec(
+        "drive_list_revisions",
+        Dr,
+        Extended,
+        false,
+        &[DRIVE_READONLY],
+    ),
+    spec(
+        "drive_read_revision",
+        Dr,
+        Extended,
+        false,
+        &[DRIVE_READONLY],
+    ),
     // Docs
     spec("docs_read_document", Dc, Core, false, &[DOCS_READONLY]),
     spec("docs_create_document", Dc, Core, true, &[DOCS]),

@@ -145,7 +145,10 @@ pub(crate) async fn create(
         if body["quotedFileContent"]["value"].is_string() {
             c["quotedFileContent"] = body["quotedFileContent"].clone();
         }
-        ws.comments.entry(file_id.clone()).or_default().push(c.clone());
+        ws.comments
+            .entry(file_id.clone())
+            .or_default()
+            .push(c.clone());
         Ok::<_, ApiError>(c)
     })?;
     Ok(ok_json(&fields.apply(&created)))

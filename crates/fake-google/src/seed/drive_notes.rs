@@ -77,7 +77,13 @@ pub(crate) fn add(ws: &mut Workspace, person: &Person, now: i64) {
             "quotedFileContent": { "mimeType": "text/html", "value": "Review the latency budget" },
             "anchor": "kix.latency1",
         });
-        open["replies"] = json!([reply("AAAB-r1", at + 3_600_000, mine.clone(), REPLY_OPEN, None)]);
+        open["replies"] = json!([reply(
+            "AAAB-r1",
+            at + 3_600_000,
+            mine.clone(),
+            REPLY_OPEN,
+            None
+        )]);
         let resolved_id = format!("AAAC{}", hash(me, "comment-resolved") % 1_000_000_000);
         let resolved = json!({
             "kind": "drive#comment",
@@ -92,7 +98,11 @@ pub(crate) fn add(ws: &mut Workspace, person: &Person, now: i64) {
             "replies": [reply("AAAC-r1", at - DAY / 2, colleague, "", Some("resolve"))],
         });
         ws.comments.insert(notes.clone(), vec![resolved, open]);
-        let draft = docs::simple(&notes, DOC_MEETING_NOTES, &format!("# Design sync\n\n{NOTES_FIRST_DRAFT}"));
+        let draft = docs::simple(
+            &notes,
+            DOC_MEETING_NOTES,
+            &format!("# Design sync\n\n{NOTES_FIRST_DRAFT}"),
+        );
         ws.revisions.insert(
             notes,
             vec![Revision {

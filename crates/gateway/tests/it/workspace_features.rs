@@ -2,9 +2,12 @@
 //! answer is lost: the gateway looks before it reports, and nothing is
 //! created twice.
 
+use fake_google::Fault;
+use fake_google::seed::drive::DOC_MEETING_NOTES;
+use reqwest::Method;
 use serde_json::json;
 
-use crate::gmail_support::{Loss, ann_via_proxy};
+use crate::gmail_support::{Loss, ann, ann_via_proxy};
 use crate::google_flow::ANN;
 
 #[tokio::test]
@@ -27,4 +30,46 @@ async fn a_filter_whose_answer_was_lost_is_created_once() {
         assert_eq!(v["id"], filters[before]["id"]);
         assert_eq!(v["remove_labels"], json!(["INBOX"]));
     }
+}
+
+#[tokio::test]
+async fn a_comment_whose_answer_was_lost_is_posted_once() {
+    for (n, how) in [Loss::Unavailable, Loss::CutOff].into_iter().enumerate() {
+        let (env, proxy, gm) = ann_via_proxy().await;
+        let notes = env.fake().drive_file_id(ANN, DOC_MEETING_NOTES).unwrap();
+        let before = env.fake().drive_comments(ANN, &notes).len();
+        let content = format!("Lost comment {n}");
+        proxy.lose_next_of("POST", &format!("/drive/v3/files/{notes}/comments"), how);
+        let (v, text) = gm
+            .ok(
+                "drive_add_comment",
+                json!({"file_id": notes, "content": content, "quoted_text": "latency budget"}),
+            )
+            .await;
+        assert_eq!(proxy.lost.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(text.contains("it was posted once"), "{how:?}: {text}");
+        let comments = env.fake().drive_comments(ANN, &notes);
+        assert_eq!(comments.len(), before + 1, "{how:?}: posted more than once");
+        assert_eq!(v["comment"]["id"], comments[before]["id"]);
+        assert_eq!(v["comment"]["quoted"], "latency budget");
+    }
+}
+
+#[tokio::test]
+async fn a_comment_google_refused_with_503_is_reported_not_posted() {
+    let (env, gm) = ann(&[]).await;
+    let notes = env.fake().drive_file_id(ANN, DOC_MEETING_NOTES).unwrap();
+    let path = format!("/drive/v3/files/{notes}/comments");
+    env.fake()
+        .inject(Fault::status(path, 503).method(Method::POST).times(1));
+    let before = env.fake().drive_comments(ANN, &notes).len();
+    let text = gm
+        .err(
+            "drive_add_comment",
+            json!({"file_id": notes, "content": "Try me"}),
+        )
+        .await;
+    assert!(text.contains("it was not posted"), "{text}");
+    assert!(text.contains("safe to add it again"), "{text}");
+    assert_eq!(env.fake().drive_comments(ANN, &notes).len(), before);
 }
