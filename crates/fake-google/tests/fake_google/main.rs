@@ -6,6 +6,7 @@ mod calendar;
 mod discovery;
 mod discovery_comments;
 mod discovery_settings;
+mod discovery_sheets_format;
 mod discovery_tasks;
 mod discovery_workspace;
 mod docs;
