@@ -168,6 +168,14 @@ async def test_every_tool_through_the_python_sdk(start_gateway) -> None:
             assert added["sheets"] == ["Costs", "'It''s Q4'", "Notes"]
             quoted = await tools.call("sheets_read_range", spreadsheet_id=book_id, range="'It''s Q4'!A1:B2")
             assert quoted["values"] == [] and quoted["range"] == "'It''s Q4'!A1:B2"
+            await tools.call("sheets_format", spreadsheet_id=book_id, range="Costs!A1:B1", bold=True, background_color="#FFF2CC")
+            await tools.call("sheets_freeze", spreadsheet_id=book_id, sheet="Costs", rows=1)
+            chart = await tools.call("sheets_add_chart", spreadsheet_id=book_id, range="Costs!A1:B3", chart_type="column")
+            assert chart["chart_id"] > 0
+            await tools.call(
+                "sheets_add_conditional_format", spreadsheet_id=book_id, range="Costs!B2:B3",
+                condition="number_greater", values=["1000"], background_color="#F4CCCC",
+            )
 
             # Drive
             found = await tools.call("drive_search", name="Roadmap")

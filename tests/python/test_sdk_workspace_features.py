@@ -197,3 +197,66 @@ async def test_drive_revisions_read_older_docs_and_text_files(start_gateway) -> 
         assert "only revisions of Google Docs and text files" in text, text
         text = await dana.err("drive_list_revisions", file_id=notes)
         assert "was not found" in text, text
+
+
+async def test_sheets_formatting_errors_and_each_person_their_own(start_gateway) -> None:
+    gateway: Gateway = start_gateway(TOOLS="all")
+    async with session(gateway, ALICE) as alice, session(gateway, DANA) as dana:
+        book, _ = await alice.ok("sheets_create", title="Formatting", sheets=["Costs"], header=["Item", "Amount", "Tax"])
+        book_id = book["spreadsheet_id"]
+        await alice.ok("sheets_write_range", spreadsheet_id=book_id, range="Costs!A2", values=[["Rent", 1200, 100], ["Food", 300, 20]])
+
+        done, text = await alice.ok(
+            "sheets_format", spreadsheet_id=book_id, range="Costs!B2:C3", number_format="#,##0.00", align="right", italic=True
+        )
+        assert done["changes"] == ["italic", "number format #,##0.00", "aligned right"], done
+        assert "Formatted Costs!B2:C3" in text, text
+        text = await alice.err("sheets_format", spreadsheet_id=book_id, range="Costs!A1")
+        assert "Invalid argument `bold`" in text and "nothing to format" in text, text
+        text = await alice.err("sheets_format", spreadsheet_id=book_id, range="Costs!A1", background_color="yellow")
+        assert "Invalid argument `background_color`" in text and "#RRGGBB" in text, text
+        text = await alice.err("sheets_format", spreadsheet_id=book_id, range="Nope!A1", bold=True)
+        assert "no sheet" in text and "Costs" in text, text
+
+        frozen, _ = await alice.ok("sheets_freeze", spreadsheet_id=book_id, rows=1, columns=1)
+        assert frozen["changes"] == ["1 row(s) frozen", "1 column(s) frozen"], frozen
+        info, _ = await alice.ok("sheets_get_info", spreadsheet_id=book_id)
+        assert info["sheets"][0]["frozen_rows"] == 1, info
+        text = await alice.err("sheets_freeze", spreadsheet_id=book_id)
+        assert "Invalid argument `rows`" in text, text
+        text = await alice.err("sheets_freeze", spreadsheet_id=book_id, rows=5000)
+        assert "freeze fewer" in text, text
+
+        chart, text = await alice.ok(
+            "sheets_add_chart", spreadsheet_id=book_id, range="Costs!A1:C3", chart_type="bar", title="Spend", anchor_cell="E2"
+        )
+        assert chart["chart_id"] > 0 and "bar chart added" in text, text
+        pie, _ = await alice.ok("sheets_add_chart", spreadsheet_id=book_id, range="Costs!A1:B3", chart_type="pie")
+        assert pie["chart_id"] != chart["chart_id"]
+        text = await alice.err("sheets_add_chart", spreadsheet_id=book_id, range="Costs!B1:B3", chart_type="line")
+        assert "two columns" in text, text
+        text = await alice.err("sheets_add_chart", spreadsheet_id=book_id, range="Costs!A1:B3", chart_type="donut")
+        assert "unknown variant `donut`" in text and "`pie`" in text, text
+
+        rule, _ = await alice.ok(
+            "sheets_add_conditional_format", spreadsheet_id=book_id, range="Costs!B2:B3",
+            condition="number_between", values=["100", "500"], background_color="#D9EAD3", bold=True,
+        )
+        assert rule["changes"] == ["number_between 100 and 500"], rule
+        scale, _ = await alice.ok(
+            "sheets_add_conditional_format", spreadsheet_id=book_id, range="Costs!C2:C3", min_color="#FFFFFF", max_color="#E67C73"
+        )
+        assert scale["changes"] == ["color scale #FFFFFF to #E67C73"], scale
+        text = await alice.err(
+            "sheets_add_conditional_format", spreadsheet_id=book_id, range="Costs!B2:B3", condition="number_greater", values=["lots"],
+            background_color="#D9EAD3",
+        )
+        assert "Invalid argument `values`" in text and "not a number" in text, text
+        text = await alice.err("sheets_add_conditional_format", spreadsheet_id=book_id, range="Costs!B2:B3")
+        assert "Invalid argument `condition`" in text, text
+
+        # Dana cannot format Alice's spreadsheet: it is not hers.
+        text = await dana.err("sheets_format", spreadsheet_id=book_id, range="Costs!A1", bold=True)
+        assert "was not found" in text, text
+        text = await dana.err("sheets_add_chart", spreadsheet_id=book_id, range="Costs!A1:B3", chart_type="pie")
+        assert "was not found" in text, text

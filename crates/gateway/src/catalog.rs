@@ -254,6 +254,16 @@ pub const CATALOG: &[ToolSpec] = &[
     spec("sheets_clear_range", Sh, Extended, true, &[SHEETS]),
     spec("sheets_create", Sh, Core, true, &[SHEETS]),
     spec("sheets_add_sheet", Sh, Extended, true, &[SHEETS]),
+    spec("sheets_format", Sh, Extended, true, &[SHEETS]),
+    spec("sheets_freeze", Sh, Extended, true, &[SHEETS]),
+    spec("sheets_add_chart", Sh, Extended, true, &[SHEETS]),
+    spec(
+        "sheets_add_conditional_format",
+        Sh,
+        Extended,
+        true,
+        &[SHEETS],
+    ),
     // Tasks (writes read the list too: a lost answer to a create is looked up).
     spec("tasks_lists", Tk, Extended, false, &[TASKS_READONLY]),
     spec("tasks_list", Tk, Extended, false, &[TASKS_READONLY]),

@@ -1,9 +1,9 @@
-//! Writes of the Gmail settings and Drive comment tools when Google's
+//! Writes of the Gmail settings, Drive comment and Sheets chart tools when Google's
 //! answer is lost: the gateway looks before it reports, and nothing is
 //! created twice.
 
 use fake_google::Fault;
-use fake_google::seed::drive::DOC_MEETING_NOTES;
+use fake_google::seed::drive::{DOC_MEETING_NOTES, SHEET_BUDGET};
 use reqwest::Method;
 use serde_json::json;
 
@@ -72,4 +72,28 @@ async fn a_comment_google_refused_with_503_is_reported_not_posted() {
     assert!(text.contains("it was not posted"), "{text}");
     assert!(text.contains("safe to add it again"), "{text}");
     assert_eq!(env.fake().drive_comments(ANN, &notes).len(), before);
+}
+
+#[tokio::test]
+async fn a_chart_whose_answer_was_lost_is_added_once() {
+    for how in [Loss::Unavailable, Loss::CutOff] {
+        let (env, proxy, gm) = ann_via_proxy().await;
+        let id = env.fake().drive_file_id(ANN, SHEET_BUDGET).unwrap();
+        proxy.lose_next_of("POST", &format!("/v4/spreadsheets/{id}:batchUpdate"), how);
+        let (v, text) = gm
+            .ok(
+                "sheets_add_chart",
+                json!({"spreadsheet_id": id, "range": "Summary!A1:C4", "chart_type": "line"}),
+            )
+            .await;
+        assert_eq!(proxy.lost.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(text.contains("it was added once"), "{how:?}: {text}");
+        let charts = &env.fake().sheet_formatting(ANN, &id, "Summary").unwrap()["charts"];
+        assert_eq!(
+            charts.as_array().unwrap().len(),
+            1,
+            "{how:?}: added more than once"
+        );
+        assert_eq!(charts[0]["chartId"], v["chart_id"]);
+    }
 }
