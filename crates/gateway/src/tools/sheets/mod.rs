@@ -8,6 +8,7 @@ mod book;
 mod format;
 mod info;
 mod read;
+mod rules;
 mod write;
 
 use reqwest::Method;
@@ -24,12 +25,10 @@ use crate::{
 use a1::{A1, Target, quote_sheet};
 
 pub use book::{AddSheetArgs, AddedSheet, CreateArgs, Created};
-pub use format::{
-    AddChartArgs, Align, ChartType, Condition, ConditionalFormatArgs, FormatArgs, Formatted,
-    FreezeArgs,
-};
+pub use format::{Align, FormatArgs, Formatted, FreezeArgs};
 pub use info::{GetInfoArgs, NamedRangeInfo, SpreadsheetInfo};
 pub use read::{RangeValues, ReadRangeArgs, ValueRender};
+pub use rules::{AddChartArgs, ChartType, Condition, ConditionalFormatArgs};
 pub use write::{
     AppendRowsArgs, Appended, ClearRangeArgs, Cleared, ValueInput, WriteRangeArgs, Written,
 };
@@ -309,13 +308,13 @@ pub(crate) fn routes() -> Vec<Route> {
             "sheets_add_chart",
             "Add a chart",
             "Add a column, bar, line or pie chart of a range (labels in the first column, a header row) to the spreadsheet, beside the data or at a cell. Each call adds a chart; a lost answer is looked up, never added twice.",
-            format::add_chart,
+            rules::add_chart,
         ),
         Route::new(
             "sheets_add_conditional_format",
             "Add conditional formatting",
             "Highlight cells of a range that meet a condition (number greater/less/between, text contains, blank, a custom formula) with a background, text color or bold; or color them on a scale from min_color to max_color. The new rule takes precedence over older ones.",
-            format::add_conditional_format,
+            rules::add_conditional_format,
         ),
     ]
 }
