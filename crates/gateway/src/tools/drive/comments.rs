@@ -233,19 +233,7 @@ fn content(field: &str, text: &str, required: bool) -> ToolResult<String> {
 }
 
 fn comment_id(raw: &str) -> ToolResult<String> {
-    let id = raw.trim();
-    if id.is_empty()
-        || id.len() > 200
-        || !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
-    {
-        return Err(ToolError::invalid(
-            "comment_id",
-            format!("{raw:?} is not a comment id; drive_list_comments lists them"),
-        ));
-    }
-    Ok(id.to_owned())
+    super::item_id("comment_id", raw, "drive_list_comments")
 }
 
 fn with_fields(mut u: Url, fields: &str) -> Url {

@@ -188,6 +188,27 @@ pub(crate) fn file_error(e: ApiError, id: &str) -> ToolError {
     }
 }
 
+/// The id of something inside a file (a comment, a revision): letters,
+/// digits, `-` and `_`; else an invalid `field` naming the tool that lists them.
+pub(crate) fn item_id(field: &str, raw: &str, listed_by: &str) -> ToolResult<String> {
+    let id = raw.trim();
+    if id.is_empty()
+        || id.len() > 200
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
+    {
+        return Err(ToolError::invalid(
+            field,
+            format!(
+                "{raw:?} is not a {}; {listed_by} lists them",
+                field.replace('_', " ")
+            ),
+        ));
+    }
+    Ok(id.to_owned())
+}
+
 /// The name of the shared drive `id` (`drives.get`).
 pub(crate) async fn shared_drive_name(
     ctx: &ToolCtx,

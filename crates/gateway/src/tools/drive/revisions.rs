@@ -91,19 +91,7 @@ fn row(v: &Value, current: bool) -> RevisionRow {
 }
 
 fn revision_id(raw: &str) -> ToolResult<String> {
-    let id = raw.trim();
-    if id.is_empty()
-        || id.len() > 200
-        || !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
-    {
-        return Err(ToolError::invalid(
-            "revision_id",
-            format!("{raw:?} is not a revision id; drive_list_revisions lists them"),
-        ));
-    }
-    Ok(id.to_owned())
+    super::item_id("revision_id", raw, "drive_list_revisions")
 }
 
 const ROW_FIELDS: &str =
