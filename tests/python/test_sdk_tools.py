@@ -83,6 +83,17 @@ async def test_every_tool_through_the_python_sdk(start_gateway) -> None:
             await tools.call("gmail_get_attachment", message_id=attachment[0], attachment_id=attachment[1])
             labels = await tools.call("gmail_list_labels")
             assert any(label["id"] == "INBOX" for label in labels["labels"])
+            batch = await tools.call("gmail_read_messages", message_ids=[r["id"] for r in found["messages"]])
+            assert len(batch["messages"]) == len(found["messages"])
+
+            # Gmail: settings
+            filters = await tools.call("gmail_list_filters")
+            assert filters["filters"], "no seeded filters"
+            made = await tools.call("gmail_create_filter", subject="SDK tour", add_labels=["Receipts"], archive=True)
+            await tools.call("gmail_delete_filter", filter_id=made["id"])
+            vacation = await tools.call("gmail_get_vacation")
+            assert vacation["enabled"] is False
+            await tools.call("gmail_set_vacation", enabled=True, subject="Away", body="Back soon", end="2999-01-01")
 
             # Gmail: write
             await tools.call("gmail_modify_labels", message_ids=[first["id"]], star=True)
@@ -95,6 +106,7 @@ async def test_every_tool_through_the_python_sdk(start_gateway) -> None:
                 subject="Grüße from the SDK",
                 body="**Hello** from a test.",
                 body_format="markdown",
+                **{"from": "team.alice@example.com"},
             )
             await tools.call("gmail_trash", message_ids=[sent["id"]])
 
@@ -156,6 +168,14 @@ async def test_every_tool_through_the_python_sdk(start_gateway) -> None:
             assert added["sheets"] == ["Costs", "'It''s Q4'", "Notes"]
             quoted = await tools.call("sheets_read_range", spreadsheet_id=book_id, range="'It''s Q4'!A1:B2")
             assert quoted["values"] == [] and quoted["range"] == "'It''s Q4'!A1:B2"
+            await tools.call("sheets_format", spreadsheet_id=book_id, range="Costs!A1:B1", bold=True, background_color="#FFF2CC")
+            await tools.call("sheets_freeze", spreadsheet_id=book_id, sheet="Costs", rows=1)
+            chart = await tools.call("sheets_add_chart", spreadsheet_id=book_id, range="Costs!A1:B3", chart_type="column")
+            assert chart["chart_id"] > 0
+            await tools.call(
+                "sheets_add_conditional_format", spreadsheet_id=book_id, range="Costs!B2:B3",
+                condition="number_greater", values=["1000"], background_color="#F4CCCC",
+            )
 
             # Drive
             found = await tools.call("drive_search", name="Roadmap")
@@ -182,6 +202,19 @@ async def test_every_tool_through_the_python_sdk(start_gateway) -> None:
             await tools.call("drive_share", file_id=note_id, email="bob@example.com", role="commenter", notify=False)
             trashed = await tools.call("drive_trash", file_id=copy["file"]["id"])
             assert trashed["action"] == "trashed"
+
+            # Drive: comments and revisions
+            notes = (await tools.call("drive_search", name="Meeting Notes"))["files"][0]
+            comments = await tools.call("drive_list_comments", file_id=notes["id"], include_resolved=True)
+            assert len(comments["comments"]) == 2
+            posted = await tools.call("drive_add_comment", file_id=notes["id"], content="From the SDK tour")
+            comment_id = posted["comment"]["id"]
+            await tools.call("drive_reply_comment", file_id=notes["id"], comment_id=comment_id, content="Noted")
+            await tools.call("drive_resolve_comment", file_id=notes["id"], comment_id=comment_id)
+            revisions = await tools.call("drive_list_revisions", file_id=notes["id"])
+            first = revisions["revisions"][-1]
+            old = await tools.call("drive_read_revision", file_id=notes["id"], revision_id=first["id"])
+            assert old["format"] == "markdown" and "First draft" in old["text"], old
 
             # Docs
             created = await tools.call(

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use crate::FakeGoogle;
 use crate::calendar::store::CalendarSet;
 use crate::drive::store::Workspace;
+use crate::gmail::settings::MailSettings;
 use crate::gmail::store::Mailbox;
 use crate::seed;
 use crate::tasks::store::TaskSet;
@@ -14,6 +15,8 @@ use crate::tasks::store::TaskSet;
 #[derive(Default)]
 pub(crate) struct ApiData {
     pub mail: HashMap<String, Mailbox>,
+    /// Filters, vacation responder and send-as addresses.
+    pub mail_settings: HashMap<String, MailSettings>,
     pub calendars: HashMap<String, CalendarSet>,
     /// Drive files with the Docs and Sheets behind them.
     pub workspaces: HashMap<String, Workspace>,
@@ -68,6 +71,22 @@ impl FakeGoogle {
                 .entry(person.email.clone())
                 .or_insert_with(|| seed::mail::mailbox(&person));
             f(mailbox)
+        })
+    }
+
+    /// Runs `f` on the user's mail settings, seeding them on first use.
+    pub(crate) fn with_mail_settings<R>(
+        &self,
+        email: &str,
+        f: impl FnOnce(&mut MailSettings) -> R,
+    ) -> R {
+        let person = self.person(email);
+        self.with_data(|d| {
+            let settings = d
+                .mail_settings
+                .entry(person.email.clone())
+                .or_insert_with(|| seed::mail_settings::settings(&person));
+            f(settings)
         })
     }
 

@@ -94,12 +94,23 @@ impl FakeGoogle {
         self.with_data(|d| d.sent.get(&email).cloned().unwrap_or_default())
     }
 
-    /// Forgets the user's mailbox, calendars, sent mail and Drive (with Docs
+    /// The user's Gmail filters (`Filter` resources).
+    pub fn gmail_filters(&self, email: &str) -> Vec<serde_json::Value> {
+        self.with_mail_settings(email, |s| s.filters.clone())
+    }
+
+    /// The user's vacation responder (`VacationSettings`).
+    pub fn gmail_vacation(&self, email: &str) -> serde_json::Value {
+        self.with_mail_settings(email, |s| s.vacation.clone())
+    }
+
+    /// Forgets the user's mailbox, mail settings, calendars, sent mail and Drive (with Docs
     /// and Sheets); the next use seeds them anew.
     pub fn reset_user_data(&self, email: &str) {
         let email = email.to_ascii_lowercase();
         self.with_data(|d| {
             d.mail.remove(&email);
+            d.mail_settings.remove(&email);
             d.calendars.remove(&email);
             d.sent.remove(&email);
             d.workspaces.remove(&email);

@@ -77,6 +77,37 @@ impl FakeGoogle {
         self.with_workspace(email, |ws| ws.file(id).map(|f| f.content.clone()))
     }
 
+    /// A sheet's formatting as JSON: `frozenRows`, `frozenColumns`,
+    /// `formats` (`range`, `format`, `fields` of each `repeatCell`), `charts`,
+    /// `conditionalFormats`.
+    pub fn sheet_formatting(
+        &self,
+        email: &str,
+        id: &str,
+        sheet: &str,
+    ) -> Option<serde_json::Value> {
+        self.with_workspace(email, |ws| {
+            let s = ws.sheets.get(id)?.sheet(sheet)?;
+            let formats: Vec<serde_json::Value> = s
+                .formats
+                .iter()
+                .map(|(r, f, m)| serde_json::json!({ "range": r, "format": f, "fields": m }))
+                .collect();
+            Some(serde_json::json!({
+                "frozenRows": s.frozen_rows,
+                "frozenColumns": s.frozen_columns,
+                "formats": formats,
+                "charts": s.charts,
+                "conditionalFormats": s.conditional_formats,
+            }))
+        })
+    }
+
+    /// The `Comment` resources (replies inside) on a file, oldest first.
+    pub fn drive_comments(&self, email: &str, id: &str) -> Vec<serde_json::Value> {
+        self.with_workspace(email, |ws| ws.comments.get(id).cloned().unwrap_or_default())
+    }
+
     /// The plain text of a Google Doc: every tab, paragraphs ending in `\n`,
     /// table cells separated by tabs.
     pub fn doc_text(&self, email: &str, id: &str) -> Option<String> {

@@ -74,6 +74,7 @@ pub const GMAIL_READONLY: &str = "https://www.googleapis.com/auth/gmail.readonly
 pub const GMAIL_MODIFY: &str = "https://www.googleapis.com/auth/gmail.modify";
 pub const GMAIL_SEND: &str = "https://www.googleapis.com/auth/gmail.send";
 pub const GMAIL_COMPOSE: &str = "https://www.googleapis.com/auth/gmail.compose";
+pub const GMAIL_SETTINGS: &str = "https://www.googleapis.com/auth/gmail.settings.basic";
 pub const CALENDAR_READONLY: &str = "https://www.googleapis.com/auth/calendar.readonly";
 pub const CALENDAR: &str = "https://www.googleapis.com/auth/calendar";
 pub const DRIVE_READONLY: &str = "https://www.googleapis.com/auth/drive.readonly";
@@ -120,7 +121,15 @@ pub const CATALOG: &[ToolSpec] = &[
     spec("gmail_read_message", Gm, Core, false, &[GMAIL_READONLY]),
     spec("gmail_read_thread", Gm, Core, false, &[GMAIL_READONLY]),
     spec("gmail_get_attachment", Gm, Core, false, &[GMAIL_READONLY]),
-    // Replies read the original, and an unconfirmed send is looked up in Sent.
+    spec(
+        "gmail_read_messages",
+        Gm,
+        Extended,
+        false,
+        &[GMAIL_READONLY],
+    ),
+    // Replies read the original, an unconfirmed send is looked up in Sent,
+    // and a `from` is checked against the send-as addresses.
     spec("gmail_send", Gm, Core, true, &[GMAIL_SEND, GMAIL_READONLY]),
     spec(
         "gmail_create_draft",
@@ -132,6 +141,25 @@ pub const CATALOG: &[ToolSpec] = &[
     spec("gmail_list_labels", Gm, Extended, false, &[GMAIL_READONLY]),
     spec("gmail_modify_labels", Gm, Core, true, &[GMAIL_MODIFY]),
     spec("gmail_trash", Gm, Extended, true, &[GMAIL_MODIFY]),
+    // Settings: read with the read scope, changed with gmail.settings.basic
+    // (a filter's labels are read by name; a lost create is looked up).
+    spec("gmail_list_filters", Gm, Extended, false, &[GMAIL_READONLY]),
+    spec(
+        "gmail_create_filter",
+        Gm,
+        Extended,
+        true,
+        &[GMAIL_SETTINGS, GMAIL_READONLY],
+    ),
+    spec("gmail_delete_filter", Gm, Extended, true, &[GMAIL_SETTINGS]),
+    spec("gmail_get_vacation", Gm, Extended, false, &[GMAIL_READONLY]),
+    spec(
+        "gmail_set_vacation",
+        Gm,
+        Extended,
+        true,
+        &[GMAIL_SETTINGS, GMAIL_READONLY],
+    ),
     // Calendar
     spec(
         "calendar_list_calendars",
@@ -179,6 +207,31 @@ pub const CATALOG: &[ToolSpec] = &[
         false,
         &[DRIVE_READONLY],
     ),
+    // Comments (a lost add is looked up) and revisions, on any file.
+    spec(
+        "drive_list_comments",
+        Dr,
+        Extended,
+        false,
+        &[DRIVE_READONLY],
+    ),
+    spec("drive_add_comment", Dr, Extended, true, &[DRIVE]),
+    spec("drive_reply_comment", Dr, Extended, true, &[DRIVE]),
+    spec("drive_resolve_comment", Dr, Extended, true, &[DRIVE]),
+    spec(
+        "drive_list_revisions",
+        Dr,
+        Extended,
+        false,
+        &[DRIVE_READONLY],
+    ),
+    spec(
+        "drive_read_revision",
+        Dr,
+        Extended,
+        false,
+        &[DRIVE_READONLY],
+    ),
     // Docs
     spec("docs_read_document", Dc, Core, false, &[DOCS_READONLY]),
     spec("docs_create_document", Dc, Core, true, &[DOCS]),
@@ -192,6 +245,16 @@ pub const CATALOG: &[ToolSpec] = &[
     spec("sheets_clear_range", Sh, Extended, true, &[SHEETS]),
     spec("sheets_create", Sh, Core, true, &[SHEETS]),
     spec("sheets_add_sheet", Sh, Extended, true, &[SHEETS]),
+    spec("sheets_format", Sh, Extended, true, &[SHEETS]),
+    spec("sheets_freeze", Sh, Extended, true, &[SHEETS]),
+    spec("sheets_add_chart", Sh, Extended, true, &[SHEETS]),
+    spec(
+        "sheets_add_conditional_format",
+        Sh,
+        Extended,
+        true,
+        &[SHEETS],
+    ),
     // Tasks (writes read the list too: a lost answer to a create is looked up).
     spec("tasks_lists", Tk, Extended, false, &[TASKS_READONLY]),
     spec("tasks_list", Tk, Extended, false, &[TASKS_READONLY]),

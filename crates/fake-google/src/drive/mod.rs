@@ -1,11 +1,13 @@
 //! Drive API v3 (`/drive/v3/…`, uploads under `/upload/drive/v3/files`), per
 //! user, seeded with folders, a shared drive and native and uploaded files.
 
+mod comments;
 pub(crate) mod export;
 pub(crate) mod fields;
 mod files;
 pub(crate) mod perms;
 mod query;
+mod revisions;
 pub(crate) mod store;
 mod upload;
 
@@ -39,6 +41,24 @@ pub(crate) fn routes() -> Router<FakeGoogle> {
         .route(
             &format!("{F}/permissions"),
             get(perms::list).post(perms::create),
+        )
+        .route(
+            &format!("{F}/comments"),
+            get(comments::list).post(comments::create),
+        )
+        .route(&format!("{F}/comments/{{comment_id}}"), get(comments::get))
+        .route(
+            &format!("{F}/comments/{{comment_id}}/replies"),
+            post(comments::reply),
+        )
+        .route(&format!("{F}/revisions"), get(revisions::list))
+        .route(
+            &format!("{F}/revisions/{{revision_id}}"),
+            get(revisions::get),
+        )
+        .route(
+            "/feeds/download/documents/export/Export",
+            get(revisions::export_link),
         )
         .route("/drive/v3/drives", get(perms::drives))
         .route("/drive/v3/drives/{drive_id}", get(perms::drive))

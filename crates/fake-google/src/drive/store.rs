@@ -80,7 +80,23 @@ pub struct Workspace {
     pub drives: Vec<SharedDrive>,
     pub docs: HashMap<String, Document>,
     pub sheets: HashMap<String, Spreadsheet>,
+    /// `Comment` resources (replies inside) per file id, oldest first.
+    pub comments: HashMap<String, Vec<serde_json::Value>>,
+    /// Earlier revisions per file id, oldest first (the file itself is the
+    /// head revision).
+    pub revisions: HashMap<String, Vec<Revision>>,
     pub counter: u64,
+}
+
+/// An earlier state of a file: a Doc's content or a file's bytes.
+#[derive(Debug, Clone)]
+pub struct Revision {
+    pub id: String,
+    pub modified: i64,
+    /// `(name, email)` of who made it.
+    pub author: (String, String),
+    pub doc: Option<Document>,
+    pub content: Vec<u8>,
 }
 
 /// A Drive-style id (44 url-safe characters) derived from `seed`.
@@ -101,6 +117,8 @@ impl Workspace {
             drives: Vec::new(),
             docs: HashMap::new(),
             sheets: HashMap::new(),
+            comments: HashMap::new(),
+            revisions: HashMap::new(),
             counter: 0,
         }
     }

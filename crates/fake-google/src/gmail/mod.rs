@@ -6,6 +6,7 @@ mod messages;
 pub(crate) mod mime;
 pub(crate) mod query;
 mod send;
+pub(crate) mod settings;
 pub(crate) mod store;
 mod threads;
 
@@ -62,6 +63,19 @@ pub(crate) fn routes() -> Router<FakeGoogle> {
             get(drafts::list).post(drafts::create),
         )
         .route(&format!("{U}/drafts/send"), post(drafts::send))
+        .route(
+            &format!("{U}/settings/filters"),
+            get(settings::filters_list).post(settings::filters_create),
+        )
+        .route(
+            &format!("{U}/settings/filters/{{id}}"),
+            get(settings::filters_get).delete(settings::filters_delete),
+        )
+        .route(
+            &format!("{U}/settings/vacation"),
+            get(settings::vacation_get).put(settings::vacation_update),
+        )
+        .route(&format!("{U}/settings/sendAs"), get(settings::send_as_list))
         .route(
             &format!("{U}/drafts/{{id}}"),
             get(drafts::get).delete(drafts::delete),

@@ -266,6 +266,7 @@ pub(crate) fn workspace(person: &Person) -> Workspace {
         9,
         checklist.as_bytes().to_vec(),
     );
+    super::drive_notes::add(&mut b.ws, person, b.now);
     b.ws
 }
 

@@ -8,7 +8,9 @@ pub mod calendar;
 pub mod contacts;
 pub(crate) mod docs;
 pub mod drive;
+pub mod drive_notes;
 pub mod mail;
+pub mod mail_settings;
 pub(crate) mod mime_build;
 pub mod tasks;
 

@@ -1,5 +1,7 @@
 //! `spreadsheets.get`, `spreadsheets.create`, `spreadsheets.batchUpdate`
-//! (`addSheet`, `deleteSheet`, `updateSpreadsheetProperties`).
+//! (`addSheet`, `deleteSheet`, `updateSpreadsheetProperties`, and in
+//! `format.rs` `repeatCell`, `updateSheetProperties`, `addChart`,
+//! `addConditionalFormatRule`).
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -12,12 +14,19 @@ use crate::api::{ApiError, ApiResult, Caller, Params, json_body, now_ms, ok_json
 use crate::drive::store::{DriveFile, SHEET, Workspace};
 
 fn sheet_properties(sheet: &Sheet, index: usize) -> Value {
+    let mut grid = json!({ "rowCount": sheet.row_count, "columnCount": sheet.column_count });
+    if sheet.frozen_rows > 0 {
+        grid["frozenRowCount"] = json!(sheet.frozen_rows);
+    }
+    if sheet.frozen_columns > 0 {
+        grid["frozenColumnCount"] = json!(sheet.frozen_columns);
+    }
     json!({
         "sheetId": sheet.sheet_id,
         "title": sheet.title,
         "index": index,
         "sheetType": "GRID",
-        "gridProperties": { "rowCount": sheet.row_count, "columnCount": sheet.column_count },
+        "gridProperties": grid,
     })
 }
 
@@ -69,6 +78,12 @@ pub(crate) fn resource(book: &Spreadsheet, grid: bool) -> Value {
         .enumerate()
         .map(|(i, s)| {
             let mut out = json!({ "properties": sheet_properties(s, i) });
+            if !s.charts.is_empty() {
+                out["charts"] = json!(s.charts);
+            }
+            if !s.conditional_formats.is_empty() {
+                out["conditionalFormats"] = json!(s.conditional_formats);
+            }
             if grid {
                 out["data"] = grid_data(s);
             }
@@ -217,6 +232,14 @@ pub(crate) async fn batch_update(
                     }
                     None => Err(invalid(format!("Invalid requests[{i}].deleteSheet: No sheet with id: {sheet_id}"))),
                 }
+            } else if let Some(r) = request.get("repeatCell") {
+                super::format::repeat_cell(book, r, i)
+            } else if let Some(r) = request.get("updateSheetProperties") {
+                super::format::update_sheet_properties(book, r, i)
+            } else if let Some(r) = request.get("addChart") {
+                super::format::add_chart(book, r, i)
+            } else if let Some(r) = request.get("addConditionalFormatRule") {
+                super::format::add_conditional_format(book, r, i)
             } else if let Some(update) = request.get("updateSpreadsheetProperties") {
                 if let Some(title) = update["properties"]["title"].as_str() {
                     book.title = title.to_string();

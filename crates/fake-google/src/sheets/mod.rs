@@ -3,6 +3,7 @@
 
 pub(crate) mod a1;
 mod book;
+mod format;
 pub(crate) use book::insert_file;
 mod input;
 pub(crate) mod model;

@@ -41,6 +41,14 @@ pub struct Sheet {
     pub column_count: usize,
     /// Rows of cells; rows may be shorter than `column_count`.
     pub rows: Vec<Vec<Cell>>,
+    pub frozen_rows: usize,
+    pub frozen_columns: usize,
+    /// `repeatCell` formats applied, in order: `(GridRange, CellFormat, fields)`.
+    pub formats: Vec<(Value, Value, String)>,
+    /// `EmbeddedChart` resources.
+    pub charts: Vec<Value>,
+    /// `ConditionalFormatRule` resources, in priority order.
+    pub conditional_formats: Vec<Value>,
 }
 
 impl Sheet {
@@ -51,6 +59,11 @@ impl Sheet {
             row_count: 1000,
             column_count: 26,
             rows: Vec::new(),
+            frozen_rows: 0,
+            frozen_columns: 0,
+            formats: Vec::new(),
+            charts: Vec::new(),
+            conditional_formats: Vec::new(),
         }
     }
 

@@ -43,4 +43,5 @@ mod audit;
 mod docs_tools;
 mod drive_tools;
 mod resources;
+mod workspace_features;
 mod workspace_search;

@@ -2,9 +2,11 @@
 //! folder, metadata and access, read any file as text for a model, create,
 //! upload, organise, trash and share.
 
+mod comments;
 mod info;
 mod pdf;
 pub(crate) mod read;
+mod revisions;
 pub(crate) mod search;
 mod share;
 mod write;
@@ -21,8 +23,15 @@ use crate::{
     tools::{ToolCtx, ToolError, ToolResult, human_size},
 };
 
+pub use comments::{
+    AddCommentArgs, Comment, CommentList, CommentPosted, ListCommentsArgs, Reply, ReplyCommentArgs,
+    ReplyPosted, ResolveCommentArgs,
+};
 pub use info::{FileDetail, GetFileArgs, Permission, PermissionList};
 pub use read::{FileContent, ReadFileArgs};
+pub use revisions::{
+    ListRevisionsArgs, ReadRevisionArgs, RevisionContent, RevisionList, RevisionRow,
+};
 pub use search::{FileList, FileType, ListFolderArgs, SearchArgs};
 pub use share::{ShareArgs, ShareRole, ShareType, Shared};
 pub use write::{
@@ -179,6 +188,27 @@ pub(crate) fn file_error(e: ApiError, id: &str) -> ToolError {
     }
 }
 
+/// The id of something inside a file (a comment, a revision): letters,
+/// digits, `-` and `_`; else an invalid `field` naming the tool that lists them.
+pub(crate) fn item_id(field: &str, raw: &str, listed_by: &str) -> ToolResult<String> {
+    let id = raw.trim();
+    if id.is_empty()
+        || id.len() > 200
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
+    {
+        return Err(ToolError::invalid(
+            field,
+            format!(
+                "{raw:?} is not a {}; {listed_by} lists them",
+                field.replace('_', " ")
+            ),
+        ));
+    }
+    Ok(id.to_owned())
+}
+
 /// The name of the shared drive `id` (`drives.get`).
 pub(crate) async fn shared_drive_name(
     ctx: &ToolCtx,
@@ -306,6 +336,43 @@ pub(crate) fn routes() -> Vec<Route> {
             "List Drive permissions",
             "List who has access to a Drive file or folder (people, groups, domains, link sharing) with their roles. Only those who can share the file may see it.",
             info::permissions,
+        ),
+        Route::new(
+            "drive_list_comments",
+            "List comments on a Drive file",
+            "List the comments on a Drive file (Doc, Sheet, Slides, PDF…) with their replies: id, author, date, the passage quoted, open or resolved. Open comments only unless include_resolved.",
+            comments::list_comments,
+        ),
+        Route::new(
+            "drive_add_comment",
+            "Comment on a Drive file",
+            "Add a comment to a Drive file, optionally quoting the passage it is about; it is posted once even when Google's answer is lost. Returns the comment id.",
+            comments::add_comment,
+        ),
+        Route::new(
+            "drive_reply_comment",
+            "Reply to a Drive comment",
+            "Reply to a comment on a Drive file (comment id from drive_list_comments).",
+            comments::reply_comment,
+        ),
+        Route::new(
+            "drive_resolve_comment",
+            "Resolve a Drive comment",
+            "Mark a comment on a Drive file as resolved, with an optional closing note. A comment already resolved is left as it is.",
+            comments::resolve_comment,
+        )
+        .idempotent(),
+        Route::new(
+            "drive_list_revisions",
+            "List revisions of a Drive file",
+            "List the saved versions of a Drive file, newest first: revision id, time, who saved it, size. Read one with drive_read_revision.",
+            revisions::list_revisions,
+        ),
+        Route::new(
+            "drive_read_revision",
+            "Read an older revision of a Drive file",
+            "Read an earlier version of a Google Doc as Markdown, or of a text file as text (revision id from drive_list_revisions).",
+            revisions::read_revision,
         ),
     ]
 }

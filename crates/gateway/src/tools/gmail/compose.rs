@@ -71,6 +71,9 @@ pub struct ComposeArgs {
     /// Only once the person approved.
     #[serde(default)]
     pub confirm: bool,
+    /// A verified send-as address.
+    #[serde(default)]
+    pub from: Option<String>,
 }
 
 /// A list of addresses, also accepted as one string (`"a@x.com, b@y.com"`).
@@ -435,6 +438,12 @@ where
         .collect();
     let message_id = new_message_id(sender);
     let mut b = MessageBuilder::new().to(address_header(to));
+    if let Some(from) = args.from.as_deref() {
+        let (name, address) = parse_address(from).ok_or_else(|| {
+            ToolError::invalid("from", format!("{from:?} is not an email address"))
+        })?;
+        b = b.from(Address::new_address(name, address));
+    }
     b = if subject.contains("=?") {
         b.header("Subject", Raw::new(encoded_words(&subject)))
     } else {

@@ -151,6 +151,37 @@ pub(crate) fn resolve(
     Ok(out)
 }
 
+/// A system label a flag stands for: `(set, label, added)`, e.g.
+/// `(archive, "INBOX", false)`.
+pub(crate) type Flag<'a> = (bool, &'a str, bool);
+
+/// `add` and `remove` with the labels of the flags that are set; `nothing`
+/// is the error when both end up empty, and a label both added and removed
+/// is an invalid `remove_labels`.
+pub(crate) fn with_flags(
+    mut add: Vec<String>,
+    mut remove: Vec<String>,
+    flags: &[Flag<'_>],
+    nothing: &str,
+) -> ToolResult<(Vec<String>, Vec<String>)> {
+    for &(on, label, adds) in flags {
+        let list = if adds { &mut add } else { &mut remove };
+        if on && !list.iter().any(|l| l == label) {
+            list.push(label.to_owned());
+        }
+    }
+    if add.is_empty() && remove.is_empty() {
+        return Err(crate::tools::ToolError::invalid("add_labels", nothing));
+    }
+    if let Some(both) = add.iter().find(|l| remove.contains(l)) {
+        return Err(crate::tools::ToolError::invalid(
+            "remove_labels",
+            format!("{both} is both added and removed"),
+        ));
+    }
+    Ok((add, remove))
+}
+
 /// Replaces user label ids (`Label_…`) by their names; system ids stay.
 pub(crate) async fn name_labels(
     ctx: &ToolCtx,

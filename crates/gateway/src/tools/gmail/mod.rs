@@ -3,24 +3,32 @@
 //! own token, structured content plus a compact text rendering.
 
 mod attachment;
+mod batch;
 pub(crate) mod compose;
+mod filters;
 pub(crate) mod labels;
 pub(crate) mod message;
 mod modify;
 pub(crate) mod read;
 pub(crate) mod search;
 mod send;
+mod vacation;
 
 use crate::tools::adapter::Route;
 
 pub use attachment::{AttachmentContent, GetAttachmentArgs};
+pub use batch::{MessageBatch, ReadMessagesArgs};
 pub use compose::{AttachmentArg, BodyFormat, ComposeArgs};
+pub use filters::{
+    CreateFilterArgs, DeleteFilterArgs, DeletedFilter, FilterList, FilterView, ListFiltersArgs,
+};
 pub use labels::{Label, LabelList, ListLabelsArgs};
 pub use message::AttachmentInfo;
 pub use modify::{LabelChange, ModifyLabelsArgs, TrashArgs, TrashOutcome, TrashResult};
 pub use read::{MessageView, ReadMessageArgs, ReadThreadArgs, ThreadView};
 pub use search::{MessageRow, SearchArgs, SearchResult};
 pub use send::{CreatedDraft, SentMessage};
+pub use vacation::{GetVacationArgs, SetVacationArgs, Vacation};
 
 /// `/gmail/v1/users/me` under the Gmail base URL.
 pub(crate) fn gmail_path(rest: &str) -> String {
@@ -47,6 +55,12 @@ pub(crate) fn routes() -> Vec<Route> {
             "Read a Gmail thread",
             "Read a whole Gmail conversation, oldest message first: each message's headers, labels, attachments and body as text, quoted earlier replies left out.",
             read::read_thread,
+        ),
+        Route::new(
+            "gmail_read_messages",
+            "Read several Gmail messages",
+            "Read up to 25 Gmail messages at once (ids from gmail_search), each as gmail_read_message shows it; ids with no message are listed apart.",
+            batch::read_messages,
         ),
         Route::new(
             "gmail_get_attachment",
@@ -87,5 +101,38 @@ pub(crate) fn routes() -> Vec<Route> {
         )
         .idempotent()
         .destructive(),
+        Route::new(
+            "gmail_list_filters",
+            "List Gmail filters",
+            "List the user's Gmail filters: id, what they match (as a Gmail search) and the labels they add or remove (INBOX removed = archive, UNREAD removed = mark read, STARRED added = star).",
+            filters::list_filters,
+        ),
+        Route::new(
+            "gmail_create_filter",
+            "Create a Gmail filter",
+            "Create a Gmail filter for mail arriving from now on: match from, to, subject, a Gmail query or attachments; then add or remove labels, archive, mark read or star. Forwarding is not offered. Returns the filter id.",
+            filters::create_filter,
+        ),
+        Route::new(
+            "gmail_delete_filter",
+            "Delete a Gmail filter",
+            "Delete a Gmail filter by id (from gmail_list_filters). Mail it already sorted stays as it is.",
+            filters::delete_filter,
+        )
+        .idempotent()
+        .destructive(),
+        Route::new(
+            "gmail_get_vacation",
+            "Get the Gmail vacation responder",
+            "Show the user's Gmail vacation responder: on or off, its dates, subject, reply text and who gets it.",
+            vacation::get_vacation,
+        ),
+        Route::new(
+            "gmail_set_vacation",
+            "Set the Gmail vacation responder",
+            "Turn the user's Gmail vacation responder on or off, with subject, plain-text reply, start and end, and whether only contacts or only the Workspace domain get it. Text left out stays as it was.",
+            vacation::set_vacation,
+        )
+        .idempotent(),
     ]
 }

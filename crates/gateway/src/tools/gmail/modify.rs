@@ -139,29 +139,18 @@ async fn modify(
         add = labels::resolve(&known, &args.add_labels, "add_labels")?;
         remove = labels::resolve(&known, &args.remove_labels, "remove_labels")?;
     }
-    let mut flag = |on: bool, label: &str, adds: bool| {
-        let list = if adds { &mut add } else { &mut remove };
-        if on && !list.iter().any(|l| l == label) {
-            list.push(label.to_owned());
-        }
-    };
-    flag(args.archive, "INBOX", false);
-    flag(args.mark_read, "UNREAD", false);
-    flag(args.mark_unread, "UNREAD", true);
-    flag(args.star, "STARRED", true);
-    flag(args.unstar, "STARRED", false);
-    if add.is_empty() && remove.is_empty() {
-        return Err(ToolError::invalid(
-            "add_labels",
-            "nothing to change: give add_labels, remove_labels or a flag (archive, mark_read, mark_unread, star, unstar)",
-        ));
-    }
-    if let Some(both) = add.iter().find(|l| remove.contains(l)) {
-        return Err(ToolError::invalid(
-            "remove_labels",
-            format!("{both} is both added and removed"),
-        ));
-    }
+    let (add, remove) = labels::with_flags(
+        add,
+        remove,
+        &[
+            (args.archive, "INBOX", false),
+            (args.mark_read, "UNREAD", false),
+            (args.mark_unread, "UNREAD", true),
+            (args.star, "STARRED", true),
+            (args.unstar, "STARRED", false),
+        ],
+        "nothing to change: give add_labels, remove_labels or a flag (archive, mark_read, mark_unread, star, unstar)",
+    )?;
     let found: Vec<Result<bool, ApiError>> = stream::iter(ids.clone())
         .map(|id| async move { exists(ctx, api, &id).await })
         .buffered(CONCURRENCY)

@@ -78,7 +78,7 @@ pub struct ThreadView {
     pub messages: Vec<MessageView>,
 }
 
-fn body_limit(value: Option<u32>, default: u32) -> ToolResult<usize> {
+pub(super) fn body_limit(value: Option<u32>, default: u32) -> ToolResult<usize> {
     let v = value.unwrap_or(default);
     if !(MIN_BODY_CHARS..=MAX_BODY_CHARS).contains(&v) {
         return Err(ToolError::invalid(
@@ -89,7 +89,7 @@ fn body_limit(value: Option<u32>, default: u32) -> ToolResult<usize> {
     Ok(v as usize)
 }
 
-fn check_id(field: &str, id: &str) -> ToolResult<()> {
+pub(super) fn check_id(field: &str, id: &str) -> ToolResult<()> {
     if id.is_empty() || id.len() > 200 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(ToolError::invalid(
             field,
@@ -122,7 +122,7 @@ async fn part_text(
 }
 
 /// A `format=full` message resource as a [`MessageView`].
-async fn view(
+pub(super) async fn view(
     ctx: &ToolCtx,
     api: &GoogleApi,
     m: &Value,
@@ -162,7 +162,7 @@ async fn view(
     })
 }
 
-fn render_view(text: &mut String, v: &MessageView, compact: bool) {
+pub(super) fn render_view(text: &mut String, v: &MessageView, compact: bool) {
     let _ = writeln!(text, "From: {}", v.from);
     if !compact || !v.to.is_empty() {
         let _ = writeln!(text, "To: {}", v.to);

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{
-    compose::{ComposeArgs, Composed, compose},
+    compose::{ComposeArgs, Composed, compose, parse_address},
     gmail_path,
     message::str_field,
 };
@@ -121,13 +121,73 @@ async fn settle(
     Err(ToolError::Refused(what))
 }
 
+/// The user's send-as addresses Gmail lets them send from (the primary one
+/// and verified aliases), as `(display name, address)`.
+async fn send_as(ctx: &ToolCtx, api: &GoogleApi) -> ToolResult<Vec<(String, String)>> {
+    let url = api_url(&api.bases.gmail, &gmail_path("/settings/sendAs"));
+    let list = api.get(&ctx.user, url).await?;
+    Ok(list["sendAs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["isPrimary"] == true || a["verificationStatus"] == "accepted")
+        .map(|a| (str_field(a, "displayName"), str_field(a, "sendAsEmail")))
+        .collect())
+}
+
+/// `args` with `from` as one of the user's send-as addresses (with its
+/// display name), and the address the message is sent from.
+async fn with_sender(
+    ctx: &ToolCtx,
+    api: &GoogleApi,
+    args: &ComposeArgs,
+    sender: Option<&str>,
+) -> ToolResult<(ComposeArgs, Option<String>)> {
+    let Some(from) = args
+        .from
+        .as_deref()
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+    else {
+        let mut args = args.clone();
+        args.from = None;
+        return Ok((args, sender.map(str::to_owned)));
+    };
+    let wanted = parse_address(from)
+        .map(|(_, a)| a)
+        .ok_or_else(|| ToolError::invalid("from", format!("{from:?} is not an email address")))?;
+    let allowed = send_as(ctx, api).await?;
+    let Some((name, address)) = allowed
+        .iter()
+        .find(|(_, a)| a.eq_ignore_ascii_case(&wanted))
+    else {
+        let list: Vec<&str> = allowed.iter().map(|(_, a)| a.as_str()).collect();
+        return Err(ToolError::invalid(
+            "from",
+            format!(
+                "{wanted} is not one of your verified send-as addresses: {}",
+                list.join(", ")
+            ),
+        ));
+    };
+    let mut args = args.clone();
+    args.from = Some(if name.is_empty() {
+        address.clone()
+    } else {
+        format!("\"{}\" <{address}>", name.replace(['"', '\\'], ""))
+    });
+    Ok((args, Some(address.clone())))
+}
+
 async fn do_send(
     ctx: &ToolCtx,
     api: &GoogleApi,
     args: &ComposeArgs,
     sender: Option<&str>,
 ) -> ToolResult<SentMessage> {
-    let c = compose(ctx, api, args, sender).await?;
+    let (args, sender) = with_sender(ctx, api, args, sender).await?;
+    let args = &args;
+    let c = compose(ctx, api, args, sender.as_deref()).await?;
     // What no confirmation lifts is refused before the person is asked.
     ctx.policy
         .check_mail(&c.recipients, c.attachment_bytes, true)?;
@@ -200,7 +260,8 @@ async fn do_draft(
     args: &ComposeArgs,
     sender: Option<&str>,
 ) -> ToolResult<CreatedDraft> {
-    let c = compose(ctx, api, args, sender).await?;
+    let (args, sender) = with_sender(ctx, api, args, sender).await?;
+    let c = compose(ctx, api, &args, sender.as_deref()).await?;
     let url = api_url(&api.bases.gmail, &gmail_path("/drafts"));
     let (v, _) = api
         .call(

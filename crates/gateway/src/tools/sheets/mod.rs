@@ -5,8 +5,10 @@
 
 pub mod a1;
 mod book;
+mod format;
 mod info;
 mod read;
+mod rules;
 mod write;
 
 use reqwest::Method;
@@ -23,8 +25,10 @@ use crate::{
 use a1::{A1, Target, quote_sheet};
 
 pub use book::{AddSheetArgs, AddedSheet, CreateArgs, Created};
+pub use format::{Align, FormatArgs, Formatted, FreezeArgs};
 pub use info::{GetInfoArgs, NamedRangeInfo, SpreadsheetInfo};
 pub use read::{RangeValues, ReadRangeArgs, ValueRender};
+pub use rules::{AddChartArgs, ChartType, Condition, ConditionalFormatArgs};
 pub use write::{
     AppendRowsArgs, Appended, ClearRangeArgs, Cleared, ValueInput, WriteRangeArgs, Written,
 };
@@ -285,6 +289,32 @@ pub(crate) fn routes() -> Vec<Route> {
             "Add a sheet to a spreadsheet",
             "Add a sheet (tab) to a spreadsheet, with an optional grid size and position. The title must differ from every sheet's (in any case). Returns the new sheet and the spreadsheet's sheets.",
             book::add_sheet,
+        ),
+        Route::new(
+            "sheets_format",
+            "Format cells",
+            "Format a range of cells: bold, italic, a number format pattern, background and text color, horizontal alignment. Only the properties given change.",
+            format::format,
+        )
+        .idempotent(),
+        Route::new(
+            "sheets_freeze",
+            "Freeze rows or columns",
+            "Freeze header rows at the top and/or columns at the left of a sheet (0 unfreezes).",
+            format::freeze,
+        )
+        .idempotent(),
+        Route::new(
+            "sheets_add_chart",
+            "Add a chart",
+            "Add a column, bar, line or pie chart of a range (labels in the first column, a header row) to the spreadsheet, beside the data or at a cell. Each call adds a chart; a lost answer is looked up, never added twice.",
+            rules::add_chart,
+        ),
+        Route::new(
+            "sheets_add_conditional_format",
+            "Add conditional formatting",
+            "Highlight cells of a range that meet a condition (number greater/less/between, text contains, blank, a custom formula) with a background, text color or bold; or color them on a scale from min_color to max_color. The new rule takes precedence over older ones.",
+            rules::add_conditional_format,
         ),
     ]
 }
