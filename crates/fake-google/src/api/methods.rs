@@ -1,6 +1,6 @@
 //! Which OAuth scopes each served API method accepts, as listed in Google's
 //! discovery documents (`scopes` of each method in gmail.v1, calendar.v3, drive.v3, docs.v1,
-//! sheets.v4, slides.v1, tasks.v1 and people.v1).
+//! sheets.v4, slides.v1, tasks.v1, people.v1, forms.v1 and chat.v1).
 //! The discovery conformance test checks this table against the documents.
 
 /// `(method id, accepted scopes)`; any one of the scopes suffices.
@@ -571,6 +571,67 @@ pub const METHOD_SCOPES: &[(&str, &[&str])] = &[
             "https://www.googleapis.com/auth/user.phonenumbers.read",
             "https://www.googleapis.com/auth/userinfo.email",
             "https://www.googleapis.com/auth/userinfo.profile",
+        ],
+    ),
+    (
+        "chat.spaces.list",
+        &[
+            "https://www.googleapis.com/auth/chat.bot",
+            "https://www.googleapis.com/auth/chat.spaces",
+            "https://www.googleapis.com/auth/chat.spaces.readonly",
+        ],
+    ),
+    (
+        "chat.spaces.get",
+        &[
+            "https://www.googleapis.com/auth/chat.admin.spaces",
+            "https://www.googleapis.com/auth/chat.admin.spaces.readonly",
+            "https://www.googleapis.com/auth/chat.app.spaces",
+            "https://www.googleapis.com/auth/chat.bot",
+            "https://www.googleapis.com/auth/chat.spaces",
+            "https://www.googleapis.com/auth/chat.spaces.readonly",
+        ],
+    ),
+    (
+        "chat.spaces.findDirectMessage",
+        &[
+            "https://www.googleapis.com/auth/chat.bot",
+            "https://www.googleapis.com/auth/chat.spaces",
+            "https://www.googleapis.com/auth/chat.spaces.readonly",
+        ],
+    ),
+    (
+        "chat.spaces.setup",
+        &[
+            "https://www.googleapis.com/auth/chat.spaces",
+            "https://www.googleapis.com/auth/chat.spaces.create",
+        ],
+    ),
+    (
+        "chat.spaces.messages.list",
+        &[
+            "https://www.googleapis.com/auth/chat.app.messages.readonly",
+            "https://www.googleapis.com/auth/chat.import",
+            "https://www.googleapis.com/auth/chat.messages",
+            "https://www.googleapis.com/auth/chat.messages.readonly",
+        ],
+    ),
+    (
+        "chat.spaces.messages.get",
+        &[
+            "https://www.googleapis.com/auth/chat.app.messages.readonly",
+            "https://www.googleapis.com/auth/chat.bot",
+            "https://www.googleapis.com/auth/chat.messages",
+            "https://www.googleapis.com/auth/chat.messages.readonly",
+        ],
+    ),
+    (
+        "chat.spaces.messages.create",
+        &[
+            "https://www.googleapis.com/auth/chat.bot",
+            "https://www.googleapis.com/auth/chat.import",
+            "https://www.googleapis.com/auth/chat.messages",
+            "https://www.googleapis.com/auth/chat.messages.create",
         ],
     ),
 ];

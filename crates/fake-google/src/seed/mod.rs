@@ -1,10 +1,11 @@
 //! Demo data every user starts with: a mailbox, calendars, a Drive (with
-//! Docs and Sheets), task lists and contacts with plausible
+//! Docs and Sheets), task lists, contacts and Chat spaces with plausible
 //! company content. Everything is derived from the user's email (names of
 //! colleagues, ids, time zone), and times are relative to the moment of
 //! seeding, so "this week" always has mail and meetings.
 
 pub mod calendar;
+pub mod chat;
 pub mod contacts;
 pub(crate) mod docs;
 pub mod drive;

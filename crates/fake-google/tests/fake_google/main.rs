@@ -3,6 +3,7 @@
 mod api;
 mod authorize;
 mod calendar;
+mod chat;
 mod discovery;
 mod discovery_tasks;
 mod discovery_workspace;
