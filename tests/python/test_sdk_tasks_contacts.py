@@ -5,50 +5,15 @@ each see and change only their own tasks and contacts."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
-
-import httpx2
 import pytest
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
 
 from gateway import Gateway
-from oauth_flow import sign_in
+from sdk_session import session
 
 pytestmark = pytest.mark.anyio
 
 ALICE = "alice@example.com"
 DANA = "dana@example.com"
-
-
-class Session:
-    def __init__(self, client: Client) -> None:
-        self.client = client
-
-    async def raw(self, tool: str, /, **arguments: Any) -> tuple[bool, dict[str, Any], str]:
-        result = await self.client.call_tool(tool, arguments)
-        text = "".join(getattr(c, "text", "") or "" for c in result.content)
-        return bool(result.is_error), result.structured_content or {}, text
-
-    async def ok(self, tool: str, /, **arguments: Any) -> tuple[dict[str, Any], str]:
-        failed, structured, text = await self.raw(tool, **arguments)
-        assert not failed, f"{tool}({arguments}) failed: {text}"
-        return structured, text
-
-    async def err(self, tool: str, /, **arguments: Any) -> str:
-        failed, _, text = await self.raw(tool, **arguments)
-        assert failed, f"{tool}({arguments}) should fail, got: {text}"
-        return text
-
-
-@asynccontextmanager
-async def session(gateway: Gateway, email: str) -> AsyncIterator[Session]:
-    tokens = sign_in(gateway.base_url, login_hint=email)
-    async with httpx2.AsyncClient(timeout=httpx2.Timeout(30.0, read=60.0), headers=tokens.bearer) as http:
-        async with Client(streamable_http_client(gateway.mcp_url, http_client=http)) as client:
-            yield Session(client)
 
 
 async def test_tasks_errors_name_what_to_use_and_subtasks_sit_under_their_parent(start_gateway) -> None:

@@ -230,4 +230,22 @@ async def test_every_tool_through_the_python_sdk(start_gateway) -> None:
             colleague = await tools.call("contacts_search", query="dana", source="directory")
             assert [p["emails"] for p in colleague["people"]] == [["dana@example.com"]]
 
+            # Chat
+            spaces = await tools.call("chat_list_spaces")
+            launch = next(space for space in spaces["spaces"] if space["title"] == "Q4 Launch")
+            direct = await tools.call("chat_list_spaces", kind="direct_message")
+            assert direct["spaces"] and all(space["kind"] == "direct_message" for space in direct["spaces"])
+            read = await tools.call("chat_read_messages", space=launch["name"])
+            assert read["messages"][-1]["text"] == "Status meeting moved to Thursday 3pm.", "newest last"
+            kickoff = next(m for m in read["messages"] if m["text"].startswith("Kick-off"))
+            posted = await tools.call("chat_send", space=launch["name"], text="The slides are ready.")
+            assert posted["message"]["text"] == "The slides are ready."
+            reply = await tools.call("chat_reply", message=kickoff["name"], text="Thanks, noted.")
+            assert reply["message"]["thread"] == kickoff["thread"] and reply["message"]["reply"]
+            thread = await tools.call("chat_read_messages", space=launch["name"], thread=kickoff["thread"])
+            assert thread["messages"][0]["name"] == kickoff["name"]
+            assert thread["messages"][-1]["text"] == "Thanks, noted."
+            to_dana = await tools.call("chat_send", to="dana@example.com", text="Lunch at noon?")
+            assert to_dana["to"] == "dana@example.com" and to_dana["space"] != launch["name"]
+
             assert tools.called == names, f"tools not exercised: {sorted(names - tools.called)}"

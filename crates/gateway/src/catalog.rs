@@ -17,10 +17,11 @@ pub enum Service {
     Sheets,
     Tasks,
     Contacts,
+    Chat,
 }
 
 impl Service {
-    pub const GOOGLE: [Service; 7] = [
+    pub const GOOGLE: [Service; 8] = [
         Service::Gmail,
         Service::Calendar,
         Service::Drive,
@@ -28,6 +29,7 @@ impl Service {
         Service::Sheets,
         Service::Tasks,
         Service::Contacts,
+        Service::Chat,
     ];
 
     /// What `workspace_search` searches, in the order of its scopes.
@@ -44,6 +46,7 @@ impl Service {
             Service::Sheets => "sheets",
             Service::Tasks => "tasks",
             Service::Contacts => "contacts",
+            Service::Chat => "chat",
         }
     }
 
@@ -89,6 +92,10 @@ pub const TASKS_READONLY: &str = "https://www.googleapis.com/auth/tasks.readonly
 pub const TASKS: &str = "https://www.googleapis.com/auth/tasks";
 pub const CONTACTS_READONLY: &str = "https://www.googleapis.com/auth/contacts.readonly";
 pub const DIRECTORY_READONLY: &str = "https://www.googleapis.com/auth/directory.readonly";
+pub const CHAT_SPACES_READONLY: &str = "https://www.googleapis.com/auth/chat.spaces.readonly";
+pub const CHAT_SPACES_CREATE: &str = "https://www.googleapis.com/auth/chat.spaces.create";
+pub const CHAT_MESSAGES_READONLY: &str = "https://www.googleapis.com/auth/chat.messages.readonly";
+pub const CHAT_MESSAGES_CREATE: &str = "https://www.googleapis.com/auth/chat.messages.create";
 
 const fn spec(
     name: &'static str,
@@ -107,8 +114,8 @@ const fn spec(
 }
 
 use Service::{
-    Calendar as Cal, Contacts as Ct, Docs as Dc, Drive as Dr, Gateway as Gw, Gmail as Gm,
-    Sheets as Sh, Tasks as Tk, Workspace as Ws,
+    Calendar as Cal, Chat as Ch, Contacts as Ct, Docs as Dc, Drive as Dr, Gateway as Gw,
+    Gmail as Gm, Sheets as Sh, Tasks as Tk, Workspace as Ws,
 };
 use Tier::{Core, Extended};
 
@@ -223,6 +230,41 @@ pub const CATALOG: &[ToolSpec] = &[
         false,
         &[CONTACTS_READONLY, DIRECTORY_READONLY],
     ),
+    // Chat: sends look a lost message up by its client id, and find or
+    // set up the direct message with a person.
+    spec(
+        "chat_list_spaces",
+        Ch,
+        Extended,
+        false,
+        &[CHAT_SPACES_READONLY],
+    ),
+    spec(
+        "chat_read_messages",
+        Ch,
+        Extended,
+        false,
+        &[CHAT_MESSAGES_READONLY],
+    ),
+    spec(
+        "chat_send",
+        Ch,
+        Extended,
+        true,
+        &[
+            CHAT_MESSAGES_CREATE,
+            CHAT_MESSAGES_READONLY,
+            CHAT_SPACES_READONLY,
+            CHAT_SPACES_CREATE,
+        ],
+    ),
+    spec(
+        "chat_reply",
+        Ch,
+        Extended,
+        true,
+        &[CHAT_MESSAGES_CREATE, CHAT_MESSAGES_READONLY],
+    ),
 ];
 
 pub fn spec_of(name: &str) -> Option<&'static ToolSpec> {
@@ -299,7 +341,7 @@ impl Selection {
                         return Err((
                             "SERVICES",
                             format!(
-                                "{s:?} is not a service (gmail, calendar, drive, docs, sheets, tasks, contacts)"
+                                "{s:?} is not a service (gmail, calendar, drive, docs, sheets, tasks, contacts, chat)"
                             ),
                         ));
                     }
@@ -434,6 +476,38 @@ mod tests {
             ["whoami", "server_info", "tasks_lists", "tasks_list"]
         );
         assert_eq!(read.google_scopes(), [TASKS_READONLY]);
+    }
+
+    #[test]
+    fn chat_is_an_extended_service_whose_reads_need_only_read_scopes() {
+        let core = Selection::default().offered();
+        assert!(core.iter().all(|n| !n.starts_with("chat_")));
+        let sel = Selection::parse(Some("extended"), None, Some("chat")).unwrap();
+        assert_eq!(
+            sel.offered(),
+            [
+                "whoami",
+                "server_info",
+                "chat_list_spaces",
+                "chat_read_messages",
+                "chat_send",
+                "chat_reply"
+            ]
+        );
+        assert_eq!(
+            sel.google_scopes(),
+            [
+                CHAT_SPACES_READONLY,
+                CHAT_MESSAGES_READONLY,
+                CHAT_MESSAGES_CREATE,
+                CHAT_SPACES_CREATE
+            ]
+        );
+        let read = Selection::parse(Some("all"), Some("true"), Some("chat")).unwrap();
+        assert_eq!(
+            read.google_scopes(),
+            [CHAT_SPACES_READONLY, CHAT_MESSAGES_READONLY]
+        );
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub struct ApiBases {
     pub slides: Url,
     pub tasks: Url,
     pub people: Url,
+    pub chat: Url,
 }
 
 impl ApiBases {
@@ -48,6 +49,7 @@ impl ApiBases {
             slides: u("https://slides.googleapis.com"),
             tasks: u("https://tasks.googleapis.com"),
             people: u("https://people.googleapis.com"),
+            chat: u("https://chat.googleapis.com"),
         }
     }
 
@@ -62,6 +64,7 @@ impl ApiBases {
             slides: base.clone(),
             tasks: base.clone(),
             people: base.clone(),
+            chat: base.clone(),
         }
     }
 
@@ -430,6 +433,8 @@ fn scope_for(url: &Url) -> String {
         "Tasks"
     } else if p.contains("/people") {
         "Contacts"
+    } else if p.starts_with("/v1/spaces") || p.contains("/v1/spaces") {
+        "Chat"
     } else {
         "Google"
     };

@@ -54,11 +54,12 @@ pub enum Api {
     Slides,
     Tasks,
     People,
+    Chat,
     Other,
 }
 
 impl Api {
-    pub const ALL: [Api; 9] = [
+    pub const ALL: [Api; 10] = [
         Api::Gmail,
         Api::Calendar,
         Api::Drive,
@@ -67,6 +68,7 @@ impl Api {
         Api::Slides,
         Api::Tasks,
         Api::People,
+        Api::Chat,
         Api::Other,
     ];
 
@@ -88,6 +90,8 @@ impl Api {
             Api::Tasks
         } else if path.contains("/v1/people") {
             Api::People
+        } else if path.contains("/v1/spaces") {
+            Api::Chat
         } else {
             Api::Other
         }
@@ -103,6 +107,7 @@ impl Api {
             Api::Slides => "slides",
             Api::Tasks => "tasks",
             Api::People => "people",
+            Api::Chat => "chat",
             Api::Other => "other",
         }
     }
@@ -196,6 +201,11 @@ mod tests {
             "tasks"
         );
         assert_eq!(Api::of_path("/v1/people:searchContacts").as_str(), "people");
+        assert_eq!(Api::of_path("/v1/spaces/S/messages").as_str(), "chat");
+        assert_eq!(
+            Api::of_path("/v1/spaces:findDirectMessage").as_str(),
+            "chat"
+        );
         assert_eq!(STORE_BACKENDS[backend_index("dynamodb")], "dynamodb");
         assert_eq!(STORE_BACKENDS[backend_index("memory")], "other");
     }

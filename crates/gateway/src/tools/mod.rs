@@ -16,6 +16,7 @@
 
 pub mod adapter;
 pub mod calendar;
+pub mod chat;
 pub mod contacts;
 pub mod docs;
 pub mod drive;

@@ -23,7 +23,7 @@ use crate::{
     tools::{
         ToolCtx, ToolError, ToolResult,
         adapter::{Facts, FromCall, HasFacts, NoArgs, Route, ToolOutput},
-        calendar, contacts, docs, drive, gmail, prompts, resources, sheets, tasks, workspace,
+        calendar, chat, contacts, docs, drive, gmail, prompts, resources, sheets, tasks, workspace,
     },
 };
 
@@ -150,6 +150,7 @@ impl GatewayServer {
             sheets::routes(),
             tasks::routes(),
             contacts::routes(),
+            chat::routes(),
             workspace::routes(),
         ]
         .into_iter()
@@ -448,7 +449,7 @@ impl ServerHandler for GatewayServer {
                     .with_title("Workspace MCP Gateway"),
             )
             .with_instructions(
-                "Tools that act on the signed-in user's own Google Workspace (Gmail, Calendar, Drive, Docs, Sheets, Tasks, Contacts).",
+                "Tools that act on the signed-in user's own Google Workspace (Gmail, Calendar, Drive, Docs, Sheets, Tasks, Contacts, Chat).",
             )
     }
 }

@@ -37,6 +37,7 @@ mod sheets_errors;
 mod sheets_support;
 mod sheets_tools;
 
+mod chat_tools;
 mod tasks_tools;
 
 mod audit;
