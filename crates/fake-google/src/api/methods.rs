@@ -634,6 +634,40 @@ pub const METHOD_SCOPES: &[(&str, &[&str])] = &[
             "https://www.googleapis.com/auth/chat.messages.create",
         ],
     ),
+    (
+        "forms.forms.create",
+        &[
+            "https://www.googleapis.com/auth/drive",
+            "https://www.googleapis.com/auth/drive.file",
+            "https://www.googleapis.com/auth/forms.body",
+        ],
+    ),
+    (
+        "forms.forms.get",
+        &[
+            "https://www.googleapis.com/auth/drive",
+            "https://www.googleapis.com/auth/drive.file",
+            "https://www.googleapis.com/auth/drive.readonly",
+            "https://www.googleapis.com/auth/forms.body",
+            "https://www.googleapis.com/auth/forms.body.readonly",
+        ],
+    ),
+    (
+        "forms.forms.batchUpdate",
+        &[
+            "https://www.googleapis.com/auth/drive",
+            "https://www.googleapis.com/auth/drive.file",
+            "https://www.googleapis.com/auth/forms.body",
+        ],
+    ),
+    (
+        "forms.forms.responses.list",
+        &[
+            "https://www.googleapis.com/auth/drive",
+            "https://www.googleapis.com/auth/drive.file",
+            "https://www.googleapis.com/auth/forms.responses.readonly",
+        ],
+    ),
 ];
 
 /// The scopes that allow `method`, or `None` for a method this fake does not serve.

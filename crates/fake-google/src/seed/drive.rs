@@ -266,6 +266,11 @@ pub(crate) fn workspace(person: &Person) -> Workspace {
         9,
         checklist.as_bytes().to_vec(),
     );
+    let survey = make_id(&format!("{email}#form#{}", super::forms::FORM_SURVEY));
+    b.ws.forms.insert(
+        survey.clone(),
+        super::forms::survey(&survey, &people, b.now),
+    );
     b.ws
 }
 

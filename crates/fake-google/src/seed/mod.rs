@@ -1,5 +1,6 @@
 //! Demo data every user starts with: a mailbox, calendars, a Drive (with
-//! Docs and Sheets), task lists, contacts and Chat spaces with plausible
+//! Docs, Sheets and a form with responses), task lists, contacts and Chat
+//! spaces with plausible
 //! company content. Everything is derived from the user's email (names of
 //! colleagues, ids, time zone), and times are relative to the moment of
 //! seeding, so "this week" always has mail and meetings.
@@ -9,6 +10,7 @@ pub mod chat;
 pub mod contacts;
 pub(crate) mod docs;
 pub mod drive;
+pub mod forms;
 pub mod mail;
 pub(crate) mod mime_build;
 pub mod tasks;

@@ -10,6 +10,7 @@ mod discovery_workspace;
 mod docs;
 mod drive;
 mod drive_write;
+mod forms;
 mod gmail;
 mod gmail_write;
 mod helpers;

@@ -1,4 +1,5 @@
-//! Test hooks on the Chat data: a user's spaces and what they hold.
+//! Test hooks on the Chat and Forms data: a user's spaces and what they
+//! hold, and their forms.
 
 use crate::FakeGoogle;
 
@@ -52,5 +53,24 @@ impl FakeGoogle {
                 })
                 .collect()
         })
+    }
+
+    /// The ids of the user's forms titled `title`.
+    pub fn form_ids(&self, email: &str, title: &str) -> Vec<String> {
+        self.with_workspace(email, |ws| {
+            let mut ids: Vec<String> = ws
+                .forms
+                .iter()
+                .filter(|(_, f)| f.form["info"]["title"] == title)
+                .map(|(id, _)| id.clone())
+                .collect();
+            ids.sort();
+            ids
+        })
+    }
+
+    /// A form of the user (the Forms API's `Form` resource).
+    pub fn form(&self, email: &str, id: &str) -> Option<serde_json::Value> {
+        self.with_workspace(email, |ws| ws.forms.get(id).map(|f| f.form.clone()))
     }
 }
