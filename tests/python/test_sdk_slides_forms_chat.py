@@ -1,7 +1,7 @@
-"""Chat tools through the official MCP Python SDK against `mcp-gateway
-demo`: the errors a model gets for unknown spaces and messages, and two
-people of one domain who share its spaces and each keep their own direct
-messages."""
+"""Forms and Chat tools through the official MCP Python SDK against
+`mcp-gateway demo`: the errors a model gets for unknown forms, spaces and
+messages, forms each person alone sees, and two people of one domain who
+share its spaces and each keep their own direct messages."""
 
 from __future__ import annotations
 
@@ -66,3 +66,58 @@ async def test_chat_spaces_are_shared_in_the_domain_and_direct_messages_are_priv
         assert [m["text"] for m in got["messages"]] == ["Coffee?", "Or tea?"]
         answer, _ = await dana.ok("chat_send", to=ALICE, text="Tea!")
         assert answer["space"] == sent["space"]
+
+
+async def test_forms_errors_name_what_to_use(start_gateway) -> None:
+    gateway: Gateway = start_gateway(TOOLS="all")
+    async with session(gateway, ALICE) as alice:
+        for tool in ("forms_read", "forms_list_responses"):
+            text = await alice.err(tool, form_id="nosuchform")
+            assert "form nosuchform not found" in text and "drive_search" in text, (tool, text)
+        text = await alice.err("forms_read", form_id="no such form")
+        assert "Invalid argument `form_id`" in text, text
+        bad = [
+            ({"title": "Pick", "kind": "multiple_choice"}, "needs non-empty options"),
+            ({"title": "Pick", "kind": "checkbox", "options": ["a", "a"]}, "given twice"),
+            ({"title": "Rate", "kind": "scale", "high": 11}, "low 0 or 1 to high 2-10"),
+            ({"title": "Name", "kind": "text", "options": ["x"]}, "only for multiple_choice"),
+            ({"title": " ", "kind": "text"}, "title must not be empty"),
+        ]
+        for question, why in bad:
+            text = await alice.err("forms_create", title="Bad", questions=[{"title": "ok", "kind": "text"}, question])
+            assert "questions[1]" in text and why in text, (question, text)
+        text = await alice.err("forms_list_responses", form_id="x", max_results=101)
+        assert "Invalid argument `max_results`" in text, text
+
+
+async def test_forms_are_their_owners_alone(start_gateway) -> None:
+    gateway: Gateway = start_gateway(TOOLS="all")
+    async with session(gateway, ALICE) as alice, session(gateway, DANA) as dana:
+        made, text = await alice.ok(
+            "forms_create", title="Alice's poll", questions=[{"title": "Tea or coffee?", "kind": "multiple_choice",
+                                                              "options": ["Tea", "Coffee"]}]
+        )
+        assert made["questions"][0]["question_id"] and "Tea | Coffee" in text, text
+        read, _ = await alice.ok("forms_read", form_id=made["form_id"])
+        assert read["questions"] == made["questions"]
+        empty, text = await alice.ok("forms_list_responses", form_id=made["form_id"])
+        assert empty["responses"] == [] and "No responses" in text, text
+        text = await dana.err("forms_read", form_id=made["form_id"])
+        assert f"form {made['form_id']} not found" in text, text
+        text = await dana.err("forms_list_responses", form_id=made["form_id"])
+        assert "not found" in text, text
+
+        mine = (await alice.ok("drive_search", name="Team Offsite Survey"))[0]["files"][0]["id"]
+        theirs = (await dana.ok("drive_search", name="Team Offsite Survey"))[0]["files"][0]["id"]
+        assert mine != theirs
+        page, text = await dana.ok("forms_list_responses", form_id=theirs, max_results=2)
+        assert len(page["responses"]) == 2 and page["next_page_token"], page
+        first = page["responses"][0]
+        assert set(first["answers"]) == {
+            "Your name", "Where should we go?", "Which activities interest you?", "How was last year's offsite?"
+        }
+        assert text.index("Your name:") < text.index("Where should we go?:"), "answers in form order"
+        rest, _ = await dana.ok("forms_list_responses", form_id=theirs, page_token=page["next_page_token"])
+        assert len(rest["responses"]) == 1 and rest["next_page_token"] is None
+        text = await dana.err("forms_list_responses", form_id=mine)
+        assert f"form {mine} not found" in text, text

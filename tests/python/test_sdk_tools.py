@@ -230,6 +230,25 @@ async def test_every_tool_through_the_python_sdk(start_gateway) -> None:
             colleague = await tools.call("contacts_search", query="dana", source="directory")
             assert [p["emails"] for p in colleague["people"]] == [["dana@example.com"]]
 
+            # Forms
+            survey_id = (await tools.call("drive_search", name="Team Offsite Survey"))["files"][0]["id"]
+            survey = await tools.call("forms_read", form_id=survey_id)
+            assert [q["kind"] for q in survey["questions"]] == ["text", "multiple_choice", "checkbox", "scale"]
+            answers = await tools.call("forms_list_responses", form_id=survey_id)
+            assert len(answers["responses"]) == 3
+            assert answers["responses"][0]["answers"]["Where should we go?"] == ["Lisbon"]
+            poll = await tools.call(
+                "forms_create",
+                title="Lunch poll",
+                description="Friday lunch",
+                questions=[
+                    {"title": "Where?", "kind": "dropdown", "options": ["Tacos", "Sushi"], "required": True},
+                    {"title": "Comments", "kind": "paragraph"},
+                ],
+            )
+            assert [q["kind"] for q in poll["questions"]] == ["dropdown", "paragraph"]
+            assert poll["questions"][0]["options"] == ["Tacos", "Sushi"] and poll["responder_url"]
+
             # Chat
             spaces = await tools.call("chat_list_spaces")
             launch = next(space for space in spaces["spaces"] if space["title"] == "Q4 Launch")

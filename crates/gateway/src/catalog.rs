@@ -17,11 +17,12 @@ pub enum Service {
     Sheets,
     Tasks,
     Contacts,
+    Forms,
     Chat,
 }
 
 impl Service {
-    pub const GOOGLE: [Service; 8] = [
+    pub const GOOGLE: [Service; 9] = [
         Service::Gmail,
         Service::Calendar,
         Service::Drive,
@@ -29,6 +30,7 @@ impl Service {
         Service::Sheets,
         Service::Tasks,
         Service::Contacts,
+        Service::Forms,
         Service::Chat,
     ];
 
@@ -46,6 +48,7 @@ impl Service {
             Service::Sheets => "sheets",
             Service::Tasks => "tasks",
             Service::Contacts => "contacts",
+            Service::Forms => "forms",
             Service::Chat => "chat",
         }
     }
@@ -92,6 +95,11 @@ pub const TASKS_READONLY: &str = "https://www.googleapis.com/auth/tasks.readonly
 pub const TASKS: &str = "https://www.googleapis.com/auth/tasks";
 pub const CONTACTS_READONLY: &str = "https://www.googleapis.com/auth/contacts.readonly";
 pub const DIRECTORY_READONLY: &str = "https://www.googleapis.com/auth/directory.readonly";
+pub const DRIVE_FILE: &str = "https://www.googleapis.com/auth/drive.file";
+pub const FORMS_BODY: &str = "https://www.googleapis.com/auth/forms.body";
+pub const FORMS_BODY_READONLY: &str = "https://www.googleapis.com/auth/forms.body.readonly";
+pub const FORMS_RESPONSES_READONLY: &str =
+    "https://www.googleapis.com/auth/forms.responses.readonly";
 pub const CHAT_SPACES_READONLY: &str = "https://www.googleapis.com/auth/chat.spaces.readonly";
 pub const CHAT_SPACES_CREATE: &str = "https://www.googleapis.com/auth/chat.spaces.create";
 pub const CHAT_MESSAGES_READONLY: &str = "https://www.googleapis.com/auth/chat.messages.readonly";
@@ -114,8 +122,8 @@ const fn spec(
 }
 
 use Service::{
-    Calendar as Cal, Chat as Ch, Contacts as Ct, Docs as Dc, Drive as Dr, Gateway as Gw,
-    Gmail as Gm, Sheets as Sh, Tasks as Tk, Workspace as Ws,
+    Calendar as Cal, Chat as Ch, Contacts as Ct, Docs as Dc, Drive as Dr, Forms as Fo,
+    Gateway as Gw, Gmail as Gm, Sheets as Sh, Tasks as Tk, Workspace as Ws,
 };
 use Tier::{Core, Extended};
 
@@ -230,6 +238,23 @@ pub const CATALOG: &[ToolSpec] = &[
         false,
         &[CONTACTS_READONLY, DIRECTORY_READONLY],
     ),
+    // Forms: a lost create is looked up in Drive, among the files the
+    // gateway created (drive.file).
+    spec(
+        "forms_create",
+        Fo,
+        Extended,
+        true,
+        &[FORMS_BODY, DRIVE_FILE],
+    ),
+    spec("forms_read", Fo, Extended, false, &[FORMS_BODY_READONLY]),
+    spec(
+        "forms_list_responses",
+        Fo,
+        Extended,
+        false,
+        &[FORMS_BODY_READONLY, FORMS_RESPONSES_READONLY],
+    ),
     // Chat: sends look a lost message up by its client id, and find or
     // set up the direct message with a person.
     spec(
@@ -341,7 +366,7 @@ impl Selection {
                         return Err((
                             "SERVICES",
                             format!(
-                                "{s:?} is not a service (gmail, calendar, drive, docs, sheets, tasks, contacts, chat)"
+                                "{s:?} is not a service (gmail, calendar, drive, docs, sheets, tasks, contacts, forms, chat)"
                             ),
                         ));
                     }
@@ -507,6 +532,41 @@ mod tests {
         assert_eq!(
             read.google_scopes(),
             [CHAT_SPACES_READONLY, CHAT_MESSAGES_READONLY]
+        );
+    }
+
+    #[test]
+    fn forms_are_an_extended_service_whose_reads_need_only_read_scopes() {
+        let sel = Selection::parse(Some("extended"), None, Some("forms")).unwrap();
+        assert_eq!(
+            sel.offered(),
+            [
+                "whoami",
+                "server_info",
+                "forms_create",
+                "forms_read",
+                "forms_list_responses"
+            ]
+        );
+        assert_eq!(
+            sel.google_scopes(),
+            [
+                FORMS_BODY,
+                DRIVE_FILE,
+                FORMS_BODY_READONLY,
+                FORMS_RESPONSES_READONLY
+            ]
+        );
+        let read = Selection::parse(Some("all"), Some("true"), Some("forms")).unwrap();
+        assert_eq!(
+            read.google_scopes(),
+            [FORMS_BODY_READONLY, FORMS_RESPONSES_READONLY]
+        );
+        assert!(
+            Selection::default()
+                .offered()
+                .iter()
+                .all(|n| !n.starts_with("forms_"))
         );
     }
 

@@ -1,7 +1,6 @@
 //! The seeded form: every user owns a "Team Offsite Survey" (a short
 //! answer, a multiple choice, a checkbox and a scale question) answered by
-//! three colleagues. It is not listed in Drive (the other seeded files stay
-//! as they are); forms created through the API are.
+//! three colleagues; it sits in the root of their My Drive.
 
 use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};

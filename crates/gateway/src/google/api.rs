@@ -34,6 +34,7 @@ pub struct ApiBases {
     pub slides: Url,
     pub tasks: Url,
     pub people: Url,
+    pub forms: Url,
     pub chat: Url,
 }
 
@@ -49,6 +50,7 @@ impl ApiBases {
             slides: u("https://slides.googleapis.com"),
             tasks: u("https://tasks.googleapis.com"),
             people: u("https://people.googleapis.com"),
+            forms: u("https://forms.googleapis.com"),
             chat: u("https://chat.googleapis.com"),
         }
     }
@@ -64,6 +66,7 @@ impl ApiBases {
             slides: base.clone(),
             tasks: base.clone(),
             people: base.clone(),
+            forms: base.clone(),
             chat: base.clone(),
         }
     }
@@ -433,7 +436,9 @@ fn scope_for(url: &Url) -> String {
         "Tasks"
     } else if p.contains("/people") {
         "Contacts"
-    } else if p.starts_with("/v1/spaces") || p.contains("/v1/spaces") {
+    } else if p.contains("/v1/forms") {
+        "Forms"
+    } else if p.contains("/v1/spaces") {
         "Chat"
     } else {
         "Google"

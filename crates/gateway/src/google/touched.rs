@@ -1,7 +1,7 @@
 //! The Google objects one tool call touched, for the audit trail: the ids
 //! in the paths of the requests it sent (messages, threads, drafts, labels,
 //! calendars, events, files, documents, spreadsheets, presentations, task
-//! lists, tasks, people, Chat spaces and messages) and
+//! lists, tasks, people, forms, Chat spaces and messages) and
 //! the id of what a write created. Collected beside the request count of
 //! [`counting`](super::api::counting), in the call's own task; deduplicated
 //! and capped, so a long listing costs a few comparisons per request.
@@ -69,6 +69,8 @@ fn kind_of(collection: &str) -> Option<&'static str> {
         "tasks" => "task",
         "people" => "person",
         "spaces" => "space",
+        "forms" => "form",
+        "responses" => "response",
         _ => return None,
     })
 }
@@ -250,6 +252,8 @@ mod tests {
             ["space:AAAA", "message:client-1a"]
         );
         assert_eq!(ids("/v1/spaces:findDirectMessage"), Vec::<String>::new());
+        assert_eq!(ids("/v1/forms/F1:batchUpdate"), ["form:F1"]);
+        assert_eq!(ids("/v1/forms/F1/responses"), ["form:F1"]);
     }
 
     #[test]

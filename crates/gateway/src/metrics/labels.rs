@@ -54,12 +54,13 @@ pub enum Api {
     Slides,
     Tasks,
     People,
+    Forms,
     Chat,
     Other,
 }
 
 impl Api {
-    pub const ALL: [Api; 10] = [
+    pub const ALL: [Api; 11] = [
         Api::Gmail,
         Api::Calendar,
         Api::Drive,
@@ -68,6 +69,7 @@ impl Api {
         Api::Slides,
         Api::Tasks,
         Api::People,
+        Api::Forms,
         Api::Chat,
         Api::Other,
     ];
@@ -90,6 +92,8 @@ impl Api {
             Api::Tasks
         } else if path.contains("/v1/people") {
             Api::People
+        } else if path.contains("/v1/forms") {
+            Api::Forms
         } else if path.contains("/v1/spaces") {
             Api::Chat
         } else {
@@ -107,6 +111,7 @@ impl Api {
             Api::Slides => "slides",
             Api::Tasks => "tasks",
             Api::People => "people",
+            Api::Forms => "forms",
             Api::Chat => "chat",
             Api::Other => "other",
         }
@@ -202,6 +207,7 @@ mod tests {
         );
         assert_eq!(Api::of_path("/v1/people:searchContacts").as_str(), "people");
         assert_eq!(Api::of_path("/v1/spaces/S/messages").as_str(), "chat");
+        assert_eq!(Api::of_path("/v1/forms/F/responses").as_str(), "forms");
         assert_eq!(
             Api::of_path("/v1/spaces:findDirectMessage").as_str(),
             "chat"

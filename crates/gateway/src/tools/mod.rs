@@ -20,6 +20,7 @@ pub mod chat;
 pub mod contacts;
 pub mod docs;
 pub mod drive;
+pub mod forms;
 pub mod gmail;
 pub mod guard;
 pub mod prompts;

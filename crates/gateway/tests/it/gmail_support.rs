@@ -181,7 +181,11 @@ async fn forward(
         let mut l = p.lose.lock().unwrap();
         match l.take() {
             Some((m, path, how))
-                if path == uri.path() && m.as_deref().is_none_or(|m| m == method.as_str()) =>
+                if (path == uri.path()
+                    || path
+                        .strip_suffix('*')
+                        .is_some_and(|prefix| uri.path().starts_with(prefix)))
+                    && m.as_deref().is_none_or(|m| m == method.as_str()) =>
             {
                 if p.every.load(Ordering::SeqCst) {
                     *l = Some((m, path, how));
@@ -259,7 +263,8 @@ impl LosingProxy {
         *self.lose.lock().unwrap() = Some((None, path.to_owned(), how));
     }
 
-    /// Loses the answer to the next `method` request on `path`, in the way `how`.
+    /// Loses the answer to the next `method` request on `path` (every path
+    /// under a prefix ending in `*`), in the way `how`.
     pub fn lose_next_of(&self, method: &str, path: &str, how: Loss) {
         *self.lose.lock().unwrap() = Some((Some(method.to_owned()), path.to_owned(), how));
     }

@@ -38,6 +38,7 @@ mod sheets_support;
 mod sheets_tools;
 
 mod chat_tools;
+mod forms_tools;
 mod tasks_tools;
 
 mod audit;
