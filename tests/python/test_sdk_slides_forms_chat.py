@@ -1,6 +1,6 @@
-"""Forms and Chat tools through the official MCP Python SDK against
-`mcp-gateway demo`: the errors a model gets for unknown forms, spaces and
-messages, forms each person alone sees, and two people of one domain who
+"""Slides, Forms and Chat tools through the official MCP Python SDK against
+`mcp-gateway demo`: the errors a model gets for unknown decks, forms, spaces
+and messages, decks and forms each person alone sees, and two people of one domain who
 share its spaces and each keep their own direct messages."""
 
 from __future__ import annotations
@@ -121,3 +121,22 @@ async def test_forms_are_their_owners_alone(start_gateway) -> None:
         assert len(rest["responses"]) == 1 and rest["next_page_token"] is None
         text = await dana.err("forms_list_responses", form_id=mine)
         assert f"form {mine} not found" in text, text
+
+
+async def test_slides_read_names_what_to_use_and_decks_are_their_owners_alone(start_gateway) -> None:
+    gateway: Gateway = start_gateway(TOOLS="all")
+    async with session(gateway, ALICE) as alice, session(gateway, DANA) as dana:
+        text = await alice.err("slides_read", presentation_id="nosuchdeck")
+        assert "presentation nosuchdeck not found" in text and "drive_search" in text, text
+        text = await alice.err("slides_read", presentation_id="a b")
+        assert "Invalid argument `presentation_id`" in text, text
+        mine = (await alice.ok("drive_search", type="presentation"))[0]["files"][0]["id"]
+        text = await alice.err("slides_read", presentation_id=mine, slides=[4])
+        assert "slide 4 does not exist: the deck has 3 slides" in text, text
+        deck, text = await alice.ok("slides_read", presentation_id=mine)
+        first = deck["slides"][0]
+        assert [e["kind"] for e in first["elements"]] == ["centered_title", "subtitle"]
+        assert first["elements"][0]["text"] == "Atlas Kickoff" and first["notes_object_id"]
+        assert f"[centered_title {first['elements'][0]['object_id']}] Atlas Kickoff" in text, text
+        text = await dana.err("slides_read", presentation_id=mine)
+        assert f"presentation {mine} not found" in text, text

@@ -230,6 +230,12 @@ async def test_every_tool_through_the_python_sdk(start_gateway) -> None:
             colleague = await tools.call("contacts_search", query="dana", source="directory")
             assert [p["emails"] for p in colleague["people"]] == [["dana@example.com"]]
 
+            # Slides
+            kickoff = await tools.call("slides_read", presentation_id=deck["id"])
+            assert kickoff["slide_count"] == 3 and kickoff["slides"][0]["layout"]
+            second = await tools.call("slides_read", presentation_id=deck["id"], slides=[2])
+            assert [e["text"] for e in second["slides"][0]["elements"]][0] == "Why Atlas"
+
             # Forms
             survey_id = (await tools.call("drive_search", name="Team Offsite Survey"))["files"][0]["id"]
             survey = await tools.call("forms_read", form_id=survey_id)

@@ -17,12 +17,13 @@ pub enum Service {
     Sheets,
     Tasks,
     Contacts,
+    Slides,
     Forms,
     Chat,
 }
 
 impl Service {
-    pub const GOOGLE: [Service; 9] = [
+    pub const GOOGLE: [Service; 10] = [
         Service::Gmail,
         Service::Calendar,
         Service::Drive,
@@ -30,6 +31,7 @@ impl Service {
         Service::Sheets,
         Service::Tasks,
         Service::Contacts,
+        Service::Slides,
         Service::Forms,
         Service::Chat,
     ];
@@ -48,6 +50,7 @@ impl Service {
             Service::Sheets => "sheets",
             Service::Tasks => "tasks",
             Service::Contacts => "contacts",
+            Service::Slides => "slides",
             Service::Forms => "forms",
             Service::Chat => "chat",
         }
@@ -95,6 +98,7 @@ pub const TASKS_READONLY: &str = "https://www.googleapis.com/auth/tasks.readonly
 pub const TASKS: &str = "https://www.googleapis.com/auth/tasks";
 pub const CONTACTS_READONLY: &str = "https://www.googleapis.com/auth/contacts.readonly";
 pub const DIRECTORY_READONLY: &str = "https://www.googleapis.com/auth/directory.readonly";
+pub const PRESENTATIONS_READONLY: &str = "https://www.googleapis.com/auth/presentations.readonly";
 pub const DRIVE_FILE: &str = "https://www.googleapis.com/auth/drive.file";
 pub const FORMS_BODY: &str = "https://www.googleapis.com/auth/forms.body";
 pub const FORMS_BODY_READONLY: &str = "https://www.googleapis.com/auth/forms.body.readonly";
@@ -123,7 +127,7 @@ const fn spec(
 
 use Service::{
     Calendar as Cal, Chat as Ch, Contacts as Ct, Docs as Dc, Drive as Dr, Forms as Fo,
-    Gateway as Gw, Gmail as Gm, Sheets as Sh, Tasks as Tk, Workspace as Ws,
+    Gateway as Gw, Gmail as Gm, Sheets as Sh, Slides as Sl, Tasks as Tk, Workspace as Ws,
 };
 use Tier::{Core, Extended};
 
@@ -237,6 +241,14 @@ pub const CATALOG: &[ToolSpec] = &[
         Extended,
         false,
         &[CONTACTS_READONLY, DIRECTORY_READONLY],
+    ),
+    // Slides
+    spec(
+        "slides_read",
+        Sl,
+        Extended,
+        false,
+        &[PRESENTATIONS_READONLY],
     ),
     // Forms: a lost create is looked up in Drive, among the files the
     // gateway created (drive.file).
@@ -366,7 +378,7 @@ impl Selection {
                         return Err((
                             "SERVICES",
                             format!(
-                                "{s:?} is not a service (gmail, calendar, drive, docs, sheets, tasks, contacts, forms, chat)"
+                                "{s:?} is not a service (gmail, calendar, drive, docs, sheets, tasks, contacts, slides, forms, chat)"
                             ),
                         ));
                     }
@@ -568,6 +580,14 @@ mod tests {
                 .iter()
                 .all(|n| !n.starts_with("forms_"))
         );
+    }
+
+    #[test]
+    fn slides_are_an_extended_service() {
+        let sel = Selection::parse(Some("extended"), Some("true"), Some("slides")).unwrap();
+        assert_eq!(sel.offered(), ["whoami", "server_info", "slides_read"]);
+        assert_eq!(sel.google_scopes(), [PRESENTATIONS_READONLY]);
+        assert!(!Selection::default().offered().contains(&"slides_read"));
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod resources;
 pub mod schema;
 pub mod server;
 pub mod sheets;
+pub mod slides;
 pub mod tasks;
 pub mod workspace;
 

@@ -24,20 +24,8 @@ pub(crate) fn forms_url(api: &GoogleApi, segments: &[&str]) -> Url {
 }
 
 /// A form id argument (from the form's URL `docs.google.com/forms/d/<id>/edit`).
-pub(crate) fn form_arg(raw: &str) -> ToolResult<&str> {
-    let id = raw.trim();
-    let ok = !id.is_empty()
-        && id.len() <= 200
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if !ok {
-        return Err(ToolError::invalid(
-            "form_id",
-            "must be a form id (from its URL docs.google.com/forms/d/<id>/edit, or drive_search)",
-        ));
-    }
-    Ok(id)
+pub(crate) fn form_arg(raw: &str) -> ToolResult<String> {
+    crate::tools::google_id("form_id", raw)
 }
 
 pub(crate) fn form_error(e: ApiError, id: &str) -> ToolError {
@@ -301,7 +289,11 @@ mod tests {
             text.contains("2. Rate — scale: 1-5 (Poor … Great) — item i2"),
             "{text}"
         );
-        assert!(form_arg("a b").is_err() && form_arg("1Ab-_9").is_ok());
+        assert!(form_arg("a b").is_err());
+        assert_eq!(
+            form_arg("https://docs.google.com/forms/d/1Ab-_9/edit").unwrap(),
+            "1Ab-_9"
+        );
         let e = form_error(ApiError::NotFound("x".into()), "F9").to_string();
         assert!(e.starts_with("form F9 not found"), "{e}");
     }

@@ -22,7 +22,7 @@ pub struct FormIdArgs {
 }
 
 pub async fn read(ctx: ToolCtx, args: FormIdArgs) -> ToolResult<Rendered<FormView>> {
-    let id = form_arg(&args.form_id)?;
+    let id = &form_arg(&args.form_id)?;
     let view = FormView::from_google(&get_form(&ctx, id).await?);
     let text = view.text();
     Ok(Rendered::new(view, text))
@@ -85,7 +85,7 @@ fn titles(questions: &[QuestionRow]) -> Vec<(String, String)> {
 
 pub async fn list_responses(ctx: ToolCtx, args: ListResponsesArgs) -> ToolResult<ResponsePage> {
     let api = &ctx.api;
-    let id = form_arg(&args.form_id)?;
+    let id = &form_arg(&args.form_id)?;
     let max = args.max_results.unwrap_or(DEFAULT_RESPONSES);
     if !(1..=MAX_RESPONSES).contains(&max) {
         return Err(ToolError::invalid(
