@@ -1,5 +1,6 @@
-"""One person's MCP session through the official Python SDK, signed in to
-a demo gateway, with calls that must succeed (`ok`) or fail (`err`)."""
+"""One signed-in person's MCP session through the official Python SDK, for
+tests that call tools as several people: `ok` expects a result, `err` a
+tool error, both return the text a model reads."""
 
 from __future__ import annotations
 
