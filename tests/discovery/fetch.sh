@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Refreshes Google's discovery documents for gmail.v1, calendar.v3, drive.v3,
-# docs.v1, sheets.v4, slides.v1, tasks.v1 and people.v1 that the
+# docs.v1, sheets.v4, slides.v1, tasks.v1, people.v1, forms.v1 and chat.v1 that the
 # fake Google's schema-conformance test reads. They ship inside the PyPI package
 # google-api-python-client (Apache-2.0) under
 # googleapiclient/discovery_cache/documents/. Usage: tests/discovery/fetch.sh [VERSION]
@@ -23,7 +23,7 @@ import json, sys, zipfile
 wheel, dest, version = sys.argv[1:4]
 with zipfile.ZipFile(wheel) as z:
     names = ("gmail.v1.json", "calendar.v3.json", "drive.v3.json", "docs.v1.json", "sheets.v4.json",
-             "slides.v1.json", "tasks.v1.json", "people.v1.json")
+             "slides.v1.json", "tasks.v1.json", "people.v1.json", "forms.v1.json", "chat.v1.json")
     for name in names:
         data = z.read("googleapiclient/discovery_cache/documents/" + name)
         doc = json.loads(data)
@@ -37,7 +37,8 @@ with open(f"{dest}/SOURCE.md", "w") as out:
     out.write(f"""# Google discovery documents
 
 `gmail.v1.json`, `calendar.v3.json`, `drive.v3.json`, `docs.v1.json`,
-`sheets.v4.json`, `slides.v1.json`, `tasks.v1.json` and `people.v1.json` are
+`sheets.v4.json`, `slides.v1.json`, `tasks.v1.json`, `people.v1.json`,
+`forms.v1.json` and `chat.v1.json` are
 Google's API discovery documents, copied
 unchanged from the PyPI package `google-api-python-client` {version}
 (`googleapiclient/discovery_cache/documents/`, Apache-2.0). The schema-conformance

@@ -263,4 +263,47 @@ async def test_every_tool_through_the_python_sdk(start_gateway) -> None:
             colleague = await tools.call("contacts_search", query="dana", source="directory")
             assert [p["emails"] for p in colleague["people"]] == [["dana@example.com"]]
 
+            # Slides
+            kickoff = await tools.call("slides_read", presentation_id=deck["id"])
+            assert kickoff["slide_count"] == 3 and kickoff["slides"][0]["layout"]
+            second = await tools.call("slides_read", presentation_id=deck["id"], slides=[2])
+            assert [e["text"] for e in second["slides"][0]["elements"]][0] == "Why Atlas"
+
+            # Forms
+            survey_id = (await tools.call("drive_search", name="Team Offsite Survey"))["files"][0]["id"]
+            survey = await tools.call("forms_read", form_id=survey_id)
+            assert [q["kind"] for q in survey["questions"]] == ["text", "multiple_choice", "checkbox", "scale"]
+            answers = await tools.call("forms_list_responses", form_id=survey_id)
+            assert len(answers["responses"]) == 3
+            assert answers["responses"][0]["answers"]["Where should we go?"] == ["Lisbon"]
+            poll = await tools.call(
+                "forms_create",
+                title="Lunch poll",
+                description="Friday lunch",
+                questions=[
+                    {"title": "Where?", "kind": "dropdown", "options": ["Tacos", "Sushi"], "required": True},
+                    {"title": "Comments", "kind": "paragraph"},
+                ],
+            )
+            assert [q["kind"] for q in poll["questions"]] == ["dropdown", "paragraph"]
+            assert poll["questions"][0]["options"] == ["Tacos", "Sushi"] and poll["responder_url"]
+
+            # Chat
+            spaces = await tools.call("chat_list_spaces")
+            launch = next(space for space in spaces["spaces"] if space["title"] == "Q4 Launch")
+            direct = await tools.call("chat_list_spaces", kind="direct_message")
+            assert direct["spaces"] and all(space["kind"] == "direct_message" for space in direct["spaces"])
+            read = await tools.call("chat_read_messages", space=launch["name"])
+            assert read["messages"][-1]["text"] == "Status meeting moved to Thursday 3pm.", "newest last"
+            kickoff = next(m for m in read["messages"] if m["text"].startswith("Kick-off"))
+            posted = await tools.call("chat_send", space=launch["name"], text="The slides are ready.")
+            assert posted["message"]["text"] == "The slides are ready."
+            reply = await tools.call("chat_reply", message=kickoff["name"], text="Thanks, noted.")
+            assert reply["message"]["thread"] == kickoff["thread"] and reply["message"]["reply"]
+            thread = await tools.call("chat_read_messages", space=launch["name"], thread=kickoff["thread"])
+            assert thread["messages"][0]["name"] == kickoff["name"]
+            assert thread["messages"][-1]["text"] == "Thanks, noted."
+            to_dana = await tools.call("chat_send", to="dana@example.com", text="Lunch at noon?")
+            assert to_dana["to"] == "dana@example.com" and to_dana["space"] != launch["name"]
+
             assert tools.called == names, f"tools not exercised: {sorted(names - tools.called)}"

@@ -1,10 +1,11 @@
 //! Per-user API data (mailboxes, calendars, sent mail, Drive with Docs and
-//! Sheets, task lists, contacts), seeded on first use.
+//! Sheets, task lists, contacts) and Chat spaces, seeded on first use.
 
 use std::collections::HashMap;
 
 use crate::FakeGoogle;
 use crate::calendar::store::CalendarSet;
+use crate::chat::store::{ChatWorld, Member};
 use crate::drive::store::Workspace;
 use crate::gmail::settings::MailSettings;
 use crate::gmail::store::Mailbox;
@@ -25,6 +26,8 @@ pub(crate) struct ApiData {
     pub tasks: HashMap<String, TaskSet>,
     /// People API `Person` resources of the user's contacts.
     pub contacts: HashMap<String, Vec<serde_json::Value>>,
+    /// Chat spaces, shared by their members.
+    pub chat: ChatWorld,
 }
 
 /// Who a user is, as the seed needs it.
@@ -144,5 +147,41 @@ impl FakeGoogle {
                 .or_insert_with(|| seed::contacts::contacts(&person));
             f(contacts)
         })
+    }
+
+    /// Runs `f` on every Chat space, after seeding the user's.
+    pub(crate) fn with_chat<R>(&self, email: &str, f: impl FnOnce(&mut ChatWorld) -> R) -> R {
+        let person = self.person(email);
+        self.with_data(|d| {
+            seed::chat::plant(&mut d.chat, &person);
+            f(&mut d.chat)
+        })
+    }
+
+    /// The fake's users of `domain`.
+    pub(crate) fn domain_users(&self, domain: &str) -> Vec<Member> {
+        self.with_state(|s| {
+            s.users
+                .iter()
+                .filter(|u| u.hd.as_deref() == Some(domain))
+                .map(|u| Member {
+                    email: u.email.to_ascii_lowercase(),
+                    name: u.name.clone(),
+                })
+                .collect()
+        })
+    }
+
+    /// Whom a user of `domain` can reach in Chat: the domain's users and
+    /// the seeded colleagues (theirs and the shared spaces').
+    pub(crate) fn reachable_people(&self, email: &str, domain: &str) -> Vec<Member> {
+        let mut known = self.domain_users(domain);
+        for seed in [email.to_string(), format!("team@{domain}")] {
+            known.extend(seed::colleagues(&seed).into_iter().map(|c| Member {
+                email: c.email.to_ascii_lowercase(),
+                name: c.name,
+            }));
+        }
+        known
     }
 }

@@ -1,11 +1,12 @@
 //! A faithful in-process fake of Google's OAuth 2.0 / OpenID Connect service,
 //! and of the Gmail v1, Calendar v3, Drive v3, Sheets v4, Docs v1, Slides v1,
-//! Tasks v1 and People v1 REST APIs the gateway calls.
+//! Tasks v1, People v1, Forms v1 and Chat v1 REST APIs the gateway calls.
 //!
 //! The gateway's tests and its demo mode use it in place of `accounts.google.com`,
 //! `oauth2.googleapis.com`, `openidconnect.googleapis.com`, `www.googleapis.com`,
 //! `sheets.googleapis.com`, `docs.googleapis.com`, `slides.googleapis.com`,
-//! `tasks.googleapis.com` and `people.googleapis.com`:
+//! `tasks.googleapis.com`, `people.googleapis.com`, `forms.googleapis.com` and
+//! `chat.googleapis.com`:
 //! every endpoint lives on one origin, under Google's own paths, and answers
 //! with Google's field names, error shapes and status codes.
 //!
@@ -42,6 +43,8 @@
 //! | `GET /v1/presentations/{id}` | slides.googleapis.com | see below |
 //! | `/tasks/v1/users/@me/lists…`, `/tasks/v1/lists/{tasklist}/tasks…` | tasks.googleapis.com | see below |
 //! | `GET /v1/people:searchContacts`, `:searchDirectoryPeople`, `/v1/people/{id}` | people.googleapis.com | see below |
+//! | `/v1/forms…` | forms.googleapis.com | see below |
+//! | `/v1/spaces…` | chat.googleapis.com | see below |
 //!
 //! # Gmail and Calendar
 //!
@@ -157,6 +160,33 @@
 //! `people/<sub>` a colleague's profile, needing `directory.readonly`;
 //! `people/me`; `personFields` required).
 //!
+//! Forms (each user's own; see [`seed::forms`]): `forms.create` (only
+//! `info.title` and `info.documentTitle`; the form appears in My Drive as
+//! `application/vnd.google-apps.form`), `forms.get`, `forms.batchUpdate`
+//! (`createItem` of question items (text, choice RADIO/CHECKBOX/DROP_DOWN
+//! with distinct options, scale with low 0-1 and high 2-10), text and page
+//! break items at `location.index`; `updateFormInfo` with `updateMask`
+//! title/description; `deleteItem`; all or nothing; each applied batch a
+//! new `revisionId`, and `writeControl.requiredRevisionId` refused with 400
+//! `FAILED_PRECONDITION` when stale; `includeFormInResponse`),
+//! `forms.responses.list` (oldest first; `filter` `timestamp >`/`>=`;
+//! `pageSize` ≤ 5000). Another user's form is 404.
+//!
+//! Chat (user authentication; see [`seed::chat`]): every user of a
+//! Workspace domain shares its seeded spaces, and each user has a direct
+//! message with a colleague nobody else sees. `spaces.list` (most recently
+//! active first; `filter` on `spaceType`; `pageSize` ≤ 1000), `spaces.get`,
+//! `spaces.findDirectMessage` (`name=users/{email or id}`; 404 when there
+//! is none), `spaces.setup` (a direct message with one person of the
+//! caller's domain; the existing one when there is one),
+//! `spaces.messages.list` (oldest first, `orderBy=createTime desc`; `filter`
+//! on `thread.name` and `createTime`), `spaces.messages.get` (also by
+//! `client-…` id), `spaces.messages.create` (text ≤ 4096 characters;
+//! `messageId` `client-…`, 409 when taken; a repeated `requestId` answers
+//! with the message it created; `messageReplyOption` with `thread.name`).
+//! A space the caller is not in is 404. Senders carry `displayName` and
+//! `email`, as Chat sends them to a space's members.
+//!
 //! # Behaviour worth knowing
 //!
 //! - A refresh token is issued only with `access_type=offline`, and then only on the
@@ -228,19 +258,24 @@
 //! [`FakeGoogle::doc_tab_titles`], [`FakeGoogle::sheet_titles`], [`FakeGoogle::sheet_values`],
 //! [`FakeGoogle::add_drive_file`], [`FakeGoogle::add_google_doc`],
 //! [`FakeGoogle::add_google_sheet`], [`FakeGoogle::set_drive_file_size`]; Tasks and
-//! People: [`FakeGoogle::tasks`], [`FakeGoogle::task_list_id`], [`FakeGoogle::contacts`].
+//! People: [`FakeGoogle::tasks`], [`FakeGoogle::task_list_id`], [`FakeGoogle::contacts`];
+//! Chat: [`FakeGoogle::chat_space_id`], [`FakeGoogle::chat_messages`]; Forms:
+//! [`FakeGoogle::form_ids`], [`FakeGoogle::form`].
 
 mod api;
 mod authorize;
 mod calendar;
+mod chat;
 mod config;
 mod data;
 mod docs;
 mod drive;
 mod faults;
 mod form;
+mod forms;
 mod gmail;
 mod hooks;
+mod hooks_apps;
 mod hooks_drive;
 mod hooks_tasks;
 mod info;
@@ -267,6 +302,7 @@ pub use api::methods::{METHOD_SCOPES, method_scopes};
 pub use config::{FakeGoogleConfig, FakeUser, Issuer, OAuthClient, demo_users};
 pub use faults::{Fault, RecordedRequest};
 pub use hooks::GmailMessageInfo;
+pub use hooks_apps::ChatMessageInfo;
 pub use hooks_drive::DriveFileInfo;
 pub use hooks_tasks::TaskInfo;
 pub use server::FakeGoogleHandle;
@@ -470,6 +506,8 @@ impl FakeGoogle {
             .merge(slides::routes())
             .merge(tasks::routes())
             .merge(people::routes())
+            .merge(chat::routes())
+            .merge(forms::routes())
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 faults::observe,

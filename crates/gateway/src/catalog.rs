@@ -17,10 +17,13 @@ pub enum Service {
     Sheets,
     Tasks,
     Contacts,
+    Slides,
+    Forms,
+    Chat,
 }
 
 impl Service {
-    pub const GOOGLE: [Service; 7] = [
+    pub const GOOGLE: [Service; 10] = [
         Service::Gmail,
         Service::Calendar,
         Service::Drive,
@@ -28,6 +31,9 @@ impl Service {
         Service::Sheets,
         Service::Tasks,
         Service::Contacts,
+        Service::Slides,
+        Service::Forms,
+        Service::Chat,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,6 +47,9 @@ impl Service {
             Service::Sheets => "sheets",
             Service::Tasks => "tasks",
             Service::Contacts => "contacts",
+            Service::Slides => "slides",
+            Service::Forms => "forms",
+            Service::Chat => "chat",
         }
     }
 
@@ -87,6 +96,16 @@ pub const TASKS_READONLY: &str = "https://www.googleapis.com/auth/tasks.readonly
 pub const TASKS: &str = "https://www.googleapis.com/auth/tasks";
 pub const CONTACTS_READONLY: &str = "https://www.googleapis.com/auth/contacts.readonly";
 pub const DIRECTORY_READONLY: &str = "https://www.googleapis.com/auth/directory.readonly";
+pub const PRESENTATIONS_READONLY: &str = "https://www.googleapis.com/auth/presentations.readonly";
+pub const DRIVE_FILE: &str = "https://www.googleapis.com/auth/drive.file";
+pub const FORMS_BODY: &str = "https://www.googleapis.com/auth/forms.body";
+pub const FORMS_BODY_READONLY: &str = "https://www.googleapis.com/auth/forms.body.readonly";
+pub const FORMS_RESPONSES_READONLY: &str =
+    "https://www.googleapis.com/auth/forms.responses.readonly";
+pub const CHAT_SPACES_READONLY: &str = "https://www.googleapis.com/auth/chat.spaces.readonly";
+pub const CHAT_SPACES_CREATE: &str = "https://www.googleapis.com/auth/chat.spaces.create";
+pub const CHAT_MESSAGES_READONLY: &str = "https://www.googleapis.com/auth/chat.messages.readonly";
+pub const CHAT_MESSAGES_CREATE: &str = "https://www.googleapis.com/auth/chat.messages.create";
 
 const fn spec(
     name: &'static str,
@@ -105,8 +124,8 @@ const fn spec(
 }
 
 use Service::{
-    Calendar as Cal, Contacts as Ct, Docs as Dc, Drive as Dr, Gateway as Gw, Gmail as Gm,
-    Sheets as Sh, Tasks as Tk, Workspace as Ws,
+    Calendar as Cal, Chat as Ch, Contacts as Ct, Docs as Dc, Drive as Dr, Forms as Fo,
+    Gateway as Gw, Gmail as Gm, Sheets as Sh, Slides as Sl, Tasks as Tk, Workspace as Ws,
 };
 use Tier::{Core, Extended};
 
@@ -277,6 +296,66 @@ pub const CATALOG: &[ToolSpec] = &[
         false,
         &[CONTACTS_READONLY, DIRECTORY_READONLY],
     ),
+    // Slides
+    spec(
+        "slides_read",
+        Sl,
+        Extended,
+        false,
+        &[PRESENTATIONS_READONLY],
+    ),
+    // Forms: a lost create is looked up in Drive, among the files the
+    // gateway created (drive.file).
+    spec(
+        "forms_create",
+        Fo,
+        Extended,
+        true,
+        &[FORMS_BODY, DRIVE_FILE],
+    ),
+    spec("forms_read", Fo, Extended, false, &[FORMS_BODY_READONLY]),
+    spec(
+        "forms_list_responses",
+        Fo,
+        Extended,
+        false,
+        &[FORMS_BODY_READONLY, FORMS_RESPONSES_READONLY],
+    ),
+    // Chat: sends look a lost message up by its client id, and find or
+    // set up the direct message with a person.
+    spec(
+        "chat_list_spaces",
+        Ch,
+        Extended,
+        false,
+        &[CHAT_SPACES_READONLY],
+    ),
+    spec(
+        "chat_read_messages",
+        Ch,
+        Extended,
+        false,
+        &[CHAT_MESSAGES_READONLY],
+    ),
+    spec(
+        "chat_send",
+        Ch,
+        Extended,
+        true,
+        &[
+            CHAT_MESSAGES_CREATE,
+            CHAT_MESSAGES_READONLY,
+            CHAT_SPACES_READONLY,
+            CHAT_SPACES_CREATE,
+        ],
+    ),
+    spec(
+        "chat_reply",
+        Ch,
+        Extended,
+        true,
+        &[CHAT_MESSAGES_CREATE, CHAT_MESSAGES_READONLY],
+    ),
 ];
 
 /// The tool `workspace_search` searches each service with: a service is
@@ -363,7 +442,7 @@ impl Selection {
                         return Err((
                             "SERVICES",
                             format!(
-                                "{s:?} is not a service (gmail, calendar, drive, docs, sheets, tasks, contacts)"
+                                "{s:?} is not a service (gmail, calendar, drive, docs, sheets, tasks, contacts, slides, forms, chat)"
                             ),
                         ));
                     }
@@ -492,6 +571,81 @@ mod tests {
             ["whoami", "server_info", "tasks_lists", "tasks_list"]
         );
         assert_eq!(read.google_scopes(), [TASKS_READONLY]);
+    }
+
+    #[test]
+    fn chat_is_an_extended_service_whose_reads_need_only_read_scopes() {
+        let core = Selection::default().offered();
+        assert!(core.iter().all(|n| !n.starts_with("chat_")));
+        let sel = Selection::parse(Some("extended"), None, Some("chat")).unwrap();
+        assert_eq!(
+            sel.offered(),
+            [
+                "whoami",
+                "server_info",
+                "chat_list_spaces",
+                "chat_read_messages",
+                "chat_send",
+                "chat_reply"
+            ]
+        );
+        assert_eq!(
+            sel.google_scopes(),
+            [
+                CHAT_SPACES_READONLY,
+                CHAT_MESSAGES_READONLY,
+                CHAT_MESSAGES_CREATE,
+                CHAT_SPACES_CREATE
+            ]
+        );
+        let read = Selection::parse(Some("all"), Some("true"), Some("chat")).unwrap();
+        assert_eq!(
+            read.google_scopes(),
+            [CHAT_SPACES_READONLY, CHAT_MESSAGES_READONLY]
+        );
+    }
+
+    #[test]
+    fn forms_are_an_extended_service_whose_reads_need_only_read_scopes() {
+        let sel = Selection::parse(Some("extended"), None, Some("forms")).unwrap();
+        assert_eq!(
+            sel.offered(),
+            [
+                "whoami",
+                "server_info",
+                "forms_create",
+                "forms_read",
+                "forms_list_responses"
+            ]
+        );
+        assert_eq!(
+            sel.google_scopes(),
+            [
+                FORMS_BODY,
+                DRIVE_FILE,
+                FORMS_BODY_READONLY,
+                FORMS_RESPONSES_READONLY
+            ]
+        );
+        let read = Selection::parse(Some("all"), Some("true"), Some("forms")).unwrap();
+        assert_eq!(
+            read.google_scopes(),
+            [FORMS_BODY_READONLY, FORMS_RESPONSES_READONLY]
+        );
+        assert!(
+            Selection::default()
+                .offered()
+                .iter()
+                .all(|n| !n.starts_with("forms_"))
+        );
+    }
+
+    #[test]
+    fn slides_are_an_extended_service() {
+        let sel = Selection::parse(Some("extended"), Some("true"), Some("slides")).unwrap();
+        assert_eq!(sel.offered(), ["whoami", "server_info", "slides_read"]);
+        assert_eq!(sel.google_scopes(), [PRESENTATIONS_READONLY]);
+        assert!(!Selection::default().offered().contains(&"slides_read"));
     }
 
     #[test]

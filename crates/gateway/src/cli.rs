@@ -20,7 +20,7 @@ use crate::{
 #[command(
     name = "mcp-gateway",
     version,
-    about = "Remote MCP gateway for Google Workspace: sign in once with Google, then use Gmail, Calendar, Drive, Docs, Sheets, Tasks and Contacts from any MCP client.",
+    about = "Remote MCP gateway for Google Workspace: sign in once with Google, then use Gmail, Calendar, Drive, Docs, Sheets, Slides, Tasks, Contacts, Forms and Chat from any MCP client.",
     long_about = None,
     after_help = "Configuration comes from environment variables, and from a .env file in the working directory when there is one \
 (every variable is described in .env.example and the README). Required for `serve`: GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, \

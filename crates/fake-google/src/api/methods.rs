@@ -1,6 +1,6 @@
 //! Which OAuth scopes each served API method accepts, as listed in Google's
 //! discovery documents (`scopes` of each method in gmail.v1, calendar.v3, drive.v3, docs.v1,
-//! sheets.v4, slides.v1, tasks.v1 and people.v1).
+//! sheets.v4, slides.v1, tasks.v1, people.v1, forms.v1 and chat.v1).
 //! The discovery conformance test checks this table against the documents.
 
 /// `(method id, accepted scopes)`; any one of the scopes suffices.
@@ -677,6 +677,101 @@ pub const METHOD_SCOPES: &[(&str, &[&str])] = &[
             "https://www.googleapis.com/auth/drive.metadata.readonly",
             "https://www.googleapis.com/auth/drive.photos.readonly",
             "https://www.googleapis.com/auth/drive.readonly",
+        ],
+    ),
+    (
+        "chat.spaces.list",
+        &[
+            "https://www.googleapis.com/auth/chat.bot",
+            "https://www.googleapis.com/auth/chat.spaces",
+            "https://www.googleapis.com/auth/chat.spaces.readonly",
+        ],
+    ),
+    (
+        "chat.spaces.get",
+        &[
+            "https://www.googleapis.com/auth/chat.admin.spaces",
+            "https://www.googleapis.com/auth/chat.admin.spaces.readonly",
+            "https://www.googleapis.com/auth/chat.app.spaces",
+            "https://www.googleapis.com/auth/chat.bot",
+            "https://www.googleapis.com/auth/chat.spaces",
+            "https://www.googleapis.com/auth/chat.spaces.readonly",
+        ],
+    ),
+    (
+        "chat.spaces.findDirectMessage",
+        &[
+            "https://www.googleapis.com/auth/chat.bot",
+            "https://www.googleapis.com/auth/chat.spaces",
+            "https://www.googleapis.com/auth/chat.spaces.readonly",
+        ],
+    ),
+    (
+        "chat.spaces.setup",
+        &[
+            "https://www.googleapis.com/auth/chat.spaces",
+            "https://www.googleapis.com/auth/chat.spaces.create",
+        ],
+    ),
+    (
+        "chat.spaces.messages.list",
+        &[
+            "https://www.googleapis.com/auth/chat.app.messages.readonly",
+            "https://www.googleapis.com/auth/chat.import",
+            "https://www.googleapis.com/auth/chat.messages",
+            "https://www.googleapis.com/auth/chat.messages.readonly",
+        ],
+    ),
+    (
+        "chat.spaces.messages.get",
+        &[
+            "https://www.googleapis.com/auth/chat.app.messages.readonly",
+            "https://www.googleapis.com/auth/chat.bot",
+            "https://www.googleapis.com/auth/chat.messages",
+            "https://www.googleapis.com/auth/chat.messages.readonly",
+        ],
+    ),
+    (
+        "chat.spaces.messages.create",
+        &[
+            "https://www.googleapis.com/auth/chat.bot",
+            "https://www.googleapis.com/auth/chat.import",
+            "https://www.googleapis.com/auth/chat.messages",
+            "https://www.googleapis.com/auth/chat.messages.create",
+        ],
+    ),
+    (
+        "forms.forms.create",
+        &[
+            "https://www.googleapis.com/auth/drive",
+            "https://www.googleapis.com/auth/drive.file",
+            "https://www.googleapis.com/auth/forms.body",
+        ],
+    ),
+    (
+        "forms.forms.get",
+        &[
+            "https://www.googleapis.com/auth/drive",
+            "https://www.googleapis.com/auth/drive.file",
+            "https://www.googleapis.com/auth/drive.readonly",
+            "https://www.googleapis.com/auth/forms.body",
+            "https://www.googleapis.com/auth/forms.body.readonly",
+        ],
+    ),
+    (
+        "forms.forms.batchUpdate",
+        &[
+            "https://www.googleapis.com/auth/drive",
+            "https://www.googleapis.com/auth/drive.file",
+            "https://www.googleapis.com/auth/forms.body",
+        ],
+    ),
+    (
+        "forms.forms.responses.list",
+        &[
+            "https://www.googleapis.com/auth/drive",
+            "https://www.googleapis.com/auth/drive.file",
+            "https://www.googleapis.com/auth/forms.responses.readonly",
         ],
     ),
 ];

@@ -47,6 +47,8 @@ impl Caller {
             Some("slides") => "slides.googleapis.com",
             Some("tasks") => "tasks.googleapis.com",
             Some("people") => "people.googleapis.com",
+            Some("forms") => "forms.googleapis.com",
+            Some("chat") => "chat.googleapis.com",
             _ => "calendar-json.googleapis.com",
         };
         Err(ApiError::insufficient_scope(service, method, accepted))

@@ -1,5 +1,5 @@
 //! A user's Drive: files (folders, uploads, Google Docs/Sheets/Slides),
-//! shared drives, and the Docs and Sheets content behind native files.
+//! shared drives, and the Docs, Sheets and Forms content behind native files.
 
 use std::collections::HashMap;
 
@@ -14,6 +14,7 @@ pub const FOLDER: &str = "application/vnd.google-apps.folder";
 pub const DOC: &str = "application/vnd.google-apps.document";
 pub const SHEET: &str = "application/vnd.google-apps.spreadsheet";
 pub const SLIDES: &str = "application/vnd.google-apps.presentation";
+pub const FORM: &str = "application/vnd.google-apps.form";
 
 /// Drive's limit on exported content.
 pub const EXPORT_LIMIT: u64 = 10 * 1024 * 1024;
@@ -63,6 +64,14 @@ impl DriveFile {
     }
 }
 
+/// A Google Form (the Forms API's `Form` resource) and its responses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormData {
+    pub form: serde_json::Value,
+    /// `FormResponse` resources, oldest first.
+    pub responses: Vec<serde_json::Value>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SharedDrive {
     pub id: String,
@@ -85,6 +94,7 @@ pub struct Workspace {
     /// Earlier revisions per file id, oldest first (the file itself is the
     /// head revision).
     pub revisions: HashMap<String, Vec<Revision>>,
+    pub forms: HashMap<String, FormData>,
     pub counter: u64,
 }
 
@@ -119,6 +129,7 @@ impl Workspace {
             sheets: HashMap::new(),
             comments: HashMap::new(),
             revisions: HashMap::new(),
+            forms: HashMap::new(),
             counter: 0,
         }
     }
@@ -171,5 +182,6 @@ impl Workspace {
         self.files.retain(|f| f.id != id);
         self.docs.remove(id);
         self.sheets.remove(id);
+        self.forms.remove(id);
     }
 }

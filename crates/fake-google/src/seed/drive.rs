@@ -9,7 +9,9 @@ use base64::engine::general_purpose::STANDARD;
 use super::{colleagues, display_name, docs, hash};
 use crate::api::now_ms;
 use crate::data::Person;
-use crate::drive::store::{DOC, DriveFile, FOLDER, SHEET, SLIDES, SharedDrive, Workspace, make_id};
+use crate::drive::store::{
+    DOC, DriveFile, FOLDER, FORM, SHEET, SLIDES, SharedDrive, Workspace, make_id,
+};
 
 pub const FOLDER_PROJECTS: &str = "Projects";
 pub const FOLDER_2026: &str = "2026";
@@ -267,6 +269,11 @@ pub(crate) fn workspace(person: &Person) -> Workspace {
         checklist.as_bytes().to_vec(),
     );
     super::drive_notes::add(&mut b.ws, person, b.now);
+    let survey = b.add(super::forms::FORM_SURVEY, FORM, &root, 6, vec![]);
+    b.ws.forms.insert(
+        survey.clone(),
+        super::forms::survey(&survey, &people, b.now),
+    );
     b.ws
 }
 

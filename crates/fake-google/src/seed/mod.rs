@@ -1,14 +1,17 @@
 //! Demo data every user starts with: a mailbox, calendars, a Drive (with
-//! Docs and Sheets), task lists and contacts with plausible
+//! Docs, Sheets and a form with responses), task lists, contacts and Chat
+//! spaces with plausible
 //! company content. Everything is derived from the user's email (names of
 //! colleagues, ids, time zone), and times are relative to the moment of
 //! seeding, so "this week" always has mail and meetings.
 
 pub mod calendar;
+pub mod chat;
 pub mod contacts;
 pub(crate) mod docs;
 pub mod drive;
 pub mod drive_notes;
+pub mod forms;
 pub mod mail;
 pub mod mail_settings;
 pub(crate) mod mime_build;

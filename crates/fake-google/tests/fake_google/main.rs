@@ -3,6 +3,7 @@
 mod api;
 mod authorize;
 mod calendar;
+mod chat;
 mod discovery;
 mod discovery_comments;
 mod discovery_settings;
@@ -12,6 +13,7 @@ mod discovery_workspace;
 mod docs;
 mod drive;
 mod drive_write;
+mod forms;
 mod gmail;
 mod gmail_write;
 mod helpers;

@@ -16,6 +16,8 @@ const SHEETS: &str = include_str!("../discovery/sheets.v4.json");
 const SLIDES: &str = include_str!("../discovery/slides.v1.json");
 const TASKS: &str = include_str!("../discovery/tasks.v1.json");
 const PEOPLE: &str = include_str!("../discovery/people.v1.json");
+const FORMS: &str = include_str!("../discovery/forms.v1.json");
+const CHAT: &str = include_str!("../discovery/chat.v1.json");
 
 pub struct Discovery {
     pub gmail: Value,
@@ -26,6 +28,8 @@ pub struct Discovery {
     pub slides: Value,
     pub tasks: Value,
     pub people: Value,
+    pub forms: Value,
+    pub chat: Value,
 }
 
 impl Discovery {
@@ -39,6 +43,8 @@ impl Discovery {
             slides: serde_json::from_str(SLIDES).expect("slides discovery"),
             tasks: serde_json::from_str(TASKS).expect("tasks discovery"),
             people: serde_json::from_str(PEOPLE).expect("people discovery"),
+            forms: serde_json::from_str(FORMS).expect("forms discovery"),
+            chat: serde_json::from_str(CHAT).expect("chat discovery"),
         }
     }
 
@@ -51,6 +57,8 @@ impl Discovery {
             Some("slides") => &self.slides,
             Some("tasks") => &self.tasks,
             Some("people") => &self.people,
+            Some("forms") => &self.forms,
+            Some("chat") => &self.chat,
             _ => &self.calendar,
         }
     }

@@ -478,8 +478,8 @@ pub const VARIABLES: &[Var] = &[
         SERVICES,
         Tools,
         Means("all"),
-        Value("gmail,calendar,drive,docs,sheets,tasks,contacts"),
-        "Google services whose tools are offered (`gmail,calendar,drive,docs,sheets,tasks,contacts`); the Google scopes requested at sign-in follow the offered tools.",
+        Value("gmail,calendar,drive,docs,sheets,tasks,contacts,slides,forms,chat"),
+        "Google services whose tools are offered (`gmail,calendar,drive,docs,sheets,tasks,contacts,slides,forms,chat`); the Google scopes requested at sign-in follow the offered tools.",
     ),
     number(
         TOOL_OUTPUT_LIMIT,

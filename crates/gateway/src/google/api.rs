@@ -34,6 +34,8 @@ pub struct ApiBases {
     pub slides: Url,
     pub tasks: Url,
     pub people: Url,
+    pub forms: Url,
+    pub chat: Url,
 }
 
 impl ApiBases {
@@ -48,6 +50,8 @@ impl ApiBases {
             slides: u("https://slides.googleapis.com"),
             tasks: u("https://tasks.googleapis.com"),
             people: u("https://people.googleapis.com"),
+            forms: u("https://forms.googleapis.com"),
+            chat: u("https://chat.googleapis.com"),
         }
     }
 
@@ -62,6 +66,8 @@ impl ApiBases {
             slides: base.clone(),
             tasks: base.clone(),
             people: base.clone(),
+            forms: base.clone(),
+            chat: base.clone(),
         }
     }
 
@@ -430,6 +436,10 @@ fn scope_for(url: &Url) -> String {
         "Tasks"
     } else if p.contains("/people") {
         "Contacts"
+    } else if p.contains("/v1/forms") {
+        "Forms"
+    } else if p.contains("/v1/spaces") {
+        "Chat"
     } else {
         "Google"
     };

@@ -1,7 +1,7 @@
 //! The Google objects one tool call touched, for the audit trail: the ids
 //! in the paths of the requests it sent (messages, threads, drafts, labels,
 //! calendars, events, files, documents, spreadsheets, presentations, task
-//! lists, tasks, people) and
+//! lists, tasks, people, forms, Chat spaces and messages) and
 //! the id of what a write created. Collected beside the request count of
 //! [`counting`](super::api::counting), in the call's own task; deduplicated
 //! and capped, so a long listing costs a few comparisons per request.
@@ -68,6 +68,9 @@ fn kind_of(collection: &str) -> Option<&'static str> {
         "lists" => "tasklist",
         "tasks" => "task",
         "people" => "person",
+        "spaces" => "space",
+        "forms" => "form",
+        "responses" => "response",
         _ => return None,
     })
 }
@@ -244,6 +247,13 @@ mod tests {
         assert_eq!(ids("/tasks/v1/users/@me/lists"), Vec::<String>::new());
         assert_eq!(ids("/v1/people/c42"), ["person:c42"]);
         assert_eq!(ids("/v1/people:searchContacts"), Vec::<String>::new());
+        assert_eq!(
+            ids("/v1/spaces/AAAA/messages/client-1a"),
+            ["space:AAAA", "message:client-1a"]
+        );
+        assert_eq!(ids("/v1/spaces:findDirectMessage"), Vec::<String>::new());
+        assert_eq!(ids("/v1/forms/F1:batchUpdate"), ["form:F1"]);
+        assert_eq!(ids("/v1/forms/F1/responses"), ["form:F1"]);
     }
 
     #[test]

@@ -55,11 +55,13 @@ pub enum Api {
     Slides,
     Tasks,
     People,
+    Forms,
+    Chat,
     Other,
 }
 
 impl Api {
-    pub const ALL: [Api; 9] = [
+    pub const ALL: [Api; 11] = [
         Api::Gmail,
         Api::Calendar,
         Api::Drive,
@@ -68,6 +70,8 @@ impl Api {
         Api::Slides,
         Api::Tasks,
         Api::People,
+        Api::Forms,
+        Api::Chat,
         Api::Other,
     ];
 
@@ -89,6 +93,10 @@ impl Api {
             Api::Tasks
         } else if path.contains("/v1/people") {
             Api::People
+        } else if path.contains("/v1/forms") {
+            Api::Forms
+        } else if path.contains("/v1/spaces") {
+            Api::Chat
         } else {
             Api::Other
         }
@@ -104,6 +112,8 @@ impl Api {
             Api::Slides => "slides",
             Api::Tasks => "tasks",
             Api::People => "people",
+            Api::Forms => "forms",
+            Api::Chat => "chat",
             Api::Other => "other",
         }
     }
@@ -197,6 +207,12 @@ mod tests {
             "tasks"
         );
         assert_eq!(Api::of_path("/v1/people:searchContacts").as_str(), "people");
+        assert_eq!(Api::of_path("/v1/spaces/S/messages").as_str(), "chat");
+        assert_eq!(Api::of_path("/v1/forms/F/responses").as_str(), "forms");
+        assert_eq!(
+            Api::of_path("/v1/spaces:findDirectMessage").as_str(),
+            "chat"
+        );
         assert_eq!(STORE_BACKENDS[backend_index("dynamodb")], "dynamodb");
         assert_eq!(STORE_BACKENDS[backend_index("memory")], "other");
     }

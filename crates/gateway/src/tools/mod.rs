@@ -16,10 +16,12 @@
 
 pub mod adapter;
 pub mod calendar;
+pub mod chat;
 pub mod confirm;
 pub mod contacts;
 pub mod docs;
 pub mod drive;
+pub mod forms;
 pub mod gmail;
 pub mod guard;
 pub mod progress;
@@ -28,6 +30,7 @@ pub mod resources;
 pub mod schema;
 pub mod server;
 pub mod sheets;
+pub mod slides;
 pub mod tasks;
 pub mod workspace;
 

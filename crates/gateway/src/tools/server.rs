@@ -23,7 +23,8 @@ use crate::{
     tools::{
         ToolCtx, ToolError, ToolResult,
         adapter::{Facts, FromCall, HasFacts, NoArgs, Route, ToolOutput},
-        calendar, contacts, docs, drive, gmail, prompts, resources, sheets, tasks, workspace,
+        calendar, chat, contacts, docs, drive, forms, gmail, prompts, resources, sheets, slides,
+        tasks, workspace,
     },
 };
 
@@ -154,6 +155,9 @@ impl GatewayServer {
             sheets::routes(),
             tasks::routes(),
             contacts::routes(),
+            slides::routes(),
+            forms::routes(),
+            chat::routes(),
             workspace::routes(),
         ]
         .into_iter()
@@ -485,7 +489,7 @@ impl ServerHandler for GatewayServer {
                     .with_title("Workspace MCP Gateway"),
             )
             .with_instructions(
-                "Tools that act on the signed-in user's own Google Workspace (Gmail, Calendar, Drive, Docs, Sheets, Tasks, Contacts).",
+                "Tools that act on the signed-in user's own Google Workspace (Gmail, Calendar, Drive, Docs, Sheets, Slides, Tasks, Contacts, Forms, Chat).",
             )
     }
 }

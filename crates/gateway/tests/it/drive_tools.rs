@@ -566,7 +566,8 @@ async fn google_failures_become_actionable_tool_errors() {
     env.fake().add_user(
         FakeUser::workspace(frank, "example.com")
             .untick(catalog::DRIVE_READONLY)
-            .untick(catalog::DRIVE),
+            .untick(catalog::DRIVE)
+            .untick(catalog::DRIVE_FILE),
     );
     let fm = Gm::sign_in(&env, frank).await;
     let text = fm.err("drive_search", json!({})).await;

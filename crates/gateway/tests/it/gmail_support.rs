@@ -120,6 +120,8 @@ pub struct LosingProxy {
     pub url: String,
     target: Arc<Mutex<String>>,
     lose: Arc<Mutex<Option<Pending>>>,
+    /// Lose every matching answer, not only the next.
+    every: Arc<std::sync::atomic::AtomicBool>,
     /// How many answers were lost.
     pub lost: Arc<AtomicU64>,
     http: reqwest::Client,
@@ -179,8 +181,15 @@ async fn forward(
         let mut l = p.lose.lock().unwrap();
         match l.take() {
             Some((m, path, how))
-                if path == uri.path() && m.as_deref().is_none_or(|m| m == method.as_str()) =>
+                if (path == uri.path()
+                    || path
+                        .strip_suffix('*')
+                        .is_some_and(|prefix| uri.path().starts_with(prefix)))
+                    && m.as_deref().is_none_or(|m| m == method.as_str()) =>
             {
+                if p.every.load(Ordering::SeqCst) {
+                    *l = Some((m, path, how));
+                }
                 Some(how)
             }
             other => {
@@ -228,6 +237,7 @@ impl LosingProxy {
             url: format!("http://{}", listener.local_addr().unwrap()),
             target: Arc::default(),
             lose: Arc::default(),
+            every: Arc::default(),
             lost: Arc::default(),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -253,9 +263,17 @@ impl LosingProxy {
         *self.lose.lock().unwrap() = Some((None, path.to_owned(), how));
     }
 
-    /// Loses the answer to the next `method` request on `path`, in the way `how`.
+    /// Loses the answer to the next `method` request on `path` (every path
+    /// under a prefix ending in `*`), in the way `how`.
     pub fn lose_next_of(&self, method: &str, path: &str, how: Loss) {
         *self.lose.lock().unwrap() = Some((Some(method.to_owned()), path.to_owned(), how));
+    }
+
+    /// Loses the answer to every `method` request on `path` (each carried
+    /// out by the fake), in the way `how`.
+    pub fn lose_every_of(&self, method: &str, path: &str, how: Loss) {
+        self.every.store(true, Ordering::SeqCst);
+        self.lose_next_of(method, path, how);
     }
 }
 

@@ -37,6 +37,8 @@ mod sheets_errors;
 mod sheets_support;
 mod sheets_tools;
 
+mod chat_tools;
+mod forms_tools;
 mod tasks_tools;
 
 mod audit;

@@ -258,7 +258,8 @@ async fn a_missing_sheets_permission_asks_for_a_new_sign_in() {
             .untick("https://www.googleapis.com/auth/spreadsheets.readonly")
             // Drive access would open spreadsheets too.
             .untick("https://www.googleapis.com/auth/drive")
-            .untick("https://www.googleapis.com/auth/drive.readonly"),
+            .untick("https://www.googleapis.com/auth/drive.readonly")
+            .untick("https://www.googleapis.com/auth/drive.file"),
     );
     let gm = Gm::sign_in(&env, fay).await;
     let id = book(&env, fay, SHEET_BUDGET);
