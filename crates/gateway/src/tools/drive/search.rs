@@ -167,9 +167,45 @@ pub(crate) fn query(args: &SearchArgs) -> ToolResult<String> {
         terms.push("trashed = false".into());
     }
     if let Some(r) = non_empty(&args.raw_query) {
+        if !balanced(r) {
+            return Err(ToolError::invalid(
+                "raw_query",
+                "parentheses must balance outside quoted strings (it is combined with the other filters in one pair of parentheses)",
+            ));
+        }
         terms.push(format!("({r})"));
     }
     Ok(terms.join(" and "))
+}
+
+/// Whether the parentheses of a Drive query balance outside its quoted
+/// strings: else `x) or (trashed = true` would step out of the parentheses
+/// `raw_query` is put in and undo the other filters.
+fn balanced(q: &str) -> bool {
+    let (mut depth, mut quoted, mut escaped) = (0i32, false, false);
+    for c in q.chars() {
+        if quoted {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '\'' => quoted = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '\'' => quoted = true,
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    depth == 0 && !quoted
 }
 
 async fn list(
@@ -342,6 +378,32 @@ mod tests {
             q,
             "fullText contains 'it\\'s \\\\ here' and mimeType = 'application/vnd.google-apps.spreadsheet' and 'me' in owners and modifiedTime > '2025-01-31T00:00:00Z' and trashed = false"
         );
+    }
+
+    #[test]
+    fn a_raw_query_cannot_step_out_of_its_parentheses() {
+        let raw = |r: &str| {
+            query(&SearchArgs {
+                raw_query: Some(r.into()),
+                ..SearchArgs::default()
+            })
+        };
+        assert_eq!(
+            raw("name contains 'a (draft' and (starred = true)").unwrap(),
+            "trashed = false and (name contains 'a (draft' and (starred = true))"
+        );
+        for bad in [
+            "name = 'a') or (trashed = true",
+            "starred = true) or trashed = true or (x",
+            "(unclosed",
+            "name = 'open quote",
+        ] {
+            let e = raw(bad).unwrap_err();
+            assert!(
+                matches!(e, ToolError::InvalidArgument { ref field, .. } if field == "raw_query"),
+                "{bad}: {e}"
+            );
+        }
     }
 
     #[test]
