@@ -1,8 +1,8 @@
 //! Drive search queries (crates/gateway/src/tools/drive/search.rs): every
 //! value given lands in one string literal with its quotes and backslashes
 //! escaped, so the query keeps its shape whatever the arguments hold; a raw
-//! query is appended in parentheses; bad filters are refused naming their
-//! field.
+//! query is appended in parentheses (refused when its own do not balance);
+//! bad filters are refused naming their field.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -151,9 +151,19 @@ fuzz_target!(|input: Input| {
         }
     }
 
-    // A raw query follows, in parentheses.
+    // A raw query follows, in parentheses; one whose parentheses do not
+    // balance outside its quotes (it could step out of them) is refused.
     args.raw_query = input.raw_query.clone();
-    let with_raw = drive_query(&args).expect("the same filters");
+    let with_raw = match drive_query(&args) {
+        Ok(q) => q,
+        Err(e) => {
+            let text = e.to_string();
+            assert!(text.contains("`raw_query`"), "{text}");
+            let r = non_empty(&input.raw_query).expect("only a raw query is refused here");
+            assert!(r.contains(['(', ')', '\'']), "{r:?}: {text}");
+            return;
+        }
+    };
     match non_empty(&input.raw_query) {
         Some(r) if q.is_empty() => assert_eq!(with_raw, format!("({r})")),
         Some(r) => assert_eq!(with_raw, format!("{q} and ({r})")),
