@@ -155,7 +155,7 @@ fn domain_of(address: &str) -> Option<&str> {
 }
 
 /// At most five addresses, then a count.
-fn shown(addresses: &[String]) -> String {
+pub fn shown(addresses: &[String]) -> String {
     let mut out = addresses
         .iter()
         .take(5)

@@ -20,20 +20,6 @@ use crate::{
     tools::{ToolCtx, ToolError, ToolResult, adapter::ToolOutput},
 };
 
-/// At most five addresses, then a count.
-fn shown(addresses: &[String]) -> String {
-    let mut out = addresses
-        .iter()
-        .take(5)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if addresses.len() > 5 {
-        out.push_str(&format!(" and {} more", addresses.len() - 5));
-    }
-    out
-}
-
 /// Waits before looking in Sent again after an unconfirmed send.
 const CONFIRM_DELAYS: [Duration; 2] = [Duration::ZERO, Duration::from_secs(2)];
 
@@ -191,7 +177,11 @@ async fn do_send(
     // What no confirmation lifts is refused before the person is asked.
     ctx.policy
         .check_mail(&c.recipients, c.attachment_bytes, true)?;
-    let question = format!("Send \"{}\" to {}?", c.subject, shown(&c.recipients));
+    let question = format!(
+        "Send \"{}\" to {}?",
+        c.subject,
+        crate::policy::rules::shown(&c.recipients)
+    );
     let confirmed = ctx.confirm_action(&question, args.confirm)?;
     ctx.policy
         .check_mail(&c.recipients, c.attachment_bytes, confirmed.yes())?;
